@@ -1,0 +1,51 @@
+import Database from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/postgresql/client';
+import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client';
+import { providerOf, type DatabaseProvider } from './env';
+
+/**
+ * The Prisma client every package uses. Both generated clients come from one schema, so they have the same
+ * API; the PostgreSQL one's type stands for both.
+ */
+export type Db = PrismaClient;
+
+export interface CreateDbOptions {
+  /** PostgreSQL pool size per process. */
+  poolSize?: number;
+  /** How long a SQLite writer waits for the lock before failing, in ms. */
+  busyTimeoutMs?: number;
+}
+
+/** Which database a client talks to, for the few queries that differ (e.g. row locking). */
+const providers = new WeakMap<object, DatabaseProvider>();
+
+export function dbProvider(db: Db): DatabaseProvider {
+  return providers.get(db) ?? 'postgresql';
+}
+
+/**
+ * Creates the Prisma client for `databaseUrl`: `file:` -> embedded SQLite (better-sqlite3, WAL mode, busy
+ * timeout), `postgres://` -> PostgreSQL (pg pool).
+ */
+export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db {
+  const provider = providerOf(databaseUrl);
+  let db: Db;
+  if (provider === 'sqlite') {
+    const path = databaseUrl.slice('file:'.length);
+    const timeout = options.busyTimeoutMs ?? 10_000;
+    // WAL lets readers (the web app) and the writer (a trainer) work at once; it is a property of the
+    // file, so setting it once here holds for every later connection.
+    const handle = new Database(path, { timeout });
+    handle.pragma('journal_mode = WAL');
+    handle.close();
+    const adapter = new PrismaBetterSqlite3({ url: path, timeout });
+    db = new SqlitePrismaClient({ adapter }) as unknown as Db;
+  } else {
+    const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+    db = new PrismaClient({ adapter });
+  }
+  providers.set(db, provider);
+  return db;
+}
