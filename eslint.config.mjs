@@ -11,6 +11,8 @@ export default tseslint.config(
       '**/generated/**',
       'prisma/.generated/**',
       'data/**',
+      '.tools/**',
+      '.test-output/**',
       'test-results/**',
       'playwright-report/**',
       '**/next-env.d.ts',

@@ -39,7 +39,9 @@ export async function startPostgres() {
   chmodSync(sockDir, 0o777);
   const asRoot = process.getuid?.() === 0;
   const run = (cmd, args) => {
-    const full = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]] : [join(bin, cmd), args];
+    const full = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]]
+      : [join(bin, cmd), args];
     const result = spawnSync(full[0], full[1], { encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
   };
@@ -47,8 +49,15 @@ export async function startPostgres() {
   const port = await freePort();
   const logFile = join(dir, 'postgres.log');
   run('pg_ctl', [
-    '-D', dataDir, '-l', logFile, '-w', '-t', '60',
-    '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockDir} -c fsync=off -c synchronous_commit=off -c max_connections=300`,
+    '-D',
+    dataDir,
+    '-l',
+    logFile,
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${sockDir} -c fsync=off -c synchronous_commit=off -c max_connections=300`,
     'start',
   ]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;

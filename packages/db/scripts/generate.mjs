@@ -15,9 +15,14 @@ mkdirSync(derivedDir, { recursive: true });
 const schema = readFileSync(source, 'utf8');
 const sqliteSchema = schema
   .replace('provider = "postgresql"', 'provider = "sqlite"')
-  .replace('output   = "../packages/db/src/generated/postgresql"', 'output   = "../../packages/db/src/generated/sqlite"');
+  .replace(
+    'output   = "../packages/db/src/generated/postgresql"',
+    'output   = "../../packages/db/src/generated/sqlite"',
+  );
 if (sqliteSchema === schema || !sqliteSchema.includes('generated/sqlite')) {
-  throw new Error('prisma/schema.prisma: could not derive the SQLite schema (provider/output lines changed?)');
+  throw new Error(
+    'prisma/schema.prisma: could not derive the SQLite schema (provider/output lines changed?)',
+  );
 }
 const sqlitePath = join(derivedDir, 'sqlite.prisma');
 writeFileSync(sqlitePath, sqliteSchema);
@@ -26,9 +31,13 @@ writeFileSync(sqlitePath, sqliteSchema);
 const env = { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BINARY)) {
   const placeholder = join(derivedDir, 'schema-engine-placeholder');
-  writeFileSync(placeholder, '#!/bin/sh\necho "schema engine is not used: migrations are plain SQL" >&2\nexit 1\n', {
-    mode: 0o755,
-  });
+  writeFileSync(
+    placeholder,
+    '#!/bin/sh\necho "schema engine is not used: migrations are plain SQL" >&2\nexit 1\n',
+    {
+      mode: 0o755,
+    },
+  );
   env.PRISMA_SCHEMA_ENGINE_BINARY = placeholder;
 }
 

@@ -4,11 +4,12 @@ import { z } from 'zod';
 
 /** The repository root (the folder holding pnpm-workspace.yaml), found from `start` upwards. */
 export function findRepoRoot(start = process.cwd()): string {
-  let dir = resolve(start);
+  // turbopackIgnore: the root is found at run time; nothing here should be traced into a bundle.
+  let dir = resolve(/*turbopackIgnore: true*/ start);
   for (;;) {
     if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) return resolve(start);
+    if (parent === dir) return resolve(/*turbopackIgnore: true*/ start);
     dir = parent;
   }
 }
@@ -17,7 +18,11 @@ export function findRepoRoot(start = process.cwd()): string {
  * Parses `env` with a zod schema and, on failure, throws one error listing every bad variable in words an
  * operator can act on (never the values of secrets).
  */
-export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, appName: string): z.infer<T> {
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  appName: string,
+): z.infer<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
@@ -28,16 +33,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const databaseUrl = z
-  .string()
-  .refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), {
-    message: 'must start with file: (embedded SQLite) or postgres:// (PostgreSQL)',
-  });
+const databaseUrl = z.string().refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), {
+  message: 'must start with file: (embedded SQLite) or postgres:// (PostgreSQL)',
+});
 
 /** The variables every process that talks to the database reads. */
 export const databaseEnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: databaseUrl.optional(),
+  // An empty value counts as unset, as shells and .env files commonly write it.
+  DATABASE_URL: z.preprocess((value) => (value === '' ? undefined : value), databaseUrl.optional()),
 });
 
 export interface DatabaseConfig {
@@ -63,7 +67,10 @@ export function resolveDatabaseConfig(env: z.infer<typeof databaseEnvSchema>): D
   return { dataDir, databaseUrl: url };
 }
 
-export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env, appName = 'trainhub'): DatabaseConfig {
+export function loadDatabaseConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  appName = 'trainhub',
+): DatabaseConfig {
   return resolveDatabaseConfig(parseEnv(databaseEnvSchema, env, appName));
 }
 

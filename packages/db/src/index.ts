@@ -13,4 +13,22 @@ export {
 export { migrate, MigrationError, type MigrateResult } from './migrate';
 export * from './generated/postgresql/enums';
 export { Prisma } from './generated/postgresql/client';
-export type { User, Account, Session, VerificationToken, Team, Membership, TeamInvite, ApiKey, Project, Resource, LearnBlock, Task, Execution, ExecutionEvent, ScheduleOccurrence, TrainingSession, TrainerStatus } from './generated/postgresql/client';
+export type {
+  User,
+  Account,
+  Session,
+  VerificationToken,
+  Team,
+  Membership,
+  TeamInvite,
+  ApiKey,
+  Project,
+  Resource,
+  LearnBlock,
+  Task,
+  Execution,
+  ExecutionEvent,
+  ScheduleOccurrence,
+  TrainingSession,
+  TrainerStatus,
+} from './generated/postgresql/client';

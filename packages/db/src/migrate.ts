@@ -125,11 +125,10 @@ async function migratePostgres(databaseUrl: string, files: MigrationFile[]): Pro
       try {
         await client.query('BEGIN');
         await client.query(file.sql);
-        await client.query('INSERT INTO "_migrations" ("name", "checksum", "appliedAt") VALUES ($1, $2, $3)', [
-          file.name,
-          file.checksum,
-          new Date().toISOString(),
-        ]);
+        await client.query(
+          'INSERT INTO "_migrations" ("name", "checksum", "appliedAt") VALUES ($1, $2, $3)',
+          [file.name, file.checksum, new Date().toISOString()],
+        );
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');

@@ -31,7 +31,8 @@ export async function createTestDatabase(provider: DatabaseProvider): Promise<Te
     db,
     async drop() {
       await db.$disconnect();
-      if (provider === 'sqlite') rmSync(url.slice('file:'.length).replace(/\/[^/]+$/, ''), { recursive: true, force: true });
+      if (provider === 'sqlite')
+        rmSync(url.slice('file:'.length).replace(/\/[^/]+$/, ''), { recursive: true, force: true });
       else await dropPostgresDatabase(url);
     },
   };

@@ -41,7 +41,10 @@ describe('migration runner', () => {
     });
     await expect(migrate(url, { dir })).rejects.toThrow(MigrationError);
     const db = new Database(url.slice(5));
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
     const applied = db.prepare('SELECT name FROM _migrations').pluck().all();
     db.close();
     expect(tables).toContain('t');

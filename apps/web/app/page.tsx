@@ -1,0 +1,44 @@
+import { getHealth } from '@trainhub/api';
+import { getDb } from '@/server/db';
+
+// Rendered per request: it shows live platform status.
+export const dynamic = 'force-dynamic';
+
+export default async function HomePage() {
+  const health = await getHealth(getDb());
+  const liveTrainers = health.trainers.filter((t) => t.alive);
+  return (
+    <main className="mx-auto flex max-w-3xl flex-col gap-8 px-6 py-16">
+      <header className="flex flex-col gap-3">
+        <h1 className="text-4xl font-semibold tracking-tight">Trainhub</h1>
+        <p className="text-lg text-slate-600 dark:text-slate-400">
+          Upload datasets and model architectures into projects, and train neural networks on them: once, or
+          on a cron schedule. Speak to it in the MLW, Edge Impulse or training-session API styles, or use this
+          UI.
+        </p>
+      </header>
+      <section
+        aria-labelledby="status-heading"
+        className="rounded-xl border border-slate-200 p-6 dark:border-slate-800"
+      >
+        <h2 id="status-heading" className="mb-4 text-lg font-medium">
+          Platform status
+        </h2>
+        <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+          <dt className="text-slate-500">Database</dt>
+          <dd data-testid="status-database">
+            {health.database.ok
+              ? `reachable (${health.database.provider})`
+              : `unreachable: ${health.database.error}`}
+          </dd>
+          <dt className="text-slate-500">Trainers</dt>
+          <dd data-testid="status-trainers">
+            {liveTrainers.length > 0
+              ? `${liveTrainers.length} live (${liveTrainers.map((t) => t.backend ?? 'starting').join(', ')})`
+              : 'none live: start one with npm start or the trainer app'}
+          </dd>
+        </dl>
+      </section>
+    </main>
+  );
+}

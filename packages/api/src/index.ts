@@ -1,0 +1,4 @@
+export { getHealth, TRAINER_LIVENESS_MS, type Health, type TrainerHealth } from './services/health';
+export { createApiKey, createUserWithTeam, ROLE_RANK, API_KEY_PREFIX, slugify } from './services/accounts';
+export { DomainError, type DomainErrorCode } from './services/errors';
+export { generateToken, hashPassword, hashToken, verifyPassword } from './auth/secrets';

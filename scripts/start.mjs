@@ -1,0 +1,9 @@
+// `npm start`: sets up everything this machine lacks (pnpm, dependencies), builds, migrates the embedded
+// SQLite database under DATA_DIR (or DATABASE_URL), then runs the web app and a trainer in the foreground.
+import { ensurePnpm, installDependencies, log, run } from './lib/setup.mjs';
+
+const pnpm = ensurePnpm();
+installDependencies(pnpm);
+log('building (turbo run build)');
+run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+await import('./serve.mjs');
