@@ -32,3 +32,5 @@ export type {
   TrainingSession,
   TrainerStatus,
 } from './generated/postgresql/client';
+export * from './contracts';
+export * from './storage';

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+// The JSON columns shared by the web app (which writes tasks and reads progress) and the trainer (which
+// reads tasks and writes progress). One schema per column, so both sides agree on the shape.
+
+export const problemTypeSchema = z.enum(['classification', 'binary', 'regression']);
+export type ProblemType = z.infer<typeof problemTypeSchema>;
+
+/** Task.definition: what to train. `spec` is a @trainhub/ml model spec, validated by packages/ml. */
+export const trainingDefinitionSchema = z.object({
+  version: z.literal(1),
+  problemType: problemTypeSchema,
+  spec: z.unknown(),
+  datasetResourceId: z.number().int().positive(),
+  /** A separate test set (the session style's test_file); otherwise the dataset is split by testSize. */
+  testDatasetResourceId: z.number().int().positive().optional(),
+  /** Inline preprocessing spec (@trainhub/ml); a code resource on the task takes its place when set. */
+  preprocessing: z.unknown().optional(),
+  /** Label/target columns of a CSV dataset; the last column when absent. */
+  labelColumns: z.array(z.string().min(1)).min(1).optional(),
+  modelName: z.string().min(1).max(200).optional(),
+});
+export type TrainingDefinition = z.infer<typeof trainingDefinitionSchema>;
+
+/** Task.hyperparameters: how to train. Names follow the MLW body where one exists. */
+export const hyperparametersSchema = z.object({
+  epochs: z.number().int().min(1).max(100_000),
+  batchSize: z.number().int().min(1).max(1_000_000),
+  learningRate: z.number().positive().max(100).optional(),
+  optimizer: z.string().min(1).max(40).optional(),
+  loss: z.string().min(1).max(60).optional(),
+  metrics: z.array(z.string().min(1).max(40)).max(20).optional(),
+  stepsPerEpoch: z.number().int().min(1).optional(),
+  testSize: z.number().gt(0).lt(1).optional(),
+  shuffle: z.boolean().optional(),
+  seed: z.number().int().optional(),
+  earlyStopping: z.object({ monitor: z.string().min(1), patience: z.number().int().min(0) }).optional(),
+  /** Run on a class-balanced loss (automatic class weights). */
+  classWeights: z.boolean().optional(),
+});
+export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
+
+/** The MLW stages an execution goes through, in order. */
+export const trainingStages = ['ARCH_READ', 'ARCH_CREATE_LAYER', 'DATA_INIT', 'DATA_PROCESS', 'COMPILE', 'TRAIN', 'SAVE'] as const;
+export type TrainingStage = (typeof trainingStages)[number];
+
+/** Execution.stageLog: the last message per stage. */
+export const stageLogSchema = z.partialRecord(z.enum(trainingStages), z.string());
+export type StageLog = z.infer<typeof stageLogSchema>;
+
+/** ExecutionEvent.data of an EPOCH event: one row of the training history. */
+export const epochDataSchema = z.object({
+  epoch: z.number().int().min(1),
+  loss: z.number(),
+  /** Every metric by Keras-style name: acc, val_loss, val_acc, mse, val_mse, ... */
+  metrics: z.record(z.string(), z.number()),
+  lr: z.number().optional(),
+  samplesPerSecond: z.number().optional(),
+  durationMs: z.number().optional(),
+});
+export type EpochData = z.infer<typeof epochDataSchema>;
+
+/** Execution.metrics: the evaluation on the test split at the end of a run. */
+export const executionMetricsSchema = z.object({
+  loss: z.number().optional(),
+  accuracy: z.number().optional(),
+  classNames: z.array(z.string()).optional(),
+  confusionMatrix: z.array(z.array(z.number())).optional(),
+  report: z
+    .record(z.string(), z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }))
+    .optional(),
+  mse: z.number().optional(),
+  mae: z.number().optional(),
+  r2: z.number().optional(),
+  samples: z.object({ train: z.number().int(), test: z.number().int() }).optional(),
+});
+export type ExecutionMetrics = z.infer<typeof executionMetricsSchema>;
