@@ -118,7 +118,7 @@ stopPostgres();
 console.log('\nSummary');
 for (const line of summary) console.log(`  ${line}`);
 console.log(`  took ${Math.round((Date.now() - started) / 1000)} s`);
-console.log(
-  `${count.passed} passed, ${count.failed} failed${count.skipped ? `, ${count.skipped} skipped` : ''}`,
-);
+const closing = `${count.passed} passed, ${count.failed} failed${count.skipped ? `, ${count.skipped} skipped` : ''}`;
+writeFileSync(join(outDir, 'summary.txt'), `${closing}\n`);
+console.log(closing);
 process.exit(count.failed === 0 ? 0 : 1);

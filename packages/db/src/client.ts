@@ -18,11 +18,14 @@ export interface CreateDbOptions {
   busyTimeoutMs?: number;
 }
 
-/** Which database a client talks to, for the few queries that differ (e.g. row locking). */
-const providers = new WeakMap<object, DatabaseProvider>();
+// Which database a client talks to, for the few queries that differ (e.g. row locking). Kept on the client
+// under a registry symbol, so it survives bundlers that load this module more than once.
+const PROVIDER = Symbol.for('trainhub.db.provider');
 
 export function dbProvider(db: Db): DatabaseProvider {
-  return providers.get(db) ?? 'postgresql';
+  const provider = (db as unknown as Record<symbol, DatabaseProvider | undefined>)[PROVIDER];
+  if (!provider) throw new Error('dbProvider: this client was not made by createDb');
+  return provider;
 }
 
 /**
@@ -46,6 +49,6 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
     const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
     db = new PrismaClient({ adapter });
   }
-  providers.set(db, provider);
+  Object.defineProperty(db, PROVIDER, { value: provider, enumerable: false });
   return db;
 }
