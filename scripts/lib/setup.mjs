@@ -2,7 +2,7 @@
 // and does nothing when its work is already done, so a second run costs seconds.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -23,17 +23,21 @@ function commandVersion(command) {
 export function ensurePnpm() {
   if (commandVersion('pnpm') === pnpmVersion) return 'pnpm';
   const local = join(root, '.tools', 'node_modules', '.bin', 'pnpm');
-  if (existsSync(local) && commandVersion(local) === pnpmVersion) return local;
-  log(`installing pnpm ${pnpmVersion} into .tools/`);
-  run('npm', [
-    'install',
-    '--no-save',
-    '--no-audit',
-    '--no-fund',
-    '--prefix',
-    join(root, '.tools'),
-    `pnpm@${pnpmVersion}`,
-  ]);
+  if (!existsSync(local) || commandVersion(local) !== pnpmVersion) {
+    log(`installing pnpm ${pnpmVersion} into .tools/`);
+    const prefix = join(root, '.tools');
+    run('npm', [
+      'install',
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      `pnpm@${pnpmVersion}`,
+    ]);
+  }
+  // turbo and package scripts call `pnpm` by name: put the private copy first on PATH for every child.
+  process.env.PATH = `${dirname(local)}${delimiter}${process.env.PATH ?? ''}`;
   return local;
 }
 
