@@ -1,0 +1,88 @@
+/**
+ * @trainhub/ml: the training core. Knows nothing of HTTP or databases: give it a spec, parsed data and
+ * callbacks; get back model artifacts, metrics and history. See README.md.
+ */
+export { MlInputError, isMlInputError, type MlInputErrorCode } from './errors.ts';
+export {
+  parseModelSpec,
+  modelSpecSchema,
+  layerSchema,
+  SPEC_FORMAT,
+  SPEC_VERSION,
+  type ModelSpec,
+  type ModelSpecInput,
+  type LayerSpec,
+  type LayerType,
+  type ProblemType,
+  type Activation,
+} from './spec.ts';
+export {
+  buildModel,
+  loadBaseModel,
+  SeededDropout,
+  type BuildModelOptions,
+  type BuiltModel,
+} from './layers.ts';
+export { fromEdgeImpulse, type EdgeImpulseVisualLayer } from './translators/edge-impulse.ts';
+export { fromKerasJson, modelFromKerasJson, parseKerasJson } from './translators/keras.ts';
+export type { Dataset, CategoricalLabels, NumericLabels } from './data/types.ts';
+export { parseCsv, type CsvOptions } from './data/csv.ts';
+export { parseJsonData, type JsonDataOptions } from './data/json.ts';
+export {
+  preprocess,
+  applyPreprocessing,
+  parsePreprocessing,
+  preprocessingSchema,
+  type PreprocessingSpec,
+  type PreprocessingSpecInput,
+  type PreprocessingParams,
+  type PreparedData,
+} from './preprocess.ts';
+export {
+  parseHyperparameters,
+  hyperparametersSchema,
+  type Hyperparameters,
+  type HyperparametersInput,
+} from './hyperparameters.ts';
+export { parseOptimizerName, type OptimizerName } from './optimizers.ts';
+export { parseLossName, type LossName } from './losses.ts';
+export {
+  parseMetricName,
+  confusionMatrix,
+  classificationReport,
+  regressionReport,
+  type MetricName,
+  type ClassificationReport,
+  type RegressionReport,
+  type ClassReport,
+} from './metrics.ts';
+export {
+  train,
+  type TrainOptions,
+  type TrainResult,
+  type TrainCompleted,
+  type TrainCancelled,
+  type TrainCallbacks,
+  type CheckpointSink,
+  type EpochLog,
+  type EvaluationMetrics,
+  type Stage,
+  type StopSignal,
+} from './train.ts';
+export { encodeCheckpoint, decodeCheckpoint, type CheckpointState } from './checkpoint.ts';
+export {
+  exportModel,
+  loadTrainedModel,
+  readModelFiles,
+  writeModelFiles,
+  artifactFiles,
+  artifactsFromFiles,
+  TrainedModel,
+  ARTIFACT_FILES,
+  type ModelArtifacts,
+  type ModelMetadata,
+  type Prediction,
+} from './artifacts.ts';
+export { initBackend, currentBackend, type BackendInfo, type BackendPreference } from './backend.ts';
+export { registerWasmKernels } from './wasm-kernels/index.ts';
+export { Rng, type RngState } from './random.ts';

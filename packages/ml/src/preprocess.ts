@@ -1,0 +1,441 @@
+import { z } from 'zod';
+import { MlInputError } from './errors.ts';
+import { Rng } from './random.ts';
+import { sampleSize, type Dataset } from './data/types.ts';
+import type { ProblemType } from './spec.ts';
+
+const scalingMethod = z.enum(['none', 'standardize', 'minmax']);
+
+/**
+ * Declarative preprocessing (the MLW "code" resource and the session API's preprocess step).
+ * Example: `{ "columns": { "exclude": ["id"] }, "scaling": "standardize", "testSize": 0.2, "classWeights": "auto" }`
+ */
+export const preprocessingSchema = z
+  .object({
+    version: z.literal(1).default(1),
+    /** Column selection by feature name (tables). */
+    columns: z
+      .object({ include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+      .optional(),
+    /** Scaling: one method for all columns, or per column; `per: 'global'` uses one mean/std for all values. */
+    scaling: z
+      .union([
+        scalingMethod,
+        z.object({
+          method: scalingMethod.default('none'),
+          per: z.enum(['column', 'global']).default('column'),
+          columns: z.record(z.string(), scalingMethod).optional(),
+        }),
+      ])
+      .default('none'),
+    /** Label encoding: a fixed class order, else class names sorted (numbers numerically). */
+    labels: z.object({ classes: z.array(z.string()).min(1).optional() }).optional(),
+    shuffle: z.boolean().default(true),
+    /** Fraction of samples in the test split. */
+    testSize: z.number().min(0).max(0.9).optional(),
+    /** Fraction of samples in the training split (the other side of testSize; give one of them). */
+    trainTestSplit: z.number().min(0.1).max(1).optional(),
+    /** Stratify the split by class (classification). */
+    stratify: z.boolean().default(true),
+    /** 'auto' = balanced weights n / (classes * n_class) from the training split. */
+    classWeights: z
+      .union([z.enum(['auto', 'none']), z.record(z.string(), z.number().positive())])
+      .default('none'),
+  })
+  .strict();
+export type PreprocessingSpec = z.infer<typeof preprocessingSchema>;
+export type PreprocessingSpecInput = z.input<typeof preprocessingSchema>;
+
+export function parsePreprocessing(input: unknown): PreprocessingSpec {
+  const result = preprocessingSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new MlInputError(
+      'INVALID_PREPROCESSING',
+      `Invalid preprocessing at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+  }
+  const spec = result.data;
+  if (
+    spec.testSize !== undefined &&
+    spec.trainTestSplit !== undefined &&
+    Math.abs(spec.testSize + spec.trainTestSplit - 1) > 1e-9
+  ) {
+    throw new MlInputError(
+      'INVALID_PREPROCESSING',
+      'testSize and trainTestSplit disagree (they must add up to 1)',
+    );
+  }
+  return spec;
+}
+
+/** Fitted parameters, saved with the model so predictions on raw rows get the same treatment. */
+export interface PreprocessingParams {
+  /** Feature names the raw input rows have (in order). */
+  inputFeatureNames: string[];
+  /** Indices into the raw row of the columns the model uses. */
+  selected: number[];
+  sampleShape: number[];
+  /** x' = x * scale + offset, per selected value (length = values per sample), or null. */
+  scale: number[] | null;
+  offset: number[] | null;
+  labelKind: 'categorical' | 'numeric';
+  classNames: string[];
+  targetColumns: string[];
+}
+
+export interface PreparedData {
+  problem: ProblemType;
+  numSamples: number;
+  sampleShape: number[];
+  /** Preprocessed features, row-major. */
+  features: Float32Array;
+  /** Class index per sample (classification/binary) or null. */
+  classes: Int32Array | null;
+  /** Targets per sample (regression) or null. */
+  targets: Float32Array | null;
+  numClasses: number;
+  numTargets: number;
+  trainIndices: Int32Array;
+  testIndices: Int32Array;
+  /** Per-class loss weights, or null. */
+  classWeights: Float32Array | null;
+  params: PreprocessingParams;
+}
+
+function naturalCompare(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Fit and apply preprocessing. `dataset.features` is transformed in place when no columns are dropped (so
+ * 100k x 784 data is never copied); pass a copy if the raw values are still needed.
+ */
+export function preprocess(
+  dataset: Dataset,
+  specInput: PreprocessingSpecInput | PreprocessingSpec | undefined,
+  options: { seed: number; problem?: ProblemType; expectedSampleShape?: number[] },
+): PreparedData {
+  const spec = parsePreprocessing(specInput ?? {});
+  const n = dataset.numSamples;
+  if (n === 0) throw new MlInputError('EMPTY_DATA', 'The data set has no samples');
+  const width = sampleSize(dataset.sampleShape);
+  if (dataset.features.length !== n * width) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Feature buffer has ${dataset.features.length} values, expected ${n} x ${width}`,
+    );
+  }
+  const problem: ProblemType =
+    options.problem ?? (dataset.labels.kind === 'numeric' ? 'regression' : 'classification');
+  if (problem === 'regression' && dataset.labels.kind !== 'numeric') {
+    throw new MlInputError(
+      'INVALID_DATA',
+      'Regression needs numeric targets (parse the data with labelKind "numeric")',
+    );
+  }
+  if (problem !== 'regression' && dataset.labels.kind !== 'categorical') {
+    throw new MlInputError(
+      'INVALID_DATA',
+      'Classification needs class labels, but the data has numeric targets',
+    );
+  }
+
+  // Column selection
+  let selected = dataset.featureNames.map((_, i) => i);
+  if (spec.columns?.include || spec.columns?.exclude) {
+    if (dataset.sampleShape.length !== 1) {
+      throw new MlInputError('INVALID_PREPROCESSING', 'Column selection applies to tabular data only');
+    }
+    const index = (name: string) => {
+      const i = dataset.featureNames.indexOf(name);
+      if (i < 0)
+        throw new MlInputError(
+          'MISSING_COLUMN',
+          `Preprocessing names column "${name}", which the data does not have`,
+          { column: name },
+        );
+      return i;
+    };
+    if (spec.columns.include) selected = spec.columns.include.map(index);
+    if (spec.columns.exclude) {
+      const drop = new Set(spec.columns.exclude.map(index));
+      selected = selected.filter((i) => !drop.has(i));
+    }
+    if (selected.length === 0)
+      throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features');
+  }
+  const identity = selected.length === width && selected.every((v, i) => v === i);
+  let features = dataset.features;
+  let sampleShape = dataset.sampleShape;
+  const w = selected.length;
+  if (!identity) {
+    features = new Float32Array(n * w);
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < w; c++) features[r * w + c] = dataset.features[r * width + selected[c]!]!;
+    sampleShape = [w];
+  }
+  if (options.expectedSampleShape) {
+    const want = options.expectedSampleShape;
+    if (sampleSize(want) !== w) {
+      throw new MlInputError(
+        'SHAPE_MISMATCH',
+        `The model expects samples of shape [${want.join(', ')}] (${sampleSize(want)} values) but the data has ${w} feature values per sample`,
+        { expected: want, actual: sampleShape },
+      );
+    }
+    sampleShape = want;
+  }
+
+  // Labels
+  let classes: Int32Array | null = null;
+  let targets: Float32Array | null = null;
+  let classNames: string[] = [];
+  let numTargets = 0;
+  if (dataset.labels.kind === 'categorical') {
+    const raw = dataset.labels.classNames;
+    const order = spec.labels?.classes ?? [...raw].sort(naturalCompare);
+    const pos = new Map(order.map((c, i) => [c, i]));
+    const remap = raw.map((c) => {
+      const i = pos.get(c);
+      if (i === undefined)
+        throw new MlInputError('INVALID_DATA', `Label "${c}" is not in the configured class list`, {
+          column: dataset.labels.kind === 'categorical' ? dataset.labels.column : undefined,
+        });
+      return i;
+    });
+    classes = new Int32Array(n);
+    const counts = new Array<number>(order.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = remap[dataset.labels.indices[i]!]!;
+      classes[i] = c;
+      counts[c]!++;
+    }
+    classNames = order;
+    const present = counts.filter((c) => c > 0).length;
+    if (present < 2) {
+      throw new MlInputError(
+        'SINGLE_CLASS',
+        `The label column has only one class ("${classNames[counts.findIndex((c) => c > 0)]}"); classification needs at least two`,
+      );
+    }
+    if (problem === 'binary' && order.length !== 2) {
+      throw new MlInputError(
+        'INVALID_DATA',
+        `Binary classification needs exactly 2 classes, the data has ${order.length}`,
+      );
+    }
+  } else {
+    targets = dataset.labels.values;
+    numTargets = dataset.labels.columns.length;
+    for (let i = 0; i < targets.length; i++) {
+      if (!Number.isFinite(targets[i]!)) {
+        throw new MlInputError('NON_FINITE', `Row ${Math.floor(i / numTargets) + 1}: target is not finite`, {
+          row: Math.floor(i / numTargets) + 1,
+        });
+      }
+    }
+  }
+
+  // Split
+  const rng = new Rng(options.seed);
+  const testFraction = spec.testSize ?? (spec.trainTestSplit !== undefined ? 1 - spec.trainTestSplit : 0.2);
+  let train: number[] = [];
+  let test: number[] = [];
+  if (classes && spec.stratify && testFraction > 0) {
+    const byClass: number[][] = classNames.map(() => []);
+    for (let i = 0; i < n; i++) byClass[classes[i]!]!.push(i);
+    for (const group of byClass) {
+      if (spec.shuffle) rng.shuffle(group);
+      let k = Math.round(group.length * testFraction);
+      if (k === 0 && group.length >= 2) k = 1;
+      if (k === group.length && group.length > 0) k = group.length - 1;
+      test.push(...group.slice(0, k));
+      train.push(...group.slice(k));
+    }
+    if (spec.shuffle) {
+      rng.shuffle(train);
+      rng.shuffle(test);
+    }
+  } else {
+    const all = Array.from({ length: n }, (_, i) => i);
+    if (spec.shuffle) rng.shuffle(all);
+    const k = Math.min(n - 1, Math.round(n * testFraction));
+    test = all.slice(0, k);
+    train = all.slice(k);
+  }
+  if (train.length === 0) throw new MlInputError('EMPTY_DATA', 'The training split is empty');
+
+  // Scaling (fitted on the training split, applied to all)
+  const scaling =
+    typeof spec.scaling === 'string'
+      ? { method: spec.scaling, per: 'column' as const, columns: undefined }
+      : spec.scaling;
+  let scale: number[] | null = null;
+  let offset: number[] | null = null;
+  const names = identity ? dataset.featureNames : selected.map((i) => dataset.featureNames[i]!);
+  const methodFor = (c: number) => scaling.columns?.[names[c]!] ?? scaling.method;
+  if (scaling.method !== 'none' || scaling.columns) {
+    const global = scaling.per === 'global';
+    const groups = global ? 1 : w;
+    const sum = new Float64Array(groups);
+    const sumSq = new Float64Array(groups);
+    const min = new Float64Array(groups).fill(Infinity);
+    const max = new Float64Array(groups).fill(-Infinity);
+    for (const r of train) {
+      const base = r * w;
+      for (let c = 0; c < w; c++) {
+        const g = global ? 0 : c;
+        const v = features[base + c]!;
+        sum[g] = sum[g]! + v;
+        sumSq[g] = sumSq[g]! + v * v;
+        if (v < min[g]!) min[g] = v;
+        if (v > max[g]!) max[g] = v;
+      }
+    }
+    const count = global ? train.length * w : train.length;
+    scale = new Array<number>(w);
+    offset = new Array<number>(w);
+    for (let c = 0; c < w; c++) {
+      const g = global ? 0 : c;
+      const m = methodFor(c);
+      if (m === 'standardize') {
+        const mean = sum[g]! / count;
+        const std = Math.sqrt(Math.max(0, sumSq[g]! / count - mean * mean));
+        const s = std > 1e-12 ? 1 / std : 1;
+        scale[c] = s;
+        offset[c] = -mean * s;
+      } else if (m === 'minmax') {
+        const range = max[g]! - min[g]!;
+        const s = range > 1e-12 ? 1 / range : 1;
+        scale[c] = s;
+        offset[c] = -min[g]! * s;
+      } else {
+        scale[c] = 1;
+        offset[c] = 0;
+      }
+    }
+    applyScaling(features, w, scale, offset);
+  }
+
+  // Class weights
+  let classWeights: Float32Array | null = null;
+  if (classes && spec.classWeights !== 'none') {
+    classWeights = new Float32Array(classNames.length).fill(1);
+    if (spec.classWeights === 'auto') {
+      const counts = new Array<number>(classNames.length).fill(0);
+      for (const i of train) counts[classes[i]!]!++;
+      counts.forEach((cnt, c) => {
+        classWeights![c] = cnt > 0 ? train.length / (classNames.length * cnt) : 1;
+      });
+    } else {
+      for (const [name, weight] of Object.entries(spec.classWeights)) {
+        const c = classNames.indexOf(name);
+        if (c < 0)
+          throw new MlInputError('INVALID_PREPROCESSING', `classWeights names unknown class "${name}"`);
+        classWeights[c] = weight;
+      }
+    }
+  }
+
+  return {
+    problem,
+    numSamples: n,
+    sampleShape,
+    features,
+    classes,
+    targets,
+    numClasses: classNames.length,
+    numTargets,
+    trainIndices: Int32Array.from(train),
+    testIndices: Int32Array.from(test),
+    classWeights,
+    params: {
+      inputFeatureNames: dataset.featureNames,
+      selected: identity ? [] : selected,
+      sampleShape,
+      scale,
+      offset,
+      labelKind: dataset.labels.kind,
+      classNames,
+      targetColumns: dataset.labels.kind === 'numeric' ? dataset.labels.columns : [],
+    },
+  };
+}
+
+function applyScaling(features: Float32Array, w: number, scale: number[], offset: number[]) {
+  const s = Float32Array.from(scale);
+  const o = Float32Array.from(offset);
+  for (let base = 0; base < features.length; base += w) {
+    for (let c = 0; c < w; c++) features[base + c] = features[base + c]! * s[c]! + o[c]!;
+  }
+}
+
+/**
+ * Apply fitted preprocessing to raw rows (arrays in the original column order, objects keyed by column
+ * name, or one flat Float32Array of rows) for prediction.
+ */
+export function applyPreprocessing(
+  params: PreprocessingParams,
+  rows: readonly (readonly number[] | Record<string, number>)[] | Float32Array,
+): { features: Float32Array; numSamples: number } {
+  const rawWidth = params.inputFeatureNames.length;
+  const w = sampleSize(params.sampleShape);
+  let raw: Float32Array;
+  let n: number;
+  if (rows instanceof Float32Array) {
+    if (rows.length % rawWidth !== 0)
+      throw new MlInputError('SHAPE_MISMATCH', `Rows must have ${rawWidth} values each`);
+    raw = rows;
+    n = rows.length / rawWidth;
+  } else {
+    n = rows.length;
+    raw = new Float32Array(n * rawWidth);
+    rows.forEach((row, r) => {
+      if (Array.isArray(row)) {
+        if (row.length !== rawWidth) {
+          throw new MlInputError(
+            'RAGGED_ROW',
+            `Row ${r + 1} has ${row.length} values, expected ${rawWidth}`,
+            { row: r + 1 },
+          );
+        }
+        for (let c = 0; c < rawWidth; c++) raw[r * rawWidth + c] = row[c]!;
+      } else {
+        const obj = row as Record<string, number>;
+        params.inputFeatureNames.forEach((name, c) => {
+          const v = obj[name];
+          if (typeof v !== 'number') {
+            if (params.selected.length && !params.selected.includes(c)) return;
+            throw new MlInputError(
+              'MISSING_COLUMN',
+              `Row ${r + 1} has no numeric value for column "${name}"`,
+              { row: r + 1, column: name },
+            );
+          }
+          raw[r * rawWidth + c] = v;
+        });
+      }
+    });
+  }
+  let features: Float32Array;
+  if (params.selected.length) {
+    features = new Float32Array(n * w);
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < w; c++) features[r * w + c] = raw[r * rawWidth + params.selected[c]!]!;
+  } else features = raw === rows ? raw.slice() : raw;
+  for (let i = 0; i < features.length; i++) {
+    if (!Number.isFinite(features[i]!)) {
+      throw new MlInputError(
+        'NON_FINITE',
+        `Row ${Math.floor(i / w) + 1}: value ${(i % w) + 1} is not finite`,
+        { row: Math.floor(i / w) + 1 },
+      );
+    }
+  }
+  if (params.scale && params.offset) applyScaling(features, w, params.scale, params.offset);
+  return { features, numSamples: n };
+}

@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2DBackpropFilter } from './conv2d-backprop-filter.ts';
+import { depthwiseBackpropFilter, depthwiseBackpropInput, unsortedSegmentSum } from './depthwise.ts';
+import { fastTransposedMatMul } from './matmul.ts';
+
+let registered = false;
+
+/**
+ * Register the gradient kernels stock tfjs-backend-wasm lacks, and the transposed-MatMul fast path.
+ * Call after `@tensorflow/tfjs-backend-wasm` is imported. Idempotent.
+ */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  const add = (kernelName: string, kernelFunc: unknown) => {
+    const previous = tf.getKernel(kernelName, 'wasm');
+    if (previous) tf.unregisterKernel(kernelName, 'wasm');
+    // Keep the stock setupFunc (it binds the wasm functions when the backend initializes).
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as tf.KernelFunc,
+      setupFunc: previous?.setupFunc,
+    });
+  };
+  add('Conv2DBackpropFilter', conv2DBackpropFilter);
+  add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
+  add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
+  add('UnsortedSegmentSum', unsortedSegmentSum);
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const original = tf.getKernel(name, 'wasm');
+    if (original) add(name, fastTransposedMatMul(original.kernelFunc));
+  }
+  registered = true;
+}
