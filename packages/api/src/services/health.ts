@@ -65,5 +65,10 @@ export async function getHealth(db: Db, now = new Date()): Promise<Health> {
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message || error.name : String(error);
-  return text.split('\n').find((line) => line.trim())?.trim() ?? 'unknown error';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? 'unknown error'
+  );
 }

@@ -1,0 +1,60 @@
+import type { TeamRole } from '@trainhub/db';
+import { ROLE_RANK } from '../services/accounts';
+
+/**
+ * Who is calling. Every service call takes one, and every read and write checks it.
+ * - user: a signed-in person (Basic auth, JWT, next-auth session) with their role in each team.
+ * - apiKey: acts for one team (or one project of it) with the key's role.
+ */
+export type Principal =
+  | {
+      kind: 'user';
+      userId: string;
+      email: string;
+      memberships: { teamId: number; role: TeamRole }[];
+    }
+  | {
+      kind: 'apiKey';
+      keyId: number;
+      teamId: number;
+      /** Set when the key is scoped to one project: it sees nothing else. */
+      projectId: number | null;
+      role: TeamRole;
+      userId: string | null;
+    };
+
+/** The caller's role in a team (and project), or null when it has none there. */
+export function roleIn(principal: Principal, teamId: number, projectId?: number): TeamRole | null {
+  if (principal.kind === 'user') {
+    return principal.memberships.find((m) => m.teamId === teamId)?.role ?? null;
+  }
+  if (principal.teamId !== teamId) return null;
+  if (principal.projectId !== null && projectId !== undefined && principal.projectId !== projectId)
+    return null;
+  return principal.role;
+}
+
+export function atLeast(role: TeamRole | null, min: TeamRole): boolean {
+  return role !== null && ROLE_RANK[role] >= ROLE_RANK[min];
+}
+
+/** Team ids the caller can read in. */
+export function visibleTeamIds(principal: Principal): number[] {
+  return principal.kind === 'user' ? principal.memberships.map((m) => m.teamId) : [principal.teamId];
+}
+
+/** The Prisma filter for the projects a principal can see. */
+export function projectScope(principal: Principal): {
+  teamId: { in: number[] };
+  id?: number;
+  deletedAt: null;
+} {
+  if (principal.kind === 'apiKey' && principal.projectId !== null) {
+    return { teamId: { in: [principal.teamId] }, id: principal.projectId, deletedAt: null };
+  }
+  return { teamId: { in: visibleTeamIds(principal) }, deletedAt: null };
+}
+
+export function principalUserId(principal: Principal): string | null {
+  return principal.userId;
+}

@@ -1,0 +1,139 @@
+import type { Db } from '@trainhub/db';
+import { hashToken, verifyPassword } from './secrets';
+import { verifyJwt } from './jwt';
+import type { Principal } from './principal';
+
+// Turning credentials into a principal. Each function answers null for unknown, revoked or wrong
+// credentials; callers answer in their own style.
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function principalFromApiKey(
+  db: Db,
+  token: string,
+  now = new Date(),
+): Promise<Principal | null> {
+  if (!token || token.length > 200) return null;
+  const key = await db.apiKey.findUnique({ where: { keyHash: hashToken(token) } });
+  if (!key || key.revokedAt) return null;
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    // Best effort and at most once a minute per key: a read must not wait on (or fail for) bookkeeping.
+    db.apiKey
+      .updateMany({
+        where: {
+          id: key.id,
+          OR: [
+            { lastUsedAt: null },
+            { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS) } },
+          ],
+        },
+        data: { lastUsedAt: now },
+      })
+      .catch(() => undefined);
+  }
+  return {
+    kind: 'apiKey',
+    keyId: key.id,
+    teamId: key.teamId,
+    projectId: key.projectId,
+    role: key.role,
+    userId: key.createdById,
+  };
+}
+
+export async function principalFromUserId(
+  db: Db,
+  userId: string,
+  teamSlug?: string,
+): Promise<Principal | null> {
+  const user = await db.user.findUnique({
+    where: { id: userId },
+    select: {
+      id: true,
+      email: true,
+      memberships: { select: { teamId: true, role: true, team: { select: { slug: true } } } },
+    },
+  });
+  if (!user) return null;
+  const memberships = user.memberships
+    .filter((m) => teamSlug === undefined || m.team.slug === teamSlug)
+    .map((m) => ({ teamId: m.teamId, role: m.role }));
+  if (teamSlug !== undefined && memberships.length === 0) return null;
+  return { kind: 'user', userId: user.id, email: user.email, memberships };
+}
+
+// bcrypt is slow by design; a client sending Basic auth on every request would pay it every time. Remember
+// a successful check briefly, keyed by a hash of the credentials and the stored hash (a password change
+// invalidates it). Only this process uses it; nothing depends on it being there.
+const basicCache = new Map<string, { userId: string; until: number }>();
+const BASIC_CACHE_MS = 60_000;
+
+/**
+ * HTTP Basic: `user:password` or Cumulocity's `tenant/user:password`, where tenant is a team slug that
+ * limits the principal to that team.
+ */
+export async function principalFromBasic(
+  db: Db,
+  username: string,
+  password: string,
+): Promise<Principal | null> {
+  let tenant: string | undefined;
+  let email = username;
+  const slash = username.indexOf('/');
+  if (slash > 0) {
+    tenant = username.slice(0, slash);
+    email = username.slice(slash + 1);
+  }
+  email = email.trim().toLowerCase();
+  if (!email || !password || password.length > 1024) return null;
+  const user = await db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
+  if (!user?.passwordHash) return null;
+  const cacheKey = hashToken(`${email}\0${password}\0${user.passwordHash}`);
+  const cached = basicCache.get(cacheKey);
+  if (!cached || cached.until < Date.now()) {
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (basicCache.size > 10_000) basicCache.clear();
+    basicCache.set(cacheKey, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
+  }
+  return principalFromUserId(db, user.id, tenant);
+}
+
+/** Email + password (Edge Impulse api-login): the user id, or null. */
+export async function checkPassword(db: Db, email: string, password: string): Promise<string | null> {
+  const user = await db.user.findUnique({
+    where: { email: email.trim().toLowerCase() },
+    select: { id: true, passwordHash: true },
+  });
+  if (!user?.passwordHash || !(await verifyPassword(password, user.passwordHash))) return null;
+  return user.id;
+}
+
+export async function principalFromJwt(db: Db, token: string, secret: string): Promise<Principal | null> {
+  const claims = verifyJwt(token, secret, 'user');
+  return claims ? principalFromUserId(db, claims.sub) : null;
+}
+
+/** A next-auth database session (its cookie value). */
+export async function principalFromNextAuthSession(db: Db, sessionToken: string): Promise<Principal | null> {
+  const session = await db.session.findUnique({ where: { sessionToken } });
+  if (!session || session.expires.getTime() < Date.now()) return null;
+  return principalFromUserId(db, session.userId);
+}
+
+/** `Authorization` header value -> scheme + credentials. */
+export function parseAuthorization(
+  header: string | null,
+): { scheme: 'basic'; user: string; password: string } | { scheme: 'bearer'; token: string } | null {
+  if (!header) return null;
+  const [scheme, ...rest] = header.trim().split(/\s+/);
+  const value = rest.join(' ');
+  if (!scheme || !value) return null;
+  if (scheme.toLowerCase() === 'bearer') return { scheme: 'bearer', token: value };
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    return { scheme: 'basic', user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+  return null;
+}

@@ -1,0 +1,311 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import busboy from 'busboy';
+import type { ArtifactStore, Db } from '@trainhub/db';
+import type { z } from 'zod';
+import type { IncomingFile } from '../services/resources';
+
+/** What every REST handler needs from the process that serves it. */
+export interface RestDeps {
+  db: Db;
+  store: ArtifactStore;
+  /** Largest accepted upload in bytes (413 in the style's shape beyond it). */
+  uploadLimitBytes: number;
+  /** Signs Edge Impulse api-login and socket tokens. */
+  jwtSecret: string;
+  /** Local folder of pretrained models (Edge Impulse transfer layers, session import_model). */
+  pretrainedModelsDir?: string | null;
+}
+
+/** A request body that cannot be used: malformed JSON, wrong content type, too large. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+  constructor(
+    message: string,
+    readonly status: 400 | 413 | 415 = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** A zod validation failure, kept whole so each style can word it its own way. */
+export class ContractError extends Error {
+  override name = 'ContractError';
+  constructor(
+    readonly issues: z.core.$ZodIssue[],
+    readonly location: 'body' | 'query' | 'path',
+  ) {
+    super(issues[0]?.message ?? 'invalid request');
+  }
+}
+
+export interface RouteContext {
+  request: Request;
+  url: URL;
+  params: Record<string, string>;
+  deps: RestDeps;
+}
+
+/** One endpoint: its contracts (used for parsing and for the OpenAPI document) and its handler. */
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to the style's base, with `{param}` segments. */
+  path: string;
+  summary: string;
+  operationId: string;
+  tags?: string[];
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** A multipart upload: the file fields it takes. */
+  multipart?: { files: string[]; fields?: string[] };
+  /** The 200 answer's schema, or 'file' for a download. */
+  response: z.ZodType | 'file';
+  /** Which credentials the route accepts (documentation). */
+  security?: string[];
+  handler: (ctx: RouteContext) => Promise<Response>;
+}
+
+export interface RestStyle {
+  basePath: string;
+  routes: RouteDef[];
+  /** The style's one error mapper: any thrown value -> a response in the style's shape. */
+  errorResponse: (error: unknown) => Response;
+  notFound: () => Response;
+}
+
+interface CompiledRoute {
+  route: RouteDef;
+  regex: RegExp;
+  names: string[];
+}
+
+function compile(route: RouteDef): CompiledRoute {
+  const names: string[] = [];
+  const pattern = route.path
+    .split(/(\{\w+\})/)
+    .map((part) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      if (param) {
+        names.push(param[1]!);
+        return '([^/]+)';
+      }
+      return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return { route, regex: new RegExp(`^${pattern}/?$`), names };
+}
+
+/** A fetch-style handler for a style: routes by method and path, maps every error with the style's mapper. */
+export function createRestHandler(style: RestStyle, getDeps: () => RestDeps) {
+  const compiled = style.routes.map(compile);
+  return async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith(style.basePath)) return style.notFound();
+    const path = url.pathname.slice(style.basePath.length) || '/';
+    let pathMatched = false;
+    for (const { route, regex, names } of compiled) {
+      const match = regex.exec(path);
+      if (!match) continue;
+      pathMatched = true;
+      if (route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD')) continue;
+      const params: Record<string, string> = {};
+      try {
+        names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+      } catch {
+        return style.errorResponse(new BadRequestError('malformed path'));
+      }
+      try {
+        return await route.handler({ request, url, params, deps: getDeps() });
+      } catch (error) {
+        return style.errorResponse(error);
+      }
+    }
+    return pathMatched ? style.errorResponse(new MethodNotAllowedError()) : style.notFound();
+  };
+}
+
+export class MethodNotAllowedError extends Error {
+  override name = 'MethodNotAllowedError';
+  constructor() {
+    super('method not allowed');
+  }
+}
+
+/** Largest JSON body accepted (uploads go through multipart). */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The request body parsed as JSON whatever its declared content type (MLW's clients send JSON as
+ * text/plain). An empty body is `undefined`; malformed or huge bodies are BadRequestError.
+ */
+export async function readJson(request: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+  const length = Number(request.headers.get('content-length') ?? '0');
+  if (length > limit) throw new BadRequestError(`the request body is larger than ${limit} bytes`, 413);
+  if (!request.body) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>)) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BadRequestError(`the request body is larger than ${limit} bytes`, 413);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('malformed JSON in the request body');
+  }
+}
+
+/** Parses with a contract; failures become ContractError (the style words them). */
+export function parseWith<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  location: 'body' | 'query' | 'path',
+): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ContractError(result.error.issues, location);
+  return result.data;
+}
+
+export function queryObject(url: URL): Record<string, string> {
+  return Object.fromEntries(url.searchParams.entries());
+}
+
+/**
+ * The files of a multipart request as they stream in (one at a time: the next is parsed once the previous
+ * one's body has been consumed). Each file is cut at `maxFileBytes` (its `truncated()` then says so).
+ * A body whose declared length already exceeds the limits is refused before reading (413).
+ */
+export function multipartFiles(
+  request: Request,
+  options: { maxFileBytes: number; files: string[]; fields?: Record<string, string> },
+): AsyncIterable<IncomingFile> {
+  const contentType = request.headers.get('content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    throw new BadRequestError('the request must be multipart/form-data', 415);
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  const maxTotal = options.maxFileBytes * options.files.length + 256 * 1024;
+  if (declared > maxTotal) {
+    throw new BadRequestError(
+      `the file is larger than the upload limit of ${options.maxFileBytes} bytes`,
+      413,
+    );
+  }
+  if (!request.body) throw new BadRequestError('the request has no body');
+  const body = request.body;
+  const fields = options.fields ?? {};
+  return {
+    [Symbol.asyncIterator]() {
+      let parser: busboy.Busboy;
+      try {
+        parser = busboy({
+          headers: { 'content-type': contentType },
+          limits: {
+            fileSize: options.maxFileBytes,
+            files: options.files.length + 4,
+            fields: 50,
+            fieldSize: 64 * 1024,
+            parts: 100,
+          },
+        });
+      } catch (error) {
+        throw new BadRequestError(`malformed multipart body: ${(error as Error).message}`);
+      }
+      const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+      const queue: IncomingFile[] = [];
+      const seen = new Set<string>();
+      let finished = false;
+      let failure: Error | null = null;
+      let wake: (() => void) | null = null;
+      const notify = () => {
+        wake?.();
+        wake = null;
+      };
+      parser.on('field', (name, value) => {
+        fields[name] = value;
+      });
+      parser.on('file', (field, stream, info) => {
+        if (!options.files.includes(field) || seen.has(field)) {
+          stream.resume();
+          return;
+        }
+        seen.add(field);
+        let truncated = false;
+        stream.on('limit', () => (truncated = true));
+        queue.push({
+          field,
+          name: info.filename ?? field,
+          contentType: info.mimeType ?? null,
+          body: stream,
+          truncated: () => truncated,
+        });
+        notify();
+      });
+      parser.on('close', () => {
+        finished = true;
+        notify();
+      });
+      parser.on('error', (error: Error) => {
+        failure = new BadRequestError(`malformed multipart body: ${error.message}`);
+        notify();
+      });
+      source.on('error', (error) => {
+        failure = new BadRequestError(`the upload was interrupted: ${error.message}`);
+        notify();
+      });
+      source.pipe(parser);
+      return {
+        async next(): Promise<IteratorResult<IncomingFile>> {
+          for (;;) {
+            if (queue.length) return { value: queue.shift()!, done: false };
+            if (failure) throw failure;
+            if (finished) return { value: undefined, done: true };
+            await new Promise<void>((resolve) => (wake = resolve));
+          }
+        },
+        async return(): Promise<IteratorResult<IncomingFile>> {
+          // The consumer stopped early (an error): stop reading the upload.
+          source.unpipe(parser);
+          source.destroy();
+          return { value: undefined, done: true };
+        },
+      };
+    },
+  };
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+/** A download: streams the bytes with a safe Content-Disposition. */
+export function fileResponse(
+  body: Readable | Buffer,
+  name: string,
+  contentType = 'application/octet-stream',
+  size?: number,
+) {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const headers: Record<string, string> = {
+    'content-type': contentType,
+    'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'x-content-type-options': 'nosniff',
+  };
+  if (size !== undefined) headers['content-length'] = String(size);
+  const stream = Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as unknown as ReadableStream);
+  return new Response(stream as ConstructorParameters<typeof Response>[0], { status: 200, headers });
+}
+
+/** Parses a positive integer id, or null. */
+export function intId(raw: string | undefined): number | null {
+  if (!raw || !/^\d{1,15}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}

@@ -1,0 +1,11 @@
+export {
+  createRestHandler,
+  readJson,
+  multipartFiles,
+  BadRequestError,
+  ContractError,
+  type RestDeps,
+  type RestStyle,
+  type RouteDef,
+} from './http';
+export { mlwStyle, mlwErrorResponse } from './mlw/routes';

@@ -1,0 +1,165 @@
+import type { Db, ExecutionEventKind, ExecutionStatus, StopRequest } from '@trainhub/db';
+import { epochDataSchema, type EpochData } from '@trainhub/db';
+import { projectScope, type Principal } from '../auth/principal';
+import { requireProject } from './access';
+import { DomainError } from './errors';
+
+export const TERMINAL_STATUSES: ExecutionStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
+export const isTerminal = (status: ExecutionStatus) => TERMINAL_STATUSES.includes(status);
+
+/** One execution the caller can see (optionally required to belong to a project or task). */
+export async function getExecution(
+  db: Db,
+  principal: Principal,
+  executionId: number,
+  within: { projectId?: number; taskId?: number } = {},
+) {
+  const execution = Number.isSafeInteger(executionId)
+    ? await db.execution.findFirst({
+        where: {
+          id: executionId,
+          ...(within.projectId !== undefined ? { projectId: within.projectId } : {}),
+          ...(within.taskId !== undefined ? { taskId: within.taskId } : {}),
+          project: projectScope(principal),
+          task: { deletedAt: null },
+        },
+      })
+    : null;
+  if (!execution) throw new DomainError('NOT_FOUND', 'execution not found');
+  return execution;
+}
+
+export interface HistoryRow extends EpochData {
+  createdAt: Date;
+}
+
+/** Per-epoch history of executions, from their EPOCH events, keyed by execution id. */
+export async function historyOf(db: Db, executionIds: number[]): Promise<Map<number, HistoryRow[]>> {
+  const result = new Map<number, HistoryRow[]>(executionIds.map((id) => [id, []]));
+  if (executionIds.length === 0) return result;
+  const events = await db.executionEvent.findMany({
+    where: { executionId: { in: executionIds }, kind: 'EPOCH' },
+    orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
+  });
+  for (const event of events) {
+    const parsed = epochDataSchema.safeParse(event.data);
+    if (parsed.success) result.get(event.executionId)?.push({ ...parsed.data, createdAt: event.createdAt });
+  }
+  return result;
+}
+
+/** Executions of a task with their history (what MLW's individualTasks and the UI show). */
+export async function listExecutionsWithHistory(db: Db, principal: Principal, taskId: number) {
+  const executions = await db.execution.findMany({
+    where: { taskId, project: projectScope(principal), task: { deletedAt: null } },
+    orderBy: { id: 'desc' },
+  });
+  const history = await historyOf(
+    db,
+    executions.map((e) => e.id),
+  );
+  return executions.map((execution) => ({ execution, history: history.get(execution.id) ?? [] }));
+}
+
+/** Executions of a project, newest first (Edge Impulse's job list). */
+export async function listProjectExecutions(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  take = 100,
+  skip = 0,
+) {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const where = { projectId, task: { deletedAt: null } };
+  const [executions, total] = await Promise.all([
+    db.execution.findMany({ where, orderBy: { id: 'desc' }, take: Math.min(take, 1000), skip }),
+    db.execution.count({ where }),
+  ]);
+  return { executions, total };
+}
+
+/** Events of an execution after a sequence number, oldest first (stdout, live streams). */
+export async function listEvents(
+  db: Db,
+  executionId: number,
+  options: { afterSeq?: number; kinds?: ExecutionEventKind[]; take?: number; skip?: number } = {},
+) {
+  return db.executionEvent.findMany({
+    where: {
+      executionId,
+      ...(options.afterSeq !== undefined ? { seq: { gt: options.afterSeq } } : {}),
+      ...(options.kinds ? { kind: { in: options.kinds } } : {}),
+    },
+    orderBy: { seq: 'asc' },
+    take: Math.min(options.take ?? 1000, 10_000),
+    skip: options.skip ?? 0,
+  });
+}
+
+export function countEvents(db: Db, executionId: number, kinds?: ExecutionEventKind[]) {
+  return db.executionEvent.count({ where: { executionId, ...(kinds ? { kind: { in: kinds } } : {}) } });
+}
+
+/**
+ * Asks an execution to stop (keep the model trained so far) or cancel (discard it). A QUEUED execution is
+ * cancelled directly with a conditional update (a trainer claiming it at the same moment wins or loses
+ * cleanly); a RUNNING one gets `stopRequest`, which the trainer checks between batches. A finished execution
+ * is returned unchanged.
+ */
+export async function requestStop(
+  db: Db,
+  principal: Principal,
+  executionId: number,
+  kind: StopRequest,
+  within: { projectId?: number; taskId?: number } = {},
+  now = new Date(),
+) {
+  const execution = await getExecution(db, principal, executionId, within);
+  await requireProject(db, principal, execution.projectId, 'EDITOR');
+  if (execution.status === 'QUEUED') {
+    const { count } = await db.execution.updateMany({
+      where: { id: executionId, status: 'QUEUED' },
+      data: {
+        status: 'CANCELLED',
+        stopRequest: kind,
+        finishedAt: now,
+        message: kind === 'STOP' ? 'Stopped before it started' : 'Cancelled',
+      },
+    });
+    if (count === 1) return db.execution.findUniqueOrThrow({ where: { id: executionId } });
+  }
+  await db.execution.updateMany({
+    where: { id: executionId, status: 'RUNNING' },
+    data: { stopRequest: kind },
+  });
+  return db.execution.findUniqueOrThrow({ where: { id: executionId } });
+}
+
+/** Deletes a finished or queued execution; a running one must be stopped first (CONFLICT). */
+export async function deleteExecution(
+  db: Db,
+  principal: Principal,
+  executionId: number,
+  within: { projectId?: number; taskId?: number } = {},
+) {
+  const execution = await getExecution(db, principal, executionId, within);
+  await requireProject(db, principal, execution.projectId, 'ADMIN');
+  const { count } = await db.execution.deleteMany({ where: { id: executionId, status: { not: 'RUNNING' } } });
+  if (count === 0) throw new DomainError('CONFLICT', 'the execution is running: stop it first');
+  return execution;
+}
+
+/** One execution of a task with its task and history (MLW's individual task). */
+export async function getExecutionWithHistory(
+  db: Db,
+  principal: Principal,
+  taskId: number,
+  executionId: number,
+) {
+  const execution = await getExecution(db, principal, executionId, { taskId });
+  const [task, history] = await Promise.all([
+    db.task.findUniqueOrThrow({ where: { id: taskId } }),
+    historyOf(db, [executionId]),
+  ]);
+  return { task, execution, history: history.get(executionId) ?? [] };
+}

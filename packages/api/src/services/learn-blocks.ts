@@ -1,0 +1,160 @@
+import type { Db, Hyperparameters, Prisma, TrainingDefinition } from '@trainhub/db';
+import type { Principal } from '../auth/principal';
+import { requireProject } from './access';
+import { DomainError } from './errors';
+import { createTraining, type TaskSource } from './tasks';
+
+export type LearnBlockSettings = Record<string, unknown>;
+
+export function listLearnBlocks(db: Db, principal: Principal, projectId: number) {
+  return requireProject(db, principal, projectId, 'VIEWER').then(() =>
+    db.learnBlock.findMany({ where: { projectId }, orderBy: { id: 'asc' } }),
+  );
+}
+
+export async function getLearnBlock(db: Db, principal: Principal, projectId: number, learnId: number) {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const block = Number.isSafeInteger(learnId)
+    ? await db.learnBlock.findFirst({ where: { id: learnId, projectId } })
+    : null;
+  if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
+  return block;
+}
+
+export interface LearnBlockInput {
+  id?: number;
+  type?: string;
+  name: string;
+  title: string;
+  settings?: LearnBlockSettings;
+}
+
+/**
+ * Sets a project's learn blocks (Edge Impulse's impulse): blocks with a known id are updated, the others
+ * created; blocks not named are kept (their tasks keep a reference). One transaction.
+ */
+export async function setLearnBlocks(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  blocks: LearnBlockInput[],
+) {
+  await requireProject(db, principal, projectId, 'EDITOR');
+  const existing = await db.learnBlock.findMany({ where: { projectId }, select: { id: true } });
+  const known = new Set(existing.map((b) => b.id));
+  for (const block of blocks) {
+    if (block.id !== undefined && !known.has(block.id))
+      throw new DomainError('NOT_FOUND', 'learn block not found');
+  }
+  return db.$transaction(async (tx) => {
+    const out = [];
+    for (const block of blocks) {
+      const data = { type: block.type ?? 'keras', name: block.name, title: block.title };
+      out.push(
+        block.id !== undefined
+          ? await tx.learnBlock.update({
+              where: { id: block.id },
+              data: {
+                ...data,
+                ...(block.settings ? { settings: block.settings as Prisma.InputJsonValue } : {}),
+              },
+            })
+          : await tx.learnBlock.create({
+              data: { ...data, projectId, settings: (block.settings ?? {}) as Prisma.InputJsonValue },
+            }),
+      );
+    }
+    return out;
+  });
+}
+
+/** "Only fields defined in this object are set": merges `patch` into the stored settings. */
+export async function updateLearnBlockSettings(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  learnId: number,
+  patch: LearnBlockSettings,
+) {
+  await requireProject(db, principal, projectId, 'EDITOR');
+  const block = await getLearnBlock(db, principal, projectId, learnId);
+  const settings = { ...(block.settings as LearnBlockSettings), ...stripUndefined(patch) };
+  return db.learnBlock.update({
+    where: { id: block.id },
+    data: { settings: settings as Prisma.InputJsonValue },
+  });
+}
+
+function stripUndefined(value: LearnBlockSettings): LearnBlockSettings {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+/** The dataset a learn block trains on: its `datasetResourceId` setting, else the project's newest dataset. */
+export async function learnBlockDataset(
+  db: Db,
+  projectId: number,
+  settings: LearnBlockSettings,
+): Promise<number> {
+  if (typeof settings.datasetResourceId === 'number') return settings.datasetResourceId;
+  const dataset = await db.resource.findFirst({
+    where: { projectId, kind: 'DATASET', deletedAt: null },
+    orderBy: { id: 'desc' },
+    select: { id: true },
+  });
+  if (!dataset)
+    throw new DomainError('INVALID', 'the project has no dataset: upload a CSV or JSON dataset first');
+  return dataset.id;
+}
+
+/**
+ * Stores `patch` on the learn block and starts a training with the merged settings. `toTraining` is the
+ * style's translation of its settings into a definition and hyperparameters; it may throw INVALID, in which
+ * case nothing is written.
+ */
+export async function trainLearnBlock(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  learnId: number,
+  patch: LearnBlockSettings,
+  source: TaskSource,
+  toTraining: (
+    settings: LearnBlockSettings,
+    datasetResourceId: number,
+    block: { title: string; name: string },
+  ) => { definition: TrainingDefinition; hyperparameters: Hyperparameters },
+) {
+  await requireProject(db, principal, projectId, 'EDITOR');
+  const block = await getLearnBlock(db, principal, projectId, learnId);
+  const settings = { ...(block.settings as LearnBlockSettings), ...stripUndefined(patch) };
+  const datasetResourceId = await learnBlockDataset(db, projectId, settings);
+  const { definition, hyperparameters } = toTraining(settings, datasetResourceId, block);
+  const created = await createTraining(db, principal, {
+    projectId,
+    name: block.title || block.name,
+    source,
+    definition,
+    hyperparameters,
+    learnBlockId: block.id,
+  });
+  await db.learnBlock.update({
+    where: { id: block.id },
+    data: { settings: settings as Prisma.InputJsonValue },
+  });
+  return created;
+}
+
+/** The newest finished execution of a learn block (training metadata). */
+export async function lastLearnBlockExecution(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  learnId: number,
+) {
+  const block = await getLearnBlock(db, principal, projectId, learnId);
+  const execution = await db.execution.findFirst({
+    where: { projectId, task: { learnBlockId: block.id, deletedAt: null }, status: 'COMPLETED' },
+    orderBy: { id: 'desc' },
+  });
+  return { block, execution };
+}

@@ -1,0 +1,203 @@
+import {
+  hyperparametersSchema,
+  trainingDefinitionSchema,
+  type Db,
+  type Hyperparameters,
+  type Prisma,
+  type TrainingDefinition,
+} from '@trainhub/db';
+import { projectScope, type Principal } from '../auth/principal';
+import { requireProject } from './access';
+import { DomainError } from './errors';
+import { historyOf } from './executions';
+import { nextCronRun } from './schedules';
+
+/** Which surface created a task (Task.source). */
+export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
+
+export type ScheduleInput =
+  | { kind: 'ONE_TIME'; startAt?: Date | null }
+  | { kind: 'CRON'; cronExpression: string; timezone?: string; startAt?: Date | null };
+
+export interface CreateTrainingInput {
+  projectId: number;
+  name: string;
+  source: TaskSource;
+  definition: TrainingDefinition;
+  hyperparameters: Hyperparameters;
+  architectureResourceId?: number | null;
+  codeResourceId?: number | null;
+  learnBlockId?: number | null;
+  schedule?: ScheduleInput;
+}
+
+function zodMessage(prefix: string, error: { issues: { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return `${prefix}${issue ? ` ${issue.path.map(String).join('.') || 'value'}: ${issue.message}` : ''}`;
+}
+
+/**
+ * Creates a training: the Task and, unless it is a cron schedule, its first QUEUED Execution, in one
+ * transaction. A cron task gets `nextRunAt` and no execution: the trainer materializes each occurrence.
+ * Every style calls this; nothing is written when any check fails.
+ */
+export async function createTraining(
+  db: Db,
+  principal: Principal,
+  input: CreateTrainingInput,
+  now = new Date(),
+) {
+  await requireProject(db, principal, input.projectId, 'EDITOR');
+  const definition = trainingDefinitionSchema.safeParse(input.definition);
+  if (!definition.success)
+    throw new DomainError('INVALID', zodMessage('invalid training definition:', definition.error));
+  const hyperparameters = hyperparametersSchema.safeParse(input.hyperparameters);
+  if (!hyperparameters.success)
+    throw new DomainError('INVALID', zodMessage('invalid hyperparameter', hyperparameters.error));
+
+  // Every referenced file must be a live resource of this very project.
+  const resourceIds = [
+    definition.data.datasetResourceId,
+    definition.data.testDatasetResourceId,
+    input.architectureResourceId,
+    input.codeResourceId,
+  ].filter((id): id is number => typeof id === 'number');
+  const found = await db.resource.count({
+    where: { id: { in: resourceIds }, projectId: input.projectId, deletedAt: null },
+  });
+  if (found !== new Set(resourceIds).size) throw new DomainError('NOT_FOUND', 'resource not found');
+  if (input.learnBlockId != null) {
+    const block = await db.learnBlock.count({
+      where: { id: input.learnBlockId, projectId: input.projectId },
+    });
+    if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
+  }
+
+  const schedule = input.schedule ?? { kind: 'ONE_TIME' };
+  const startAt = schedule.startAt ?? null;
+  let nextRunAt: Date | null = null;
+  if (schedule.kind === 'CRON') {
+    const from = startAt && startAt > now ? new Date(startAt.getTime() - 1) : now;
+    nextRunAt = nextCronRun(schedule.cronExpression, from, schedule.timezone ?? 'UTC');
+  }
+  const name = input.name.trim().slice(0, 200) || 'training';
+
+  return db.$transaction(async (tx) => {
+    const task = await tx.task.create({
+      data: {
+        projectId: input.projectId,
+        name,
+        type: 'NN',
+        source: input.source,
+        architectureResourceId: input.architectureResourceId ?? null,
+        datasetResourceId: definition.data.datasetResourceId,
+        codeResourceId: input.codeResourceId ?? null,
+        learnBlockId: input.learnBlockId ?? null,
+        definition: definition.data as Prisma.InputJsonValue,
+        hyperparameters: hyperparameters.data as Prisma.InputJsonValue,
+        scheduleKind: schedule.kind,
+        startAt,
+        cronExpression: schedule.kind === 'CRON' ? schedule.cronExpression.trim() : null,
+        timezone: schedule.kind === 'CRON' ? (schedule.timezone ?? 'UTC') : 'UTC',
+        nextRunAt,
+        createdById: principal.userId,
+      },
+    });
+    const execution =
+      schedule.kind === 'ONE_TIME'
+        ? await tx.execution.create({
+            data: {
+              taskId: task.id,
+              projectId: input.projectId,
+              status: 'QUEUED',
+              dueAt: startAt && startAt > now ? startAt : now,
+              message: 'Initialising',
+            },
+          })
+        : null;
+    return { task, execution };
+  });
+}
+
+export interface TaskListOptions {
+  projectId?: number;
+  take?: number;
+}
+
+/** Tasks the caller can see (newest first), with their executions (newest first). */
+export async function listTasks(db: Db, principal: Principal, options: TaskListOptions = {}) {
+  if (options.projectId !== undefined) await requireProject(db, principal, options.projectId, 'VIEWER');
+  return db.task.findMany({
+    where: {
+      deletedAt: null,
+      project: projectScope(principal),
+      ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
+    },
+    include: { project: { select: { id: true, name: true } }, executions: { orderBy: { id: 'desc' } } },
+    orderBy: { id: 'desc' },
+    take: Math.min(options.take ?? 500, 1000),
+  });
+}
+
+export async function getTask(db: Db, principal: Principal, taskId: number) {
+  const task = Number.isSafeInteger(taskId)
+    ? await db.task.findFirst({
+        where: { id: taskId, deletedAt: null, project: projectScope(principal) },
+        include: {
+          project: { select: { id: true, name: true, teamId: true } },
+          executions: { orderBy: { id: 'desc' } },
+        },
+      })
+    : null;
+  if (!task) throw new DomainError('NOT_FOUND', 'task not found');
+  return task;
+}
+
+/**
+ * Deletes a task (soft): its schedule stops, queued runs are cancelled and running ones asked to cancel.
+ */
+export async function deleteTask(db: Db, principal: Principal, taskId: number, now = new Date()) {
+  const task = await getTask(db, principal, taskId);
+  await requireProject(db, principal, task.projectId, 'ADMIN');
+  await db.$transaction([
+    db.task.update({
+      where: { id: taskId },
+      data: { deletedAt: now, scheduleEnabled: false, nextRunAt: null },
+    }),
+    db.execution.updateMany({
+      where: { taskId, status: 'QUEUED' },
+      data: { status: 'CANCELLED', finishedAt: now, message: 'Task deleted' },
+    }),
+    db.execution.updateMany({ where: { taskId, status: 'RUNNING' }, data: { stopRequest: 'CANCEL' } }),
+  ]);
+  return task;
+}
+
+/** Starts one more run of an existing one-time task (a retrain with the same definition). */
+export async function rerunTask(db: Db, principal: Principal, taskId: number, now = new Date()) {
+  const task = await getTask(db, principal, taskId);
+  await requireProject(db, principal, task.projectId, 'EDITOR');
+  return db.execution.create({
+    data: { taskId, projectId: task.projectId, status: 'QUEUED', dueAt: now, message: 'Initialising' },
+  });
+}
+
+/** listTasks plus every execution's per-epoch history (MLW's task list). */
+export async function listTasksWithHistory(db: Db, principal: Principal, options: TaskListOptions = {}) {
+  const tasks = await listTasks(db, principal, options);
+  const history = await historyOf(
+    db,
+    tasks.flatMap((t) => t.executions.map((e) => e.id)),
+  );
+  return { tasks, history };
+}
+
+/** getTask plus its executions' history. */
+export async function getTaskWithHistory(db: Db, principal: Principal, taskId: number) {
+  const task = await getTask(db, principal, taskId);
+  const history = await historyOf(
+    db,
+    task.executions.map((e) => e.id),
+  );
+  return { task, history };
+}

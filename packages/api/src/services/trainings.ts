@@ -1,0 +1,86 @@
+import type { ArtifactStore, Db, Hyperparameters, ProblemType } from '@trainhub/db';
+import type { Principal } from '../auth/principal';
+import { requireProject } from './access';
+import { DomainError } from './errors';
+import { getResourceOfKind } from './resources';
+import { createTraining, type ScheduleInput, type TaskSource } from './tasks';
+
+export interface ArchitectureTrainingInput {
+  projectId: number;
+  architectureResourceId: number;
+  datasetResourceId: number;
+  codeResourceId?: number | null;
+  problemType: ProblemType;
+  modelName: string;
+  hyperparameters: Hyperparameters;
+  schedule?: ScheduleInput;
+  source: TaskSource;
+}
+
+/**
+ * Trains the network described by an architecture resource (an `.architecture` JSON file) on a dataset
+ * resource, optionally with a preprocessing code resource. The architecture's JSON is copied into the task
+ * definition as `spec: { format: 'mlw-architecture', architecture }`, so later edits of the file do not
+ * change a queued or scheduled task.
+ */
+export async function trainFromArchitecture(
+  deps: { db: Db; store: ArtifactStore },
+  principal: Principal,
+  input: ArchitectureTrainingInput,
+) {
+  await requireProject(deps.db, principal, input.projectId, 'EDITOR');
+  const architecture = await getResourceOfKind(
+    deps.db,
+    principal,
+    input.projectId,
+    input.architectureResourceId,
+    ['ARCHITECTURE'],
+    'architecture resource',
+  );
+  await getResourceOfKind(
+    deps.db,
+    principal,
+    input.projectId,
+    input.datasetResourceId,
+    ['DATASET'],
+    'data resource',
+  );
+  if (input.codeResourceId != null) {
+    await getResourceOfKind(
+      deps.db,
+      principal,
+      input.projectId,
+      input.codeResourceId,
+      ['CODE'],
+      'code resource',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((await deps.store.get(architecture.storageKey)).toString('utf8'));
+  } catch {
+    throw new DomainError('INVALID', `the architecture file ${architecture.name} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new DomainError(
+      'INVALID',
+      `the architecture file ${architecture.name} must hold a JSON object or array`,
+    );
+  }
+  return createTraining(deps.db, principal, {
+    projectId: input.projectId,
+    name: input.modelName,
+    source: input.source,
+    definition: {
+      version: 1,
+      problemType: input.problemType,
+      spec: { format: 'mlw-architecture', architecture: parsed },
+      datasetResourceId: input.datasetResourceId,
+      modelName: input.modelName,
+    },
+    hyperparameters: input.hyperparameters,
+    architectureResourceId: architecture.id,
+    codeResourceId: input.codeResourceId ?? null,
+    schedule: input.schedule,
+  });
+}
