@@ -51,6 +51,13 @@ function stop(code) {
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+process.on('SIGHUP', () => stop(0));
+// If whatever started us (npm, a supervisor) dies without passing the signal on, stop rather than orphan
+// the web app and the trainer.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop(0);
+}, 1000).unref();
 
 migrate.on('exit', (code) => {
   if (code !== 0) {

@@ -1,15 +1,20 @@
 import { pino } from 'pino';
-import { ConfigError, createDb, migrate } from '@trainhub/db';
+import { ConfigError, createArtifactStore, createDb, migrate } from '@trainhub/db';
+import { initBackend } from '@trainhub/ml';
 import { loadTrainerConfig } from './env';
 import { beat, markStopped, registerTrainer } from './heartbeat';
+import { Worker } from './worker';
 
-// The training worker: connects, registers itself, sends a heartbeat every few seconds, and on
-// SIGTERM/SIGINT stops cleanly (marks itself stopped, closes the database) before exiting.
+// The training worker: registers itself, heartbeats, claims and runs executions, materializes cron
+// schedules. SIGTERM/SIGINT: running executions stop at a batch boundary and go back to the queue (resumed
+// from their last checkpoint by the next trainer), the trainer marks itself stopped and exits 0.
 
 async function main(): Promise<void> {
   let config;
+  let store;
   try {
     config = loadTrainerConfig();
+    store = createArtifactStore(config.dataDir);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -20,12 +25,38 @@ async function main(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { trainer: config.trainerId } });
   await migrate(config.databaseUrl);
   const db = createDb(config.databaseUrl);
-  await registerTrainer(db, { id: config.trainerId, concurrency: config.concurrency, backend: null });
-  log.info({ concurrency: config.concurrency, heartbeatMs: config.heartbeatMs }, 'trainer started');
+  const backend = await initBackend(config.backend, (line) => log.info(line));
+  await registerTrainer(db, { id: config.trainerId, concurrency: config.concurrency, backend: backend.name });
+  log.info(
+    { concurrency: config.concurrency, backend: backend.name, provider: backend.provider },
+    'trainer started',
+  );
+
+  const worker = new Worker(
+    {
+      db,
+      store,
+      log,
+      trainerId: config.trainerId,
+      leaseMs: config.leaseMs,
+      pollMs: Math.min(config.pollMs, 500),
+      maxAttempts: config.maxAttempts,
+      backend: config.backend,
+      ...(config.modelStore ? { modelStore: config.modelStore } : {}),
+    },
+    {
+      concurrency: config.concurrency,
+      pollMs: config.pollMs,
+      scheduleMs: 1000,
+      databaseUrl: config.databaseUrl,
+    },
+    log,
+  );
+  await worker.start();
 
   let beating: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    beating = beat(db, config.trainerId, null).catch((error: unknown) => {
+    beating = beat(db, config.trainerId, worker.currentExecutionIds[0] ?? null).catch((error: unknown) => {
       log.warn({ err: error }, 'heartbeat failed; retrying at the next interval');
     });
   }, config.heartbeatMs);
@@ -34,7 +65,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'stopping');
+    log.info({ signal, running: worker.currentExecutionIds }, 'stopping');
+    await worker.stop();
     clearInterval(timer);
     await beating;
     await markStopped(db, config.trainerId).catch((error: unknown) =>

@@ -41,7 +41,15 @@ export const hyperparametersSchema = z.object({
 export type Hyperparameters = z.infer<typeof hyperparametersSchema>;
 
 /** The MLW stages an execution goes through, in order. */
-export const trainingStages = ['ARCH_READ', 'ARCH_CREATE_LAYER', 'DATA_INIT', 'DATA_PROCESS', 'COMPILE', 'TRAIN', 'SAVE'] as const;
+export const trainingStages = [
+  'ARCH_READ',
+  'ARCH_CREATE_LAYER',
+  'DATA_INIT',
+  'DATA_PROCESS',
+  'COMPILE',
+  'TRAIN',
+  'SAVE',
+] as const;
 export type TrainingStage = (typeof trainingStages)[number];
 
 /** Execution.stageLog: the last message per stage. */
@@ -67,7 +75,10 @@ export const executionMetricsSchema = z.object({
   classNames: z.array(z.string()).optional(),
   confusionMatrix: z.array(z.array(z.number())).optional(),
   report: z
-    .record(z.string(), z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }))
+    .record(
+      z.string(),
+      z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() }),
+    )
     .optional(),
   mse: z.number().optional(),
   mae: z.number().optional(),

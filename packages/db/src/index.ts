@@ -34,3 +34,4 @@ export type {
 } from './generated/postgresql/client';
 export * from './contracts';
 export * from './storage';
+export * from './schedule';

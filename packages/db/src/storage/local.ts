@@ -22,7 +22,11 @@ export class LocalArtifactStore implements ArtifactStore {
     return join(this.root, key);
   }
 
-  async put(key: string, body: Buffer | Readable, options: { maxBytes?: number } = {}): Promise<StoredObject> {
+  async put(
+    key: string,
+    body: Buffer | Readable,
+    options: { maxBytes?: number } = {},
+  ): Promise<StoredObject> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.${randomUUID()}.tmp`;
@@ -78,5 +82,7 @@ export class LocalArtifactStore implements ArtifactStore {
 }
 
 function notFound(error: unknown, key: string): Error {
-  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? new ArtifactNotFoundError(key) : (error as Error);
+  return (error as NodeJS.ErrnoException).code === 'ENOENT'
+    ? new ArtifactNotFoundError(key)
+    : (error as Error);
 }
