@@ -65,7 +65,7 @@ migrate.on('exit', (code) => {
     process.exit(code ?? 1);
   }
   if (stopping) process.exit(exitCode);
-  children.add(start('web', bin('next'), ['start', '--port', port], join(root, 'apps/web')));
+  children.add(start('web', process.execPath, [bin('tsx'), 'server.ts'], join(root, 'apps/web')));
   children.add(
     start('trainer', process.execPath, ['--enable-source-maps', 'dist/main.mjs'], join(root, 'apps/trainer')),
   );

@@ -9,3 +9,4 @@ export {
   type RouteDef,
 } from './http';
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
+export { edgeImpulseStyle, eiErrorResponse } from './edge-impulse/routes';

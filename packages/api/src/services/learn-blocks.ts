@@ -41,19 +41,17 @@ export async function setLearnBlocks(
 ) {
   await requireProject(db, principal, projectId, 'EDITOR');
   const existing = await db.learnBlock.findMany({ where: { projectId }, select: { id: true } });
+  // Clients may name their own block ids (Edge Impulse does): an id that is not a block of this project
+  // makes a new block, whose real id the answer (and the impulse) reports.
   const known = new Set(existing.map((b) => b.id));
-  for (const block of blocks) {
-    if (block.id !== undefined && !known.has(block.id))
-      throw new DomainError('NOT_FOUND', 'learn block not found');
-  }
   return db.$transaction(async (tx) => {
     const out = [];
     for (const block of blocks) {
       const data = { type: block.type ?? 'keras', name: block.name, title: block.title };
       out.push(
-        block.id !== undefined
+        block.id !== undefined && known.has(block.id)
           ? await tx.learnBlock.update({
-              where: { id: block.id },
+              where: { id: block.id! },
               data: {
                 ...data,
                 ...(block.settings ? { settings: block.settings as Prisma.InputJsonValue } : {}),
@@ -121,7 +119,7 @@ export async function trainLearnBlock(
   toTraining: (
     settings: LearnBlockSettings,
     datasetResourceId: number,
-    block: { title: string; name: string },
+    block: { title: string; name: string; type: string },
   ) => { definition: TrainingDefinition; hyperparameters: Hyperparameters },
 ) {
   await requireProject(db, principal, projectId, 'EDITOR');
