@@ -1,0 +1,154 @@
+import { MlInputError } from '../errors.ts';
+import { sampleSize, type Dataset } from './types.ts';
+
+export interface JsonDataOptions {
+  /** 'categorical' (labels are class names) or 'numeric' (regression targets). Default categorical. */
+  labelKind?: 'categorical' | 'numeric';
+  /** Reshape each (flat) sample to this shape. Default: the nesting of the first sample. */
+  sampleShape?: number[];
+}
+
+type Json = unknown;
+
+function shapeOf(value: Json): number[] {
+  const shape: number[] = [];
+  let v = value;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+  }
+  return shape;
+}
+
+/**
+ * JSON data in either form:
+ * - `{ "x": [sample, ...], "y": [label, ...] }` (also `features`/`labels`), or
+ * - `[{ "x": sample, "y": label }, ...]` (also `features`/`label`).
+ * A sample is a flat feature vector or a nested array (a shaped tensor such as 28x28x1). Labels are class
+ * names (string or number) or, with labelKind 'numeric', a number or an array of numbers.
+ */
+export function parseJsonData(input: string | Json, options: JsonDataOptions = {}): Dataset {
+  let doc: Json = input;
+  if (typeof input === 'string') {
+    if (input.trim() === '') throw new MlInputError('EMPTY_DATA', 'The JSON data is empty');
+    try {
+      doc = JSON.parse(input);
+    } catch (error) {
+      throw new MlInputError('INVALID_DATA', `The data is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  let xs: Json[];
+  let ys: Json[];
+  if (Array.isArray(doc)) {
+    xs = [];
+    ys = [];
+    doc.forEach((item, i) => {
+      if (typeof item !== 'object' || item === null) {
+        throw new MlInputError('INVALID_DATA', `Sample ${i + 1} is not an object with x and y`, { row: i + 1 });
+      }
+      const o = item as Record<string, Json>;
+      xs.push(o.x ?? o.features);
+      ys.push(o.y ?? o.label ?? o.labels);
+    });
+  } else if (typeof doc === 'object' && doc !== null) {
+    const o = doc as Record<string, Json>;
+    const x = o.x ?? o.features;
+    const y = o.y ?? o.labels;
+    if (!Array.isArray(x) || !Array.isArray(y)) {
+      throw new MlInputError('INVALID_DATA', 'JSON data needs "x" (samples) and "y" (labels) arrays');
+    }
+    if (x.length !== y.length) {
+      throw new MlInputError('SHAPE_MISMATCH', `JSON data has ${x.length} samples but ${y.length} labels`);
+    }
+    xs = x;
+    ys = y;
+  } else throw new MlInputError('INVALID_DATA', 'JSON data must be an object or an array');
+  if (xs.length === 0) throw new MlInputError('EMPTY_DATA', 'The JSON data has no samples');
+
+  const naturalShape = shapeOf(xs[0]);
+  if (naturalShape.length === 0) throw new MlInputError('INVALID_DATA', 'Sample 1 is not an array of numbers', { row: 1 });
+  const size = sampleSize(naturalShape);
+  const sampleShape = options.sampleShape ?? naturalShape;
+  if (sampleSize(sampleShape) !== size) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Samples have ${size} values, which does not fit the shape [${sampleShape.join(', ')}]`,
+    );
+  }
+  const features = new Float32Array(xs.length * size);
+  xs.forEach((sample, i) => {
+    let offset = i * size;
+    const walk = (v: Json, depth: number, path: number[]) => {
+      if (depth === naturalShape.length) {
+        if (typeof v !== 'number') {
+          throw new MlInputError('NON_NUMERIC', `Sample ${i + 1}, position [${path.join(', ')}]: not a number`, {
+            row: i + 1,
+            column: path.join(','),
+          });
+        }
+        if (!Number.isFinite(v)) {
+          throw new MlInputError('NON_FINITE', `Sample ${i + 1}, position [${path.join(', ')}]: not finite`, {
+            row: i + 1,
+            column: path.join(','),
+          });
+        }
+        features[offset++] = v;
+        return;
+      }
+      if (!Array.isArray(v) || v.length !== naturalShape[depth]) {
+        throw new MlInputError(
+          'RAGGED_ROW',
+          `Sample ${i + 1} does not have the shape [${naturalShape.join(', ')}] of sample 1 (at [${path.join(', ')}])`,
+          { row: i + 1 },
+        );
+      }
+      v.forEach((child, j) => walk(child, depth + 1, [...path, j]));
+    };
+    walk(sample, 0, []);
+  });
+
+  const featureNames = Array.from({ length: size }, (_, i) => `f${i}`);
+  if (options.labelKind === 'numeric') {
+    const width = Array.isArray(ys[0]) ? (ys[0] as Json[]).length : 1;
+    const values = new Float32Array(ys.length * width);
+    ys.forEach((y, i) => {
+      const arr = Array.isArray(y) ? y : [y];
+      if (arr.length !== width) throw new MlInputError('RAGGED_ROW', `Label ${i + 1} has ${arr.length} targets, expected ${width}`, { row: i + 1 });
+      arr.forEach((v, j) => {
+        if (typeof v !== 'number') throw new MlInputError('NON_NUMERIC', `Label ${i + 1}: target ${j + 1} is not a number`, { row: i + 1, column: j + 1 });
+        if (!Number.isFinite(v)) throw new MlInputError('NON_FINITE', `Label ${i + 1}: target ${j + 1} is not finite`, { row: i + 1, column: j + 1 });
+        values[i * width + j] = v;
+      });
+    });
+    return {
+      numSamples: xs.length,
+      sampleShape,
+      featureNames,
+      features,
+      labels: { kind: 'numeric', columns: Array.from({ length: width }, (_, j) => `y${j}`), values },
+    };
+  }
+  const classIndex = new Map<string, number>();
+  const classNames: string[] = [];
+  const indices = new Int32Array(ys.length);
+  ys.forEach((y, i) => {
+    if (typeof y !== 'string' && typeof y !== 'number') {
+      throw new MlInputError('INVALID_DATA', `Label ${i + 1} must be a string or a number`, { row: i + 1 });
+    }
+    const key = String(y);
+    let idx = classIndex.get(key);
+    if (idx === undefined) {
+      idx = classNames.length;
+      classIndex.set(key, idx);
+      classNames.push(key);
+    }
+    indices[i] = idx;
+  });
+  return {
+    numSamples: xs.length,
+    sampleShape,
+    featureNames,
+    features,
+    labels: { kind: 'categorical', column: 'y', classNames, indices },
+  };
+}
