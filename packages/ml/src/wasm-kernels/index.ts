@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.ts';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, unsortedSegmentSum } from './depthwise.ts';
 import { fastTransposedMatMul } from './matmul.ts';
+import { fastConv2DBackpropInput } from './conv2d-backprop-input.ts';
+import { maxPoolGrad } from './max-pool-grad.ts';
 
 let registered = false;
 
@@ -26,6 +28,9 @@ export function registerWasmKernels(): void {
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
   add('UnsortedSegmentSum', unsortedSegmentSum);
+  add('MaxPoolGrad', maxPoolGrad);
+  const backpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (backpropInput) add('Conv2DBackpropInput', fastConv2DBackpropInput(backpropInput.kernelFunc));
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
     const original = tf.getKernel(name, 'wasm');
     if (original) add(name, fastTransposedMatMul(original.kernelFunc));
