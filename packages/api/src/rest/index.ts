@@ -10,3 +10,4 @@ export {
 } from './http';
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
 export { edgeImpulseStyle, eiErrorResponse } from './edge-impulse/routes';
+export { trainingModuleStyle, tmErrorResponse } from './training-module/routes';

@@ -1,0 +1,323 @@
+import type { Db, Execution, Prisma, SessionState, TrainingSession } from '@trainhub/db';
+import { generateToken, hashToken } from '../auth/secrets';
+import type { Principal } from '../auth/principal';
+import { defaultTeamFor, requireProject } from './access';
+import { DomainError } from './errors';
+import { historyOf, isTerminal, requestStop } from './executions';
+import { uploadResources, type IncomingFile, type StoreDeps } from './resources';
+import { createTraining } from './tasks';
+
+// The session style's state machine (setup -> preprocessing -> training -> done), persisted in
+// TrainingSession so a restart of the web process loses nothing. The session key is a bearer credential:
+// only its hash is stored; calls that carry it act with the editor role on the session's project.
+
+export const SESSION_KEY_PREFIX = 'tm';
+export const SESSION_PROJECT_NAME = 'Training module';
+
+export interface SessionConfig {
+  model?: string;
+  task_type?: string;
+  batch_size?: number;
+  epochs?: number;
+  eval_metrics?: string[];
+  epochs_per_test_run?: number;
+  learning_rate?: number;
+  seed?: number;
+  init_eval?: boolean;
+  cache_dir?: string;
+  overwrite_cache?: boolean;
+}
+
+export const DEFAULT_SESSION_CONFIG: Required<
+  Pick<SessionConfig, 'model' | 'task_type' | 'batch_size' | 'epochs' | 'learning_rate' | 'eval_metrics'>
+> = {
+  model: 'mlp',
+  task_type: 'classification',
+  batch_size: 32,
+  epochs: 10,
+  learning_rate: 0.001,
+  eval_metrics: ['accuracy'],
+};
+
+export interface SessionStatus {
+  trainResourceId?: number;
+  testResourceId?: number;
+  trainFile?: string;
+  testFile?: string;
+  preprocess?: { status: 'done' | 'failed'; rows?: number; columns?: string[]; error?: string };
+}
+
+export type SessionWithExecution = TrainingSession & { execution: Execution | null };
+
+/** Acting as the session: editor on its project. */
+export function sessionPrincipal(session: TrainingSession): Principal {
+  return {
+    kind: 'apiKey',
+    keyId: 0,
+    teamId: session.teamId,
+    projectId: session.projectId,
+    role: 'EDITOR',
+    userId: session.createdById,
+  };
+}
+
+async function latestExecution(db: Db, session: TrainingSession) {
+  return session.taskId
+    ? db.execution.findFirst({ where: { taskId: session.taskId }, orderBy: { id: 'desc' } })
+    : null;
+}
+
+/** Moves a training session whose run has finished to DONE (a conditional update: safe under races). */
+async function refresh(db: Db, session: TrainingSession): Promise<SessionWithExecution> {
+  const execution = await latestExecution(db, session);
+  if (session.state === 'TRAINING' && execution && isTerminal(execution.status)) {
+    await db.trainingSession.updateMany({
+      where: { id: session.id, state: 'TRAINING' },
+      data: { state: 'DONE' },
+    });
+    return { ...session, state: 'DONE', execution };
+  }
+  return { ...session, execution };
+}
+
+/** Starts a session for the caller's team (an API key's project, else the team's "Training module" project). */
+export async function startSession(db: Db, principal: Principal, options: { forceRestart: boolean }) {
+  const teamId = defaultTeamFor(principal, 'EDITOR');
+  let projectId: number;
+  if (principal.kind === 'apiKey' && principal.projectId !== null) {
+    projectId = (await requireProject(db, principal, principal.projectId, 'EDITOR')).id;
+  } else {
+    const project =
+      (await db.project.findFirst({
+        where: { teamId, name: SESSION_PROJECT_NAME, deletedAt: null },
+        orderBy: { id: 'asc' },
+      })) ?? (await db.project.create({ data: { teamId, name: SESSION_PROJECT_NAME } }));
+    projectId = project.id;
+  }
+  const active = await db.trainingSession.findMany({ where: { teamId, projectId, active: true } });
+  if (active.length > 0 && !options.forceRestart) {
+    throw new DomainError('CONFLICT', 'there is already an active session: pass force_restart=1 to wipe it');
+  }
+  const { token, hash } = generateToken(SESSION_KEY_PREFIX);
+  const session = await db.$transaction(async (tx) => {
+    for (const old of active) {
+      await tx.trainingSession.update({ where: { id: old.id }, data: { active: false } });
+    }
+    return tx.trainingSession.create({
+      data: {
+        keyHash: hash,
+        teamId,
+        projectId,
+        config: DEFAULT_SESSION_CONFIG as Prisma.InputJsonValue,
+        status: {},
+        createdById: principal.userId,
+      },
+    });
+  });
+  // A wiped session's training is cancelled.
+  for (const old of active) {
+    const execution = await latestExecution(db, old);
+    if (execution && !isTerminal(execution.status))
+      await requestStop(db, sessionPrincipal(old), execution.id, 'CANCEL');
+  }
+  return { session: { ...session, execution: null }, key: token };
+}
+
+/** The active session a key opens; an unknown, wiped or malformed key is UNAUTHENTICATED. */
+export async function sessionByKey(db: Db, key: string): Promise<SessionWithExecution> {
+  const session =
+    key && key.length < 200
+      ? await db.trainingSession.findUnique({ where: { keyHash: hashToken(key) } })
+      : null;
+  if (!session || !session.active) throw new DomainError('UNAUTHENTICATED', 'invalid or expired session key');
+  return refresh(db, session);
+}
+
+/** The caller's team's active session (the style's key-less status calls). */
+export async function activeSession(db: Db, principal: Principal): Promise<SessionWithExecution> {
+  const where: Prisma.TrainingSessionWhereInput =
+    principal.kind === 'apiKey'
+      ? {
+          teamId: principal.teamId,
+          active: true,
+          ...(principal.projectId !== null ? { projectId: principal.projectId } : {}),
+        }
+      : { teamId: { in: principal.memberships.map((m) => m.teamId) }, active: true };
+  const session = await db.trainingSession.findFirst({ where, orderBy: { id: 'desc' } });
+  if (!session) throw new DomainError('NOT_FOUND', 'there is no active session');
+  return refresh(db, session);
+}
+
+function requireState(session: TrainingSession, states: SessionState[], action: string) {
+  if (!states.includes(session.state)) {
+    throw new DomainError('CONFLICT', `cannot ${action} in the ${session.state.toLowerCase()} state`);
+  }
+}
+
+export async function setSessionConfig(db: Db, key: string, config: SessionConfig) {
+  const session = await sessionByKey(db, key);
+  requireState(session, ['SETUP'], 'configure');
+  const merged = {
+    ...(session.config as SessionConfig),
+    ...Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)),
+  };
+  const { count } = await db.trainingSession.updateMany({
+    where: { id: session.id, state: 'SETUP' },
+    data: { config: merged as Prisma.InputJsonValue },
+  });
+  if (count === 0) throw new DomainError('CONFLICT', 'the session left the setup state');
+  return { ...session, config: merged as Prisma.JsonValue };
+}
+
+/** Stores the train and test files as dataset resources of the session's project (setup state only). */
+export async function uploadSessionDatasets(
+  deps: StoreDeps,
+  key: string,
+  files: AsyncIterable<IncomingFile>,
+) {
+  const session = await sessionByKey(deps.db, key);
+  requireState(session, ['SETUP'], 'upload datasets');
+  const fields: string[] = [];
+  const resources = await uploadResources(deps, sessionPrincipal(session), session.projectId, {
+    async *[Symbol.asyncIterator]() {
+      for await (const file of files) {
+        fields.push(file.field);
+        yield { ...file, kind: 'DATASET' as const };
+      }
+    },
+  });
+  const train = resources[fields.indexOf('train_file')];
+  const test = resources[fields.indexOf('test_file')];
+  if (!train || !test) {
+    await deps.db.resource.deleteMany({ where: { id: { in: resources.map((r) => r.id) } } });
+    await Promise.all(resources.map((r) => deps.store.delete(r.storageKey).catch(() => undefined)));
+    throw new DomainError('INVALID', 'both train_file and test_file are required');
+  }
+  const status: SessionStatus = {
+    trainResourceId: train.id,
+    testResourceId: test.id,
+    trainFile: train.name,
+    testFile: test.name,
+  };
+  await deps.db.trainingSession.update({
+    where: { id: session.id },
+    data: { status: status as Prisma.InputJsonValue },
+  });
+  return { ...session, status: status as Prisma.JsonValue };
+}
+
+/** Checks the uploaded CSVs (header, rows, same columns) and moves to preprocessing. */
+export async function preprocessSession(deps: StoreDeps, key: string) {
+  const session = await sessionByKey(deps.db, key);
+  requireState(session, ['SETUP'], 'preprocess');
+  const status = (session.status ?? {}) as SessionStatus;
+  if (!status.trainResourceId || !status.testResourceId)
+    throw new DomainError('CONFLICT', 'upload the datasets first');
+  const [train, test] = await Promise.all(
+    [status.trainResourceId, status.testResourceId].map(async (id) => {
+      const resource = await deps.db.resource.findUniqueOrThrow({ where: { id } });
+      return (await deps.store.get(resource.storageKey)).toString('utf8');
+    }),
+  );
+  const summary = (text: string) => {
+    const lines = text.split(/\r?\n/).filter((line) => line.trim());
+    return { columns: (lines[0] ?? '').split(',').map((c) => c.trim()), rows: Math.max(0, lines.length - 1) };
+  };
+  const a = summary(train!);
+  const b = summary(test!);
+  if (a.rows === 0 || b.rows === 0 || a.columns.length < 2) {
+    throw new DomainError(
+      'INVALID',
+      'the datasets must be CSV files with a header and at least one row and two columns',
+    );
+  }
+  if (a.columns.join(',') !== b.columns.join(','))
+    throw new DomainError('INVALID', 'train_file and test_file have different columns');
+  const next: SessionStatus = { ...status, preprocess: { status: 'done', rows: a.rows, columns: a.columns } };
+  const { count } = await deps.db.trainingSession.updateMany({
+    where: { id: session.id, state: 'SETUP' },
+    data: { state: 'PREPROCESSING', status: next as Prisma.InputJsonValue },
+  });
+  if (count === 0) throw new DomainError('CONFLICT', 'the session left the setup state');
+  return { ...session, state: 'PREPROCESSING' as const, status: next as Prisma.JsonValue };
+}
+
+/** Starts the training run (a Task + its first Execution) from the session's config and datasets. */
+export async function startSessionTraining(db: Db, key: string) {
+  const session = await sessionByKey(db, key);
+  requireState(session, ['PREPROCESSING'], 'start training');
+  const config = { ...DEFAULT_SESSION_CONFIG, ...(session.config as SessionConfig) };
+  const status = (session.status ?? {}) as SessionStatus;
+  const problemType =
+    config.task_type === 'regression'
+      ? 'regression'
+      : config.task_type === 'binary'
+        ? 'binary'
+        : 'classification';
+  const { task, execution } = await createTraining(db, sessionPrincipal(session), {
+    projectId: session.projectId,
+    name: `session ${session.id}: ${config.model}`,
+    source: 'training-module',
+    definition: {
+      version: 1,
+      problemType,
+      spec: { format: 'training-module', model: config.model },
+      datasetResourceId: status.trainResourceId!,
+      testDatasetResourceId: status.testResourceId!,
+      modelName: config.model,
+    },
+    hyperparameters: {
+      epochs: config.epochs,
+      batchSize: config.batch_size,
+      learningRate: config.learning_rate,
+      metrics: config.eval_metrics,
+      ...(config.seed !== undefined ? { seed: config.seed } : {}),
+    },
+  });
+  const { count } = await db.trainingSession.updateMany({
+    where: { id: session.id, state: 'PREPROCESSING' },
+    data: { state: 'TRAINING', taskId: task.id },
+  });
+  if (count === 0) {
+    await db.task.update({ where: { id: task.id }, data: { deletedAt: new Date() } });
+    await db.execution.updateMany({
+      where: { taskId: task.id, status: 'QUEUED' },
+      data: { status: 'CANCELLED', finishedAt: new Date() },
+    });
+    throw new DomainError('CONFLICT', 'the session left the preprocessing state');
+  }
+  return { ...session, state: 'TRAINING' as const, taskId: task.id, execution };
+}
+
+export async function stopSessionTraining(db: Db, key: string) {
+  const session = await sessionByKey(db, key);
+  requireState(session, ['TRAINING'], 'stop training');
+  const execution = await requestStop(db, sessionPrincipal(session), session.execution!.id, 'STOP');
+  return { ...session, execution };
+}
+
+/** The last epoch of the session's run. */
+export async function monitorSession(db: Db, key: string) {
+  const session = await sessionByKey(db, key);
+  const history = session.execution
+    ? ((await historyOf(db, [session.execution.id])).get(session.execution.id) ?? [])
+    : [];
+  return { session, lastEpoch: history.at(-1) ?? null, epochs: history.length };
+}
+
+/** The finished run and its model, or CONFLICT while there is none yet. */
+export async function sessionResult(db: Db, key: string) {
+  const session = await sessionByKey(db, key);
+  const execution = session.execution;
+  if (
+    session.state !== 'DONE' ||
+    !execution ||
+    execution.status !== 'COMPLETED' ||
+    !execution.modelResourceId
+  ) {
+    throw new DomainError('CONFLICT', 'the model is not trained yet');
+  }
+  const model = await db.resource.findUniqueOrThrow({ where: { id: execution.modelResourceId } });
+  const history = (await historyOf(db, [execution.id])).get(execution.id) ?? [];
+  return { session, execution, model, history };
+}
