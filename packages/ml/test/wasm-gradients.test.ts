@@ -50,6 +50,16 @@ const cases: { name: string; input: number[]; layers: unknown[] }[] = [
     ],
   },
   {
+    name: 'conv2d valid stride 1, 4+ channels',
+    input: [9, 8, 5],
+    layers: [{ type: 'conv2d', filters: 6, kernelSize: [2, 3], padding: 'valid', stack: 2, pool: null }],
+  },
+  {
+    name: 'max pool same padding, odd size',
+    input: [7, 7, 2],
+    layers: [{ type: 'maxPool2d', poolSize: 3, strides: 2, padding: 'same' }],
+  },
+  {
     name: 'depthwiseConv2d',
     input: [8, 8, 3],
     layers: [{ type: 'depthwiseConv2d', kernelSize: 3, depthMultiplier: 2, strides: 2 }],
