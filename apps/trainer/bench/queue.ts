@@ -14,6 +14,7 @@ import { addDataset, blobsCsv, queueTraining, seedProject, waitFor } from '../te
 const root = join(import.meta.dirname, '../../..');
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 25);
 const EPOCHS = 60;
+const controlLatency: string[] = [];
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -57,6 +58,23 @@ async function latency(db: Db, url: string, dataDir: string, store: LocalArtifac
         async () => (await db.execution.findUnique({ where: { id: execution.id } }))?.finishedAt,
         60_000,
       );
+    }
+    controlLatency.length = 0;
+    for (const request of ['STOP', 'CANCEL'] as const) {
+      const big = await addDataset(db, store, project.id, blobsCsv(3000));
+      const { executions } = await queueTraining(db, {
+        projectId: project.id,
+        datasetResourceId: big.id,
+        spec: { layers: [{ type: 'dense', units: 64 }] },
+        hyperparameters: { epochs: 500, batchSize: 16 },
+      });
+      const id = executions[0]!.id;
+      await waitFor(() => db.executionEvent.findFirst({ where: { executionId: id, kind: 'EPOCH' } }), 60_000);
+      const requested = Date.now();
+      await db.execution.update({ where: { id }, data: { stopRequest: request } });
+      const final = request === 'STOP' ? 'STOPPED' : 'CANCELLED';
+      await waitFor(async () => (await db.execution.findUnique({ where: { id } }))?.status === final, 30_000);
+      controlLatency.push(`${request.toLowerCase()} -> ${final} ${Date.now() - requested} ms`);
     }
     return samples;
   } finally {
@@ -127,7 +145,8 @@ try {
     rows.push(
       `${provider.padEnd(11)} queued->running p50 ${percentile(lat, 50).toFixed(0).padStart(4)} ms  p99 ${percentile(lat, 99).toFixed(0).padStart(4)} ms` +
         `   persistence/epoch p50 ${percentile(cost, 50).toFixed(2)} ms  p99 ${percentile(cost, 99).toFixed(2)} ms` +
-        `  (= ${((percentile(cost, 50) / reference.ms) * 100).toFixed(1)}% of the reference epoch)`,
+        `  (= ${((percentile(cost, 50) / reference.ms) * 100).toFixed(1)}% of the reference epoch)` +
+        `   ${controlLatency.join(', ')}`,
     );
     await db.$disconnect();
     rmSync(dataDir, { recursive: true, force: true });
