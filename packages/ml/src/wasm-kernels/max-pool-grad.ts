@@ -32,6 +32,10 @@ export function maxPoolGrad({ inputs, backend: b, attrs }: KernelArgs): tf.Tenso
   const x = f32(backend, input);
   const g = f32(backend, dy);
   dx.fill(0);
+  // Channels innermost (contiguous in NHWC): per output position keep the best value and its offset per
+  // channel while scanning the window in row-major order; strict '>' keeps the first maximum.
+  const bestV = new Float32Array(C);
+  const bestAt = new Int32Array(C);
   for (let n = 0; n < N; n++) {
     for (let oy = 0; oy < OH; oy++) {
       const y0 = oy * SH - top;
@@ -42,21 +46,25 @@ export function maxPoolGrad({ inputs, backend: b, attrs }: KernelArgs): tf.Tenso
         const xStart = Math.max(0, x0);
         const xEnd = Math.min(W, x0 + FW);
         const go = ((n * OH + oy) * OW + ox) * C;
+        if (yStart >= yEnd || xStart >= xEnd) continue;
+        const first = ((n * H + yStart) * W + xStart) * C;
         for (let c = 0; c < C; c++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let y = yStart; y < yEnd; y++) {
-            let p = ((n * H + y) * W + xStart) * C + c;
-            for (let xx = xStart; xx < xEnd; xx++, p += C) {
-              const v = x[p]!;
-              if (v > best || at < 0) {
-                best = v;
-                at = p;
+          bestV[c] = x[first + c]!;
+          bestAt[c] = first + c;
+        }
+        for (let y = yStart; y < yEnd; y++) {
+          for (let xx = y === yStart ? xStart + 1 : xStart; xx < xEnd; xx++) {
+            const p = ((n * H + y) * W + xx) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[p + c]!;
+              if (v > bestV[c]!) {
+                bestV[c] = v;
+                bestAt[c] = p + c;
               }
             }
           }
-          if (at >= 0) dx[at] = dx[at]! + g[go + c]!;
         }
+        for (let c = 0; c < C; c++) dx[bestAt[c]!] = dx[bestAt[c]!]! + g[go + c]!;
       }
     }
   }
