@@ -82,11 +82,14 @@ async function refresh(db: Db, session: TrainingSession): Promise<SessionWithExe
 
 /** Starts a session for the caller's team (an API key's project, else the team's "Training module" project). */
 export async function startSession(db: Db, principal: Principal, options: { forceRestart: boolean }) {
-  const teamId = defaultTeamFor(principal, 'EDITOR');
+  let teamId: number;
   let projectId: number;
   if (principal.kind === 'apiKey' && principal.projectId !== null) {
-    projectId = (await requireProject(db, principal, principal.projectId, 'EDITOR')).id;
+    const project = await requireProject(db, principal, principal.projectId, 'EDITOR');
+    teamId = project.teamId;
+    projectId = project.id;
   } else {
+    teamId = defaultTeamFor(principal, 'EDITOR');
     const project =
       (await db.project.findFirst({
         where: { teamId, name: SESSION_PROJECT_NAME, deletedAt: null },

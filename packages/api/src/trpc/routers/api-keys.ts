@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { createTeamApiKey, listApiKeys, revokeApiKey } from '../../services/teams';
+import { plain, protectedProcedure, router } from '../trpc';
+
+const team = z.object({ teamId: z.number().int().positive() });
+
+export const apiKeysRouter = router({
+  list: protectedProcedure
+    .input(team)
+    .query(async ({ ctx, input }) => plain(await listApiKeys(ctx.deps.db, ctx.principal, input.teamId))),
+  create: protectedProcedure
+    .input(
+      team.extend({
+        name: z.string().trim().min(1).max(100),
+        role: z.enum(['ADMIN', 'EDITOR', 'VIEWER']),
+        projectId: z.number().int().positive().nullish(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => createTeamApiKey(ctx.deps.db, ctx.principal, input)),
+  revoke: protectedProcedure
+    .input(team.extend({ keyId: z.number().int().positive() }))
+    .mutation(async ({ ctx, input }) => revokeApiKey(ctx.deps.db, ctx.principal, input.teamId, input.keyId)),
+});

@@ -1,0 +1,10 @@
+import { activeSession } from '../../services/sessions';
+import { plain, protectedProcedure, router } from '../trpc';
+
+export const sessionsRouter = router({
+  /** The caller's team's active training-module session (the key itself is never shown again). */
+  active: protectedProcedure.query(async ({ ctx }) => {
+    const { keyHash: _hidden, ...session } = await activeSession(ctx.deps.db, ctx.principal);
+    return plain(session);
+  }),
+});

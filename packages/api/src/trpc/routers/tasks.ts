@@ -1,0 +1,47 @@
+import { hyperparametersSchema, problemTypeSchema } from '@trainhub/db';
+import { z } from 'zod';
+import { deleteTask, getTaskWithHistory, listTasks, rerunTask } from '../../services/tasks';
+import { trainFromArchitecture } from '../../services/trainings';
+import { plain, protectedProcedure, router } from '../trpc';
+
+const taskId = z.object({ taskId: z.number().int().positive() });
+
+export const tasksRouter = router({
+  list: protectedProcedure
+    .input(z.object({ projectId: z.number().int().positive().optional() }).default({}))
+    .query(async ({ ctx, input }) => plain(await listTasks(ctx.deps.db, ctx.principal, input))),
+  get: protectedProcedure.input(taskId).query(async ({ ctx, input }) => {
+    const { task, history } = await getTaskWithHistory(ctx.deps.db, ctx.principal, input.taskId);
+    return plain({ ...task, history: Object.fromEntries(history) });
+  }),
+  /** Train the network of an architecture resource on a dataset resource (once, or on a cron schedule). */
+  train: protectedProcedure
+    .input(
+      z.object({
+        projectId: z.number().int().positive(),
+        architectureResourceId: z.number().int().positive(),
+        datasetResourceId: z.number().int().positive(),
+        codeResourceId: z.number().int().positive().nullish(),
+        problemType: problemTypeSchema,
+        modelName: z.string().trim().min(1).max(200),
+        hyperparameters: hyperparametersSchema,
+        cronExpression: z.string().min(1).max(200).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { cronExpression, ...rest } = input;
+      return plain(
+        await trainFromArchitecture(ctx.deps, ctx.principal, {
+          ...rest,
+          source: 'trpc',
+          schedule: cronExpression ? { kind: 'CRON', cronExpression } : { kind: 'ONE_TIME' },
+        }),
+      );
+    }),
+  rerun: protectedProcedure
+    .input(taskId)
+    .mutation(async ({ ctx, input }) => plain(await rerunTask(ctx.deps.db, ctx.principal, input.taskId))),
+  delete: protectedProcedure
+    .input(taskId)
+    .mutation(async ({ ctx, input }) => plain(await deleteTask(ctx.deps.db, ctx.principal, input.taskId))),
+});

@@ -1,0 +1,77 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { Principal } from '../auth/principal';
+import { parseAuthorization, principalFromApiKey, principalFromNextAuthSession } from '../auth/resolve';
+import { DomainError } from '../services/errors';
+import type { RestDeps } from '../rest/http';
+
+export interface TrpcContext {
+  deps: RestDeps;
+  principal: Principal | null;
+}
+
+const SESSION_COOKIES = [
+  '__Secure-next-auth.session-token',
+  'next-auth.session-token',
+  '__Secure-authjs.session-token',
+  'authjs.session-token',
+];
+
+/**
+ * The caller of a tRPC request: an API key (`x-api-key` or `Authorization: Bearer`) or the next-auth
+ * database session cookie.
+ */
+export async function createTrpcContext(deps: RestDeps, request: Request): Promise<TrpcContext> {
+  const auth = parseAuthorization(request.headers.get('authorization'));
+  const key = request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
+  if (key) return { deps, principal: await principalFromApiKey(deps.db, key) };
+  const cookies = Object.fromEntries(
+    (request.headers.get('cookie') ?? '')
+      .split(';')
+      .map((part) => part.trim().split('='))
+      .filter((pair) => pair.length >= 2)
+      .map(([name, ...value]) => [name, decodeURIComponent(value.join('='))]),
+  );
+  const sessionToken = SESSION_COOKIES.map((name) => cookies[name]).find(Boolean);
+  return { deps, principal: sessionToken ? await principalFromNextAuthSession(deps.db, sessionToken) : null };
+}
+
+const DOMAIN_TO_TRPC = {
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  CONFLICT: 'CONFLICT',
+  INVALID: 'BAD_REQUEST',
+  TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+} as const;
+
+const t = initTRPC.context<TrpcContext>().create();
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** tRPC's one error mapper: domain errors keep their meaning and message. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in or send an API key' });
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+/** Dates as ISO strings: what the client receives over JSON, typed as such. */
+export type Jsonify<T> = T extends Date
+  ? string
+  : T extends (infer U)[]
+    ? Jsonify<U>[]
+    : T extends object
+      ? { [K in keyof T]: Jsonify<T[K]> }
+      : T;
+export const plain = <T>(value: T): Jsonify<T> => JSON.parse(JSON.stringify(value)) as Jsonify<T>;
