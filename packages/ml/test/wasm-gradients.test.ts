@@ -284,5 +284,11 @@ describe('wasm backend: every layer type trains, gradients match cpu', () => {
     const fast = tf.matMul(a, b, true, true).dataSync();
     const plain = tf.matMul(tf.transpose(a, [0, 2, 1]), tf.transpose(b, [0, 2, 1])).dataSync();
     expect(Math.max(...fast.map((v, i) => Math.abs(v - plain[i]!)))).toBeLessThan(1e-5);
+    // a x b^T with a big b takes the (b x a^T)^T route
+    const dy = tf.randomUniform([4, 6], -1, 1, 'float32', 3);
+    const w = tf.randomUniform([50, 6], -1, 1, 'float32', 4);
+    const viaT = tf.matMul(dy, w, false, true).dataSync();
+    const direct = tf.matMul(dy, tf.transpose(w)).dataSync();
+    expect(Math.max(...viaT.map((v, i) => Math.abs(v - direct[i]!)))).toBeLessThan(1e-5);
   });
 });

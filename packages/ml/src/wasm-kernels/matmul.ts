@@ -19,6 +19,30 @@ export function fastTransposedMatMul(original: tf.KernelFunc) {
     if (!attrs.transposeA && !attrs.transposeB) return original(args as never) as tf.TensorInfo;
     const backend = args.backend as WasmBackendLike;
     const inputs = { ...args.inputs };
+    const size = (t: tf.TensorInfo) => t.shape.reduce((p, q) => p * q, 1);
+    const a0 = inputs.a!;
+    const b0 = inputs.b!;
+    if (
+      args.inputs.bias === undefined &&
+      !attrs.transposeA &&
+      attrs.transposeB &&
+      size(a0) === a0.shape.at(-2)! * a0.shape.at(-1)! &&
+      size(b0) === b0.shape.at(-2)! * b0.shape.at(-1)! &&
+      size(b0) > size(a0) + a0.shape.at(-2)! * b0.shape.at(-2)!
+    ) {
+      // a x b^T = (b x a^T)^T: transposes the small operand and the result instead of the big b (a dense
+      // layer's input gradient dy x W^T), and XNNPack packs the small a^T as the right-hand side.
+      const aT = transposeLast2(a0, backend);
+      const prod = original({
+        ...args,
+        inputs: { a: b0, b: aT },
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      } as never) as tf.TensorInfo;
+      backend.disposeData(aT.dataId);
+      const out = transposeLast2(prod, backend);
+      backend.disposeData(prod.dataId);
+      return out;
+    }
     const temps: tf.TensorInfo[] = [];
     if (attrs.transposeA) {
       inputs.a = transposeLast2(inputs.a!, backend);
