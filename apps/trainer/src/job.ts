@@ -8,6 +8,7 @@ import {
   type HyperparametersInput,
   type PreprocessingSpecInput,
 } from '@trainhub/ml';
+import { dirname } from 'node:path';
 import type { Hyperparameters, TrainingDefinition } from '@trainhub/db';
 
 // Turns a task's stored definition into the inputs of @trainhub/ml: parsed data, a model spec, hyperparameters
@@ -29,22 +30,69 @@ export async function parseDataset(
 }
 
 /**
- * The model spec: ours as stored, or translated from what a style stored (Edge Impulse visual layers, or a
- * Keras `model.to_json()` document). The input shape comes from the data.
+ * Named architectures for clients that pick a model by name (the session style's `model` parameter).
+ * The output head is added by packages/ml from the problem type.
  */
-export function resolveSpec(spec: unknown, data: Dataset, name?: string): unknown {
+export const NAMED_ARCHITECTURES: Record<string, unknown[]> = {
+  linear: [],
+  'mlp-small': [{ type: 'dense', units: 16 }],
+  mlp: [
+    { type: 'dense', units: 64 },
+    { type: 'dense', units: 32 },
+  ],
+  'mlp-large': [
+    { type: 'dense', units: 256 },
+    { type: 'dropout', rate: 0.2 },
+    { type: 'dense', units: 128 },
+  ],
+};
+
+/**
+ * The model spec: ours as stored, or translated from what a style stored: an MLW architecture file (our
+ * format, or a Keras `model.to_json()` document), Edge Impulse visual layers or expert-mode Keras JSON, or a
+ * named architecture. The input shape comes from the data.
+ */
+export function resolveSpec(
+  spec: unknown,
+  data: Dataset,
+  name?: string,
+): { spec: unknown; modelStore?: string } {
   const inputShape = data.sampleShape;
-  if (isRecord(spec) && spec.format === 'edge-impulse-visual') {
-    return fromEdgeImpulse(spec.visualLayers as never, { inputShape, ...(name ? { name } : {}) });
+  const named = name ? { name } : {};
+  // A bare list of layers (an MLW architecture file may be just that).
+  if (Array.isArray(spec)) return { spec: { input: { shape: inputShape }, layers: spec, ...named } };
+  if (!isRecord(spec)) throw new MlInputError('INVALID_SPEC', 'The task has no model architecture');
+  switch (spec.format) {
+    case 'edge-impulse-visual': {
+      const pretrained = isRecord(spec.pretrained) ? Object.values(spec.pretrained).map(String) : [];
+      return {
+        spec: fromEdgeImpulse(spec.visualLayers as never, { inputShape, ...named }),
+        // Each pretrained base lives in <store>/<layer type>/model.json.
+        ...(pretrained[0] ? { modelStore: dirname(pretrained[0]) } : {}),
+      };
+    }
+    case 'edge-impulse-expert':
+      return { spec: fromKerasJson(String(spec.script ?? ''), { inputShape, ...named }) };
+    case 'keras-json':
+      return { spec: fromKerasJson(spec.model as object, { inputShape, ...named }) };
+    case 'mlw-architecture':
+      return resolveSpec(spec.architecture, data, name);
+    case 'training-module': {
+      const model = String(spec.model ?? '');
+      const layers = NAMED_ARCHITECTURES[model];
+      if (!layers) {
+        throw new MlInputError(
+          'INVALID_SPEC',
+          `Unknown model "${model}"; choose one of: ${Object.keys(NAMED_ARCHITECTURES).join(', ')}`,
+        );
+      }
+      return { spec: { input: { shape: inputShape }, layers, ...named } };
+    }
   }
-  if (isRecord(spec) && spec.format === 'keras-json') {
-    return fromKerasJson(spec.model as object, { inputShape, ...(name ? { name } : {}) });
+  if (typeof spec.class_name === 'string' && 'config' in spec) {
+    return { spec: fromKerasJson(spec, { inputShape, ...named }) };
   }
-  if (isRecord(spec) && typeof spec.class_name === 'string' && 'config' in spec) {
-    return fromKerasJson(spec, { inputShape, ...(name ? { name } : {}) });
-  }
-  if (isRecord(spec) && spec.input === undefined) return { ...spec, input: { shape: inputShape } };
-  return spec;
+  return { spec: spec.input === undefined ? { ...spec, input: { shape: inputShape } } : spec };
 }
 
 export function toMlHyperparameters(h: Hyperparameters): HyperparametersInput {

@@ -219,14 +219,17 @@ async function prepareAndTrain(
     ? new Uint8Array(await store.get(execution.checkpointKey))
     : null;
 
+  const resolved = resolveSpec(definition.spec, data, definition.modelName);
+  const modelStore = ctx.modelStore ?? resolved.modelStore;
+
   return train({
-    spec: resolveSpec(definition.spec, data, definition.modelName),
+    spec: resolved.spec,
     data,
     preprocessing: toMlPreprocessing(preprocessingSource, hyper),
     hyperparameters: toMlHyperparameters(hyper),
     problem: definition.problemType,
     backend: ctx.backend,
-    ...(ctx.modelStore ? { modelStore: ctx.modelStore } : {}),
+    ...(modelStore ? { modelStore } : {}),
     resumeFrom,
     shouldStop: hooks.shouldStop,
     checkpoint: { save: (bytes, info) => hooks.saveCheckpoint(bytes, info.epoch) },
