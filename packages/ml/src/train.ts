@@ -408,7 +408,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
 
     stage('TRAIN');
-    const batcher = new Batcher(prepared, Math.max(hp.batchSize, 1024));
+    // Evaluation batches: up to 1024 samples but at most ~16 MB of features.
+    const evalBatch = Math.max(1, Math.min(1024, Math.floor(4_000_000 / sampleSize(prepared.sampleShape))));
+    const batcher = new Batcher(prepared, Math.max(hp.batchSize, evalBatch));
     const es = hp.earlyStopping;
     const monitor = es?.monitor ?? (valIdx.length ? 'val_loss' : 'loss');
     const mode = es && es.mode !== 'auto' ? es.mode : /loss|mse|mae/.test(monitor) ? 'min' : 'max';
@@ -455,7 +457,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         ...metricValues(metricNames, tally.report()),
       };
       if (valIdx.length) {
-        const v = evaluate(model, prepared, batcher, valIdx, lossName, 1024);
+        const v = evaluate(model, prepared, batcher, valIdx, lossName, evalBatch);
         metrics.val_loss = v.loss();
         for (const [k, val] of Object.entries(metricValues(metricNames, v.report())))
           metrics[`val_${k}`] = val;
@@ -505,7 +507,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           );
         }
       }
-      await cb.onEpoch?.(entry);
+      // Checkpoint first, so every epoch the caller hears of can be resumed from.
       if (options.checkpoint && !stopReason) {
         const slots = optimizerState(optimizer);
         const cp: CheckpointState = {
@@ -533,6 +535,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         };
         await options.checkpoint.save(encodeCheckpoint(cp), { epoch: epoch + 1 });
       }
+      await cb.onEpoch?.(entry);
       if (!stopReason) checkStop();
     }
     optimizer.dispose();
@@ -544,7 +547,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     stage('SAVE');
     const testIdx = prepared.testIndices.length ? prepared.testIndices : trainIdx;
-    const t = evaluate(model, prepared, batcher, testIdx, lossName, 1024);
+    const t = evaluate(model, prepared, batcher, testIdx, lossName, evalBatch);
     const report = t.report();
     const metrics: EvaluationMetrics = {
       loss: t.loss(),

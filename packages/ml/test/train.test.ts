@@ -243,14 +243,15 @@ describe('training (cpu backend)', () => {
         },
       }).catch((e: Error) => e.message);
       expect(interrupted).toBe('worker died');
-      // onEpoch threw before the epoch-2 checkpoint: resume from epoch 1's
-      expect(saved).toHaveLength(1);
-      expect(decodeCheckpoint(saved[0]!).epoch).toBe(1);
-      const resumed = done(
-        await train({ spec, data: blobs(120, 12), hyperparameters: hp, backend, resumeFrom: saved[0]! }),
-      );
-      expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
-      expect(Buffer.from(resumed.artifacts.weights).equals(Buffer.from(full.artifacts.weights))).toBe(true);
+      // the checkpoint of an epoch is written before onEpoch hears of it
+      expect(saved.map((b) => decodeCheckpoint(b).epoch)).toEqual([1, 2]);
+      for (const from of saved) {
+        const resumed = done(
+          await train({ spec, data: blobs(120, 12), hyperparameters: hp, backend, resumeFrom: from }),
+        );
+        expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+        expect(Buffer.from(resumed.artifacts.weights).equals(Buffer.from(full.artifacts.weights))).toBe(true);
+      }
     }
   });
 

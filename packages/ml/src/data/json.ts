@@ -76,35 +76,41 @@ export function parseJsonData(input: string | Json, options: JsonDataOptions = {
     );
   }
   const features = new Float32Array(xs.length * size);
+  const rank = naturalShape.length;
+  const at = new Array<number>(rank).fill(0); // current position, for error messages
   xs.forEach((sample, i) => {
     let offset = i * size;
-    const walk = (v: Json, depth: number, path: number[]) => {
-      if (depth === naturalShape.length) {
-        if (typeof v !== 'number') {
-          throw new MlInputError('NON_NUMERIC', `Sample ${i + 1}, position [${path.join(', ')}]: not a number`, {
-            row: i + 1,
-            column: path.join(','),
-          });
-        }
-        if (!Number.isFinite(v)) {
-          throw new MlInputError('NON_FINITE', `Sample ${i + 1}, position [${path.join(', ')}]: not finite`, {
-            row: i + 1,
-            column: path.join(','),
-          });
-        }
-        features[offset++] = v;
-        return;
-      }
+    const where = (depth: number) => at.slice(0, depth).join(', ');
+    const walk = (v: Json, depth: number) => {
       if (!Array.isArray(v) || v.length !== naturalShape[depth]) {
         throw new MlInputError(
           'RAGGED_ROW',
-          `Sample ${i + 1} does not have the shape [${naturalShape.join(', ')}] of sample 1 (at [${path.join(', ')}])`,
+          `Sample ${i + 1} does not have the shape [${naturalShape.join(', ')}] of sample 1 (at [${where(depth)}])`,
           { row: i + 1 },
         );
       }
-      v.forEach((child, j) => walk(child, depth + 1, [...path, j]));
+      if (depth === rank - 1) {
+        for (let j = 0; j < v.length; j++) {
+          const x = v[j];
+          if (typeof x !== 'number' || !Number.isFinite(x)) {
+            at[depth] = j;
+            const pos = where(depth + 1);
+            throw new MlInputError(
+              typeof x === 'number' ? 'NON_FINITE' : 'NON_NUMERIC',
+              `Sample ${i + 1}, position [${pos}]: ${typeof x === 'number' ? 'not finite' : 'not a number'}`,
+              { row: i + 1, column: pos },
+            );
+          }
+          features[offset++] = x;
+        }
+        return;
+      }
+      for (let j = 0; j < v.length; j++) {
+        at[depth] = j;
+        walk(v[j], depth + 1);
+      }
     };
-    walk(sample, 0, []);
+    walk(sample, 0);
   });
 
   const featureNames = Array.from({ length: size }, (_, i) => `f${i}`);
