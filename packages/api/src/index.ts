@@ -4,3 +4,6 @@ export { DomainError, type DomainErrorCode } from './services/errors';
 export { generateToken, hashPassword, hashToken, verifyPassword } from './auth/secrets';
 export { loadJwtSecret } from './auth/secret-file';
 export type { Principal } from './auth/principal';
+export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
+export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';
+export { createTeam, renameTeam } from './services/team-settings';

@@ -21,7 +21,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  */
 export async function signUp(db: Db, input: SignUpInput, options: { allowOpenSignup: boolean }) {
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 254) throw new DomainError('INVALID', 'enter a valid email address');
+  if (!EMAIL.test(email) || email.length > 254)
+    throw new DomainError('INVALID', 'enter a valid email address');
   if (input.password.length < MIN_PASSWORD_LENGTH)
     throw new DomainError('INVALID', `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
   if (input.password.length > 1024) throw new DomainError('INVALID', 'the password is too long');
