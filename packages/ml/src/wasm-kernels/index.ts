@@ -4,7 +4,6 @@ import { depthwiseBackpropFilter, depthwiseBackpropInput, unsortedSegmentSum } f
 import { fastTransposedMatMul } from './matmul.ts';
 import { fastConv2DBackpropInput } from './conv2d-backprop-input.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
-import { fastSum } from './sum.ts';
 
 let registered = false;
 
@@ -30,8 +29,6 @@ export function registerWasmKernels(): void {
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
   add('UnsortedSegmentSum', unsortedSegmentSum);
   add('MaxPoolGrad', maxPoolGrad);
-  const sum = tf.getKernel('Sum', 'wasm');
-  if (sum) add('Sum', fastSum(sum.kernelFunc));
   const backpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
   if (backpropInput) add('Conv2DBackpropInput', fastConv2DBackpropInput(backpropInput.kernelFunc));
   for (const name of ['BatchMatMul', '_FusedMatMul']) {
