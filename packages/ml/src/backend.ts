@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlInputError } from './errors.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
+import { prepareThreadedWasm, wantedWasmThreads } from './wasm-threads.ts';
 
 /**
  * Backends, best first: `tensorflow` (libtensorflow through @tensorflow/tfjs-node-gpu, then
@@ -39,7 +40,9 @@ async function tryTensorflow(gpu: boolean): Promise<string | null> {
   return null;
 }
 
-async function tryWasm(): Promise<boolean> {
+let wasmThreads = 1;
+
+async function tryWasm(log?: (line: string) => void): Promise<boolean> {
   try {
     if (!wasmReady) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -50,6 +53,21 @@ async function tryWasm(): Promise<boolean> {
       );
       wasm.setWasmPaths(dir + path.sep);
       registerWasmKernels();
+      let threaded = null;
+      try {
+        threaded = prepareThreadedWasm(wasm, wantedWasmThreads());
+      } catch (error) {
+        log?.(`wasm threads unavailable (${(error as Error).message}); using one thread`);
+      }
+      let ok = false;
+      try {
+        ok = await tf.setBackend('wasm');
+      } finally {
+        threaded?.undo();
+      }
+      if (!ok) return false;
+      threaded?.finish(tf.backend());
+      wasmThreads = threaded ? wasm.getThreadsCount() : 1;
       wasmReady = true;
     }
     return await tf.setBackend('wasm');
@@ -95,7 +113,8 @@ export async function initBackend(
     }
   }
   if (!info && (pref === 'auto' || pref === 'wasm')) {
-    if (await tryWasm()) info = make('wasm', 'wasm-simd');
+    if (await tryWasm(log))
+      info = make('wasm', wasmThreads > 1 ? `wasm-simd, ${wasmThreads} threads` : 'wasm-simd');
     else if (pref === 'wasm') throw new Error('Backend wasm failed to initialize');
   }
   if (!info) {
