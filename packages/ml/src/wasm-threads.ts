@@ -14,7 +14,10 @@ import path from 'node:path';
  * 2. The C++ side uses `logical cores / 2` threads (it assumes hyper-threading), i.e. 1 on a 2-core
  *    machine: `os.cpus()` is made to report twice the cores while the module instantiates.
  * 3. The pthread workers keep Node alive: they are unref()'d.
- * Set env TRAINHUB_ML_WASM_THREADS=1 to keep the single-threaded build.
+ * Opt-in: env TRAINHUB_ML_WASM_THREADS=2 (or more). Default 1 (the single-threaded SIMD build): on the
+ * shared 2-core machines here, XNNPack's spinning thread pool made the MLP 2-3x slower whenever other
+ * processes ran (measured 3-7k vs 9-12k samples/s), the CNN about even; on an idle machine it helps
+ * MatMul (~1.45x measured for a 128x784x256 product).
  */
 export interface ThreadedSetup {
   threads: number;
@@ -27,7 +30,7 @@ const NEEDLE =
 
 export function wantedWasmThreads(): number {
   const env = process.env.TRAINHUB_ML_WASM_THREADS;
-  const n = env ? Number(env) : os.cpus().length;
+  const n = env ? Number(env) : 1;
   return Number.isFinite(n) ? Math.max(1, Math.min(8, Math.floor(n))) : 1;
 }
 
