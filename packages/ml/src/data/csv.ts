@@ -14,23 +14,38 @@ export interface CsvOptions {
   delimiter?: string;
 }
 
-/** Growable Float32Array so 100k x 784 rows never become arrays of numbers. */
+/**
+ * Growable float storage in fixed 4 MiB chunks, joined once at the end: the peak while parsing stays near
+ * twice the final size (no doubling copies), and rows never become arrays of numbers.
+ */
 class FloatBuilder {
-  data: Float32Array;
+  private chunks: Float32Array[] = [];
+  private current: Float32Array;
+  private pos = 0;
   length = 0;
-  constructor(initial = 1 << 16) {
-    this.data = new Float32Array(initial);
+  constructor(private chunkSize = 1 << 20) {
+    this.current = new Float32Array(chunkSize);
   }
   push(v: number) {
-    if (this.length === this.data.length) {
-      const next = new Float32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
+    if (this.pos === this.chunkSize) {
+      this.chunks.push(this.current);
+      this.current = new Float32Array(this.chunkSize);
+      this.pos = 0;
     }
-    this.data[this.length++] = v;
+    this.current[this.pos++] = v;
+    this.length++;
   }
   finish(): Float32Array {
-    return this.data.length === this.length ? this.data : this.data.slice(0, this.length);
+    const out = new Float32Array(this.length);
+    let offset = 0;
+    for (const c of this.chunks) {
+      out.set(c, offset);
+      offset += c.length;
+    }
+    out.set(this.current.subarray(0, this.pos), offset);
+    this.chunks = [];
+    this.current = new Float32Array(0);
+    return out;
   }
 }
 
@@ -65,7 +80,7 @@ export async function parseCsv(
   let labelIdx: number[] = [];
   const labelKind = options.labelKind ?? 'categorical';
   const features = new FloatBuilder();
-  const targets = new FloatBuilder(1024);
+  const targets = new FloatBuilder(1 << 16);
   const classIndex = new Map<string, number>();
   const classNames: string[] = [];
   const labels: number[] = [];
