@@ -22,6 +22,18 @@ describe('CSV', () => {
     expect(d.labels.kind === 'categorical' && Array.from(d.labels.indices)).toEqual([0, 1, 0]);
   });
 
+  it('keeps every value of a file larger than one storage chunk (1M floats)', async () => {
+    const width = 760;
+    const rows = 1400;
+    const header = [...Array.from({ length: width }, (_, j) => `c${j}`), 'y'].join(',');
+    const body = Array.from({ length: rows }, (_, i) =>
+      [...Array.from({ length: width }, (_, j) => (i * width + j) % 997), i % 2 ? 'odd' : 'even'].join(','),
+    );
+    const d = await parseCsv([header, ...body].join('\n'));
+    expect(d.features.length).toBe(rows * width);
+    for (const k of [0, 1_048_575, 1_048_576, rows * width - 1]) expect(d.features[k]).toBe(k % 997);
+  });
+
   it('takes a configurable label column and numeric targets', async () => {
     const d = await parseCsv('y1,x,y2\n1,2,3\n4,5,6\n', { labelColumns: ['y1', 'y2'], labelKind: 'numeric' });
     expect(d.featureNames).toEqual(['x']);
