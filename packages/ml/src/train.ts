@@ -44,8 +44,13 @@ export interface EpochLog {
 
 export type StopSignal = 'stop' | 'cancel' | null | undefined;
 
+/** Training yields to the event loop (and reports progress) at most this often, in ms. */
+const YIELD_MS = 200;
+
 export interface TrainCallbacks {
   onStage?(stage: Stage): void;
+  /** Within an epoch, at most every 200 ms (when training yields to the event loop). */
+  onProgress?(info: { epoch: number; batch: number; batches: number }): void;
   onEpoch?(log: EpochLog): void | Promise<void>;
   onLog?(line: string, level: 'info' | 'warn'): void;
 }
@@ -415,6 +420,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const monitor = es?.monitor ?? (valIdx.length ? 'val_loss' : 'loss');
     const mode = es && es.mode !== 'auto' ? es.mode : /loss|mse|mae/.test(monitor) ? 'min' : 'max';
     let stopReason = null as 'stop' | 'early' | null;
+    let lastYield = performance.now();
     const checkStop = () => {
       const s = options.shouldStop?.();
       if (s === 'cancel') throw new Cancelled();
@@ -447,8 +453,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           }, trainable);
           optimizer.applyGradients(grads);
           tally.add(order, s, out!, value.dataSync()[0]! * (e - s));
+          (out as tf.Tensor | null)?.dispose(); // kept past variableGrads' scope: dispose explicitly
         });
         seen += e - s;
+        if (performance.now() - lastYield > YIELD_MS) {
+          // Let the caller's timers and I/O run (heartbeats, stop requests) during long epochs.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          cb.onProgress?.({ epoch: epoch + 1, batch: step + 1, batches: steps });
+        }
       }
       if (stopReason && seen === 0) break;
       const durationMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
   decodeCheckpoint,
@@ -30,6 +31,8 @@ function done(r: Awaited<ReturnType<typeof train>>): TrainCompleted {
 
 describe('training (cpu backend)', () => {
   it('trains a classifier, reports stages, epochs and evaluation', async () => {
+    await train({ spec: mlp, data: blobs(30, 12), hyperparameters: { epochs: 1, seed: 1 }, backend }); // warm up
+    const tensorsBefore = tf.memory().numTensors;
     const stages: Stage[] = [];
     const epochs: number[] = [];
     const logs: string[] = [];
@@ -78,7 +81,8 @@ describe('training (cpu backend)', () => {
     ]);
     expect(r.backend.name).toBe('cpu');
     expect(r.artifacts.metadata.backend.name).toBe('cpu');
-    expect(logs.some((l) => l.includes('backend cpu'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('Epoch 6/6: loss='))).toBe(true);
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // nothing leaks
   });
 
   it('accepts every optimizer and loss name as users type them', async () => {
@@ -151,6 +155,23 @@ describe('training (cpu backend)', () => {
     });
     expect(cancelled.status).toBe('cancelled');
     expect('artifacts' in cancelled).toBe(false);
+  });
+
+  it('yields to the event loop during training: a timer can ask it to stop', async () => {
+    let signal: 'stop' | null = null;
+    const timer = setTimeout(() => (signal = 'stop'), 50);
+    let progress = 0;
+    const r = await train({
+      spec: mlp,
+      data: blobs(400, 12),
+      hyperparameters: { epochs: 10_000, batchSize: 8, seed: 1 },
+      backend,
+      shouldStop: () => signal,
+      callbacks: { onProgress: () => void progress++ },
+    });
+    clearTimeout(timer);
+    expect(r.status).toBe('stopped');
+    expect(progress).toBeGreaterThan(0);
   });
 
   it('early-stops on a monitored metric with patience', async () => {
