@@ -214,8 +214,10 @@ describe('wasm backend: every layer type trains, gradients match cpu', () => {
     model.dispose();
   });
 
-  it('trains a CNN end to end on wasm through train()', async () => {
+  it('trains a CNN end to end on wasm through train(), leaking no wasm memory', async () => {
     const data = blobs(96, 64, 2, 5, [8, 8, 1]);
+    await tf.setBackend('wasm');
+    const idsBefore = tf.engine().backend.numDataIds();
     const r = await train({
       spec: {
         input: { shape: [8, 8, 1] },
@@ -234,6 +236,7 @@ describe('wasm backend: every layer type trains, gradients match cpu', () => {
     expect(r.status).toBe('completed');
     expect(r.backend.name).toBe('wasm');
     expect(r.history.at(-1)!.loss).toBeLessThan(r.history[0]!.loss);
+    expect(tf.engine().backend.numDataIds()).toBe(idsBefore);
   });
 
   it('is reproducible and resumable on wasm (same seed -> identical weights)', async () => {
