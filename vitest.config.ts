@@ -5,11 +5,13 @@ import { defineConfig } from 'vitest/config';
 // One Vitest run covers every workspace package (one project each, named after the package, inheriting the
 // settings below). The global setup starts a private PostgreSQL when TEST_DATABASE_URL_POSTGRES is not
 // given, so database tests always run on both databases.
-const packages = ['packages', 'apps'].flatMap((group) =>
-  readdirSync(group)
-    .map((name) => join(group, name))
-    .filter((dir) => existsSync(join(dir, 'package.json'))),
-);
+const packages = ['packages', 'apps']
+  .flatMap((group) =>
+    readdirSync(group)
+      .map((name) => join(group, name))
+      .filter((dir) => existsSync(join(dir, 'package.json'))),
+  )
+  .concat('prove');
 
 export default defineConfig({
   test: {
