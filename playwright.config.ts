@@ -1,9 +1,15 @@
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 // Browser tests against the production build, in Debian's chromium (Playwright cannot download its own
 // browsers here). `npm test` sets E2E_PORT and E2E_DATA_DIR; run alone, a fresh ./.test-output is used.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const dataDir = process.env.E2E_DATA_DIR ?? '.test-output/e2e-data';
+// The UI flows start from a fresh install (the first account signs up without an invite): clear the data
+// folder once, in the runner process (workers load this file too, while the server is running).
+if (!process.env.TEST_WORKER_INDEX && !process.env.E2E_KEEP_DATA)
+  rmSync(resolve(dataDir), { recursive: true, force: true });
 
 export default defineConfig({
   testDir: 'e2e',

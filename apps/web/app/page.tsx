@@ -1,11 +1,14 @@
+import Link from 'next/link';
 import { getHealth } from '@trainhub/api';
+import { Button } from '@/components/ui/button';
+import { sessionUserId } from '@/server/auth';
 import { getDb } from '@/server/db';
 
 // Rendered per request: it shows live platform status.
 export const dynamic = 'force-dynamic';
 
 export default async function HomePage() {
-  const health = await getHealth(getDb());
+  const [health, userId] = await Promise.all([getHealth(getDb()), sessionUserId()]);
   const liveTrainers = health.trainers.filter((t) => t.alive);
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-8 px-6 py-16">
@@ -16,6 +19,22 @@ export default async function HomePage() {
           on a cron schedule. Speak to it in the MLW, Edge Impulse or training-session API styles, or use this
           UI.
         </p>
+        <div className="flex flex-wrap gap-3">
+          {userId ? (
+            <Button asChild size="lg">
+              <Link href="/projects">Open your projects</Link>
+            </Button>
+          ) : (
+            <>
+              <Button asChild size="lg">
+                <Link href="/signin">Sign in</Link>
+              </Button>
+              <Button asChild size="lg" variant="outline">
+                <Link href="/signup">Create an account</Link>
+              </Button>
+            </>
+          )}
+        </div>
       </header>
       <section
         aria-labelledby="status-heading"

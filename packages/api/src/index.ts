@@ -7,3 +7,4 @@ export type { Principal } from './auth/principal';
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';
 export { createTeam, renameTeam } from './services/team-settings';
+export * as services from './services/ui';

@@ -1,0 +1,119 @@
+import Link from 'next/link';
+import { services } from '@trainhub/api';
+import { nextCronRuns } from '@trainhub/db';
+import { ScheduleToggle } from '@/components/train/schedule-toggle';
+import { StatusBadge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
+import { can, formatDate } from '@/lib/utils';
+import { getDb } from '@/server/db';
+import { projectContext } from '@/server/session';
+
+export default async function SchedulesPage({ params }: { params: Promise<{ id: string }> }) {
+  const { principal, project, role } = await projectContext((await params).id);
+  const db = getDb();
+  const schedules = await services.listSchedules(db, principal, project.id);
+  const last = await Promise.all(
+    schedules.map((s) => db.execution.findFirst({ where: { taskId: s.id }, orderBy: { id: 'desc' } })),
+  );
+  const runs = await Promise.all(schedules.map((s) => db.execution.count({ where: { taskId: s.id } })));
+  const canWrite = can(role, 'EDITOR');
+  return (
+    <>
+      <PageHeader
+        title="Schedules"
+        description="Trainings that run on a cron schedule. Each tick becomes one run, however many trainers are up."
+        actions={
+          canWrite ? (
+            <Button asChild>
+              <Link href={`/projects/${project.id}/train`}>New schedule</Link>
+            </Button>
+          ) : null
+        }
+      />
+      {schedules.length === 0 ? (
+        <EmptyState title="No schedules" testId="schedules-empty">
+          {canWrite
+            ? 'On the Train tab, choose “Repeatedly (cron)” to train on a schedule.'
+            : 'Nobody has scheduled a training yet.'}
+        </EmptyState>
+      ) : (
+        <Table data-testid="schedules-table">
+          <thead>
+            <tr>
+              <Th>Training</Th>
+              <Th>Cron</Th>
+              <Th>Next run</Th>
+              <Th>Last result</Th>
+              <Th>Runs</Th>
+              <Th>Enabled</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {schedules.map((s, i) => {
+              let upcoming: Date[];
+              try {
+                upcoming =
+                  s.scheduleEnabled && s.cronExpression
+                    ? nextCronRuns(s.cronExpression, s.timezone, new Date(), 3)
+                    : [];
+              } catch {
+                upcoming = [];
+              }
+              const lastRun = last[i];
+              return (
+                <tr key={s.id} data-testid="schedule-row">
+                  <Td className="font-medium">{s.name}</Td>
+                  <Td>
+                    <code>{s.cronExpression}</code>
+                    <div className="text-xs text-slate-500">{s.timezone}</div>
+                  </Td>
+                  <Td className="text-sm">
+                    {s.scheduleEnabled && s.nextRunAt ? (
+                      <>
+                        <span data-testid="next-run">{formatDate(s.nextRunAt)}</span>
+                        <div className="text-xs text-slate-500">
+                          then{' '}
+                          {upcoming
+                            .slice(1)
+                            .map((d) => formatDate(d))
+                            .join(', ')}
+                        </div>
+                      </>
+                    ) : (
+                      'paused'
+                    )}
+                  </Td>
+                  <Td>
+                    {lastRun ? (
+                      <Link
+                        href={`/projects/${project.id}/executions/${lastRun.id}`}
+                        className="inline-flex items-center gap-2"
+                        data-testid="last-run"
+                      >
+                        <StatusBadge status={lastRun.status} />
+                        <span className="text-xs text-slate-500">#{lastRun.id}</span>
+                      </Link>
+                    ) : (
+                      <span className="text-sm text-slate-500">not run yet</span>
+                    )}
+                  </Td>
+                  <Td data-testid="run-count">{runs[i]}</Td>
+                  <Td>
+                    <ScheduleToggle
+                      projectId={project.id}
+                      taskId={s.id}
+                      enabled={s.scheduleEnabled}
+                      disabled={!canWrite}
+                      label={s.name}
+                    />
+                  </Td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </Table>
+      )}
+    </>
+  );
+}

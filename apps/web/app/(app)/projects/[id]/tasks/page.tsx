@@ -1,0 +1,138 @@
+import Link from 'next/link';
+import { services } from '@trainhub/api';
+import { StatusBadge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Input, NativeSelect } from '@/components/ui/input';
+import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
+import { can, formatDate, formatDuration } from '@/lib/utils';
+import { getDb } from '@/server/db';
+import { projectContext } from '@/server/session';
+
+const STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
+const PAGE = 20;
+
+export default async function TasksPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const { principal, project, role } = await projectContext((await params).id);
+  const sp = await searchParams;
+  const status = typeof sp.status === 'string' && STATUSES.includes(sp.status) ? sp.status : '';
+  const q = typeof sp.q === 'string' ? sp.q.trim().slice(0, 100) : '';
+  const page = Math.max(1, Number(typeof sp.page === 'string' ? sp.page : '1') || 1);
+  const tasks = await services.listTasks(getDb(), principal, { projectId: project.id, take: 1000 });
+  const rows = tasks
+    .flatMap((task) => task.executions.map((execution) => ({ task, execution })))
+    .filter((r) => !status || r.execution.status === status)
+    .filter((r) => !q || r.task.name.toLowerCase().includes(q.toLowerCase()))
+    .sort((a, b) => b.execution.id - a.execution.id);
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+  const shown = rows.slice((page - 1) * PAGE, page * PAGE);
+  const link = (p: number) =>
+    `?${new URLSearchParams({ ...(status ? { status } : {}), ...(q ? { q } : {}), page: String(p) }).toString()}`;
+  return (
+    <>
+      <PageHeader
+        title="Trainings"
+        description="Every run of every training in this project, from the UI and all API styles."
+        actions={
+          can(role, 'EDITOR') ? (
+            <Button asChild>
+              <Link href={`/projects/${project.id}/train`}>New training</Link>
+            </Button>
+          ) : null
+        }
+      />
+      <form className="mb-4 flex flex-wrap items-end gap-2" aria-label="Filter trainings">
+        <label className="flex flex-col gap-1 text-sm">
+          Status
+          <NativeSelect name="status" defaultValue={status} className="w-40">
+            <option value="">Any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.charAt(0) + s.slice(1).toLowerCase()}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          Name
+          <Input name="q" defaultValue={q} placeholder="Search" className="w-48" />
+        </label>
+        <Button type="submit" variant="outline">
+          Filter
+        </Button>
+      </form>
+      {shown.length === 0 ? (
+        <EmptyState
+          title={rows.length === 0 && !status && !q ? 'No trainings yet' : 'Nothing matches'}
+          testId="tasks-empty"
+        >
+          {can(role, 'EDITOR')
+            ? 'Start one from the Train tab.'
+            : 'Trainings started by your team show up here.'}
+        </EmptyState>
+      ) : (
+        <Table data-testid="tasks-table">
+          <thead>
+            <tr>
+              <Th>Run</Th>
+              <Th>Training</Th>
+              <Th>Status</Th>
+              <Th className="hidden md:table-cell">Source</Th>
+              <Th className="hidden sm:table-cell">Created</Th>
+              <Th className="hidden md:table-cell">Duration</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map(({ task, execution }) => (
+              <tr key={execution.id}>
+                <Td>
+                  <Link
+                    className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
+                    href={`/projects/${project.id}/executions/${execution.id}`}
+                  >
+                    #{execution.id}
+                  </Link>
+                </Td>
+                <Td className="max-w-[12rem] truncate">{task.name}</Td>
+                <Td>
+                  <StatusBadge status={execution.status} />
+                </Td>
+                <Td className="hidden text-slate-500 md:table-cell">{task.source}</Td>
+                <Td className="hidden text-slate-500 sm:table-cell">{formatDate(execution.createdAt)}</Td>
+                <Td className="hidden text-slate-500 md:table-cell">
+                  {execution.startedAt
+                    ? formatDuration(
+                        (execution.finishedAt ?? new Date()).getTime() - execution.startedAt.getTime(),
+                      )
+                    : '—'}
+                </Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+      {pages > 1 ? (
+        <nav aria-label="Pages" className="mt-4 flex items-center gap-2 text-sm">
+          {page > 1 ? (
+            <Button asChild variant="outline" size="sm">
+              <Link href={link(page - 1)}>Previous</Link>
+            </Button>
+          ) : null}
+          <span>
+            Page {page} of {pages}
+          </span>
+          {page < pages ? (
+            <Button asChild variant="outline" size="sm">
+              <Link href={link(page + 1)}>Next</Link>
+            </Button>
+          ) : null}
+        </nav>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,41 @@
+import { Readable } from 'node:stream';
+import { DomainError, services } from '@trainhub/api';
+import { restDeps } from '@/server/rest';
+import { idParam, withPrincipal } from '@/server/route-util';
+
+export const dynamic = 'force-dynamic';
+
+const KINDS = ['DATASET', 'ARCHITECTURE', 'CODE', 'MODEL', 'OTHER'] as const;
+
+/**
+ * Upload of one file as the raw request body (`?name=`; optional `?kind=`), streamed into the artifact
+ * store by the resources service: the browser's XHR reports upload progress on it.
+ */
+export async function POST(request: Request, context: { params: Promise<{ id: string }> }) {
+  return withPrincipal(async (principal) => {
+    const projectId = idParam((await context.params).id);
+    const url = new URL(request.url);
+    const name = url.searchParams.get('name')?.trim();
+    if (!name) throw new DomainError('INVALID', 'the upload needs a file name');
+    const kindRaw = url.searchParams.get('kind')?.toUpperCase();
+    const kind = KINDS.find((k) => k === kindRaw);
+    const deps = restDeps();
+    const declared = Number(request.headers.get('content-length') ?? '0');
+    if (declared > deps.uploadLimitBytes)
+      throw new DomainError(
+        'TOO_LARGE',
+        `the file is larger than the upload limit of ${deps.uploadLimitBytes} bytes`,
+      );
+    // Checks the right to write before reading the body.
+    await services.requireProject(deps.db, principal, projectId, 'EDITOR');
+    if (!request.body) throw new DomainError('INVALID', 'the upload is empty');
+    const body = Readable.fromWeb(request.body as never);
+    const resource = await services.uploadResource(deps, principal, projectId, {
+      name,
+      contentType: request.headers.get('content-type'),
+      body,
+      ...(kind ? { kind } : {}),
+    });
+    return Response.json({ id: resource.id, name: resource.name, kind: resource.kind, size: resource.size });
+  });
+}

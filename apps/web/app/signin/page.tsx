@@ -1,0 +1,45 @@
+import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { services } from '@trainhub/api';
+import { AuthCard } from '@/components/auth/auth-card';
+import { SignInForm } from '@/components/auth/sign-in-form';
+import { oauthProviders, sessionUserId } from '@/server/auth';
+import { getDb } from '@/server/db';
+import { webEnv } from '@/server/env';
+
+export const dynamic = 'force-dynamic';
+
+function safeCallback(raw: string | string[] | undefined): string {
+  const value = typeof raw === 'string' ? raw : '';
+  return value.startsWith('/') && !value.startsWith('//') ? value : '/projects';
+}
+
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const params = await searchParams;
+  const callbackUrl = safeCallback(params.callbackUrl);
+  if (await sessionUserId()) redirect(callbackUrl);
+  const open = await services.openSignupAvailable(getDb(), webEnv().auth.allowSignup);
+  const oauthError =
+    typeof params.error === 'string' ? 'That sign-in did not work; your account may need an invite.' : null;
+  return (
+    <AuthCard title="Sign in" description="Welcome back.">
+      <SignInForm callbackUrl={callbackUrl} providers={oauthProviders()} initialError={oauthError} />
+      <p className="mt-4 text-sm text-slate-500">
+        {open ? (
+          <>
+            New here?{' '}
+            <Link className="text-indigo-600 underline dark:text-indigo-400" href="/signup">
+              Create an account
+            </Link>
+          </>
+        ) : (
+          'New here? Ask a team admin for an invite link.'
+        )}
+      </p>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,74 @@
+'use client';
+import { signIn } from 'next-auth/react';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { signUpAction } from '@/actions';
+import { Button } from '@/components/ui/button';
+import { Input } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { FormError } from '@/components/ui/misc';
+
+export function SignUpForm({ invite, minPassword }: { invite: string | null; minPassword: number }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setPending(true);
+    setError(null);
+    const result = await signUpAction({}, data).catch(() => ({
+      error: 'The server did not answer; try again.',
+    }));
+    if (result.error) {
+      setError(result.error);
+      setPending(false);
+      return;
+    }
+    const signedIn = await signIn('credentials', {
+      email: String(data.get('email')),
+      password: String(data.get('password')),
+      redirect: false,
+    }).catch(() => null);
+    router.push(signedIn?.ok ? '/projects' : '/signin');
+    router.refresh();
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="flex flex-col gap-4" aria-label="Create account">
+      {invite ? <input type="hidden" name="invite" value={invite} /> : null}
+      <div className="flex flex-col gap-2">
+        <Label htmlFor="name">Name (optional)</Label>
+        <Input id="name" name="name" autoComplete="name" maxLength={100} />
+      </div>
+      <div className="flex flex-col gap-2">
+        <Label htmlFor="email">Email</Label>
+        <Input id="email" name="email" type="email" autoComplete="email" required />
+      </div>
+      <div className="flex flex-col gap-2">
+        <Label htmlFor="password">Password</Label>
+        <Input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={minPassword}
+          aria-describedby="password-hint"
+        />
+        <p id="password-hint" className="text-xs text-slate-500">
+          At least {minPassword} characters.
+        </p>
+      </div>
+      <div className="flex flex-col gap-2">
+        <Label htmlFor="confirm">Repeat password</Label>
+        <Input id="confirm" name="confirm" type="password" autoComplete="new-password" required />
+      </div>
+      <FormError message={error} />
+      <Button type="submit" disabled={pending}>
+        {pending ? 'Creating account…' : 'Create account'}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,406 @@
+'use client';
+import { Download, Square, XCircle } from 'lucide-react';
+import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { rerunTaskAction, stopExecutionAction } from '@/actions';
+import { StatusBadge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
+import { FormError, Table, Td, Th } from '@/components/ui/misc';
+import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
+import { formatDate, formatDuration } from '@/lib/utils';
+
+const STAGES = [
+  'ARCH_READ',
+  'ARCH_CREATE_LAYER',
+  'DATA_INIT',
+  'DATA_PROCESS',
+  'COMPILE',
+  'TRAIN',
+  'SAVE',
+] as const;
+const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
+const COLORS = ['#4f46e5', '#f59e0b', '#10b981', '#ef4444', '#0ea5e9', '#a855f7'];
+
+interface Metrics {
+  loss?: number;
+  accuracy?: number;
+  classNames?: string[];
+  confusionMatrix?: number[][];
+  report?: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  mse?: number;
+  mae?: number;
+  r2?: number;
+  samples?: { train: number; test: number };
+}
+interface Progress {
+  execution: {
+    id: number;
+    taskId: number;
+    status: string;
+    stage: string | null;
+    message: string | null;
+    error: string | null;
+    backend: string | null;
+    attempt: number;
+    stopRequest: string | null;
+    modelResourceId: number | null;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    dueAt: string;
+    stageLog: Partial<Record<(typeof STAGES)[number], string>>;
+    metrics: Metrics | null;
+  };
+  history: { epoch: number; loss: number; metrics: Record<string, number>; durationMs?: number }[];
+  logs: { seq: number; kind: string; level: string | null; message: string | null; at: string }[];
+}
+
+function Chart({
+  title,
+  data,
+  keys,
+  testId,
+}: {
+  title: string;
+  data: Record<string, number>[];
+  keys: string[];
+  testId: string;
+}) {
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-base">{title}</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <div
+          className="h-64 w-full"
+          data-testid={testId}
+          data-points={data.length}
+          role="img"
+          aria-label={`${title} chart, ${data.length} epochs`}
+        >
+          <ResponsiveContainer width="100%" height="100%">
+            <LineChart data={data} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" stroke="#94a3b855" />
+              <XAxis dataKey="epoch" tick={{ fontSize: 12 }} allowDecimals={false} />
+              <YAxis tick={{ fontSize: 12 }} width={50} domain={['auto', 'auto']} />
+              <Tooltip />
+              <Legend />
+              {keys.map((k, i) => (
+                <Line
+                  key={k}
+                  type="monotone"
+                  dataKey={k}
+                  stroke={COLORS[i % COLORS.length]}
+                  dot={data.length < 30}
+                  isAnimationActive={false}
+                />
+              ))}
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      </CardContent>
+    </Card>
+  );
+}
+
+function fmt(v: number | undefined, digits = 4) {
+  return v === undefined ? '—' : v.toFixed(digits);
+}
+
+export function ExecutionView({
+  projectId,
+  taskName,
+  initial,
+  canWrite,
+}: {
+  projectId: number;
+  taskName: string;
+  initial: Progress;
+  canWrite: boolean;
+}) {
+  const [data, setData] = useState<Progress>(initial);
+  const [logs, setLogs] = useState(initial.logs);
+  const lastSeq = useRef(initial.logs.at(-1)?.seq ?? 0);
+  const [pending, start] = useTransition();
+  const [notice, setNotice] = useState<{ error?: string; message?: string } | null>(null);
+  const status = data.execution.status;
+  const done = TERMINAL.includes(status);
+
+  const poll = useCallback(async () => {
+    const response = await fetch(`/api/ui/executions/${initial.execution.id}?after=${lastSeq.current}`, {
+      cache: 'no-store',
+    });
+    if (!response.ok) return;
+    const next = (await response.json()) as Progress;
+    setData(next);
+    if (next.logs.length) {
+      lastSeq.current = next.logs.at(-1)!.seq;
+      setLogs((current) => [...current, ...next.logs].slice(-2000));
+    }
+  }, [initial.execution.id]);
+
+  useEffect(() => {
+    if (done) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const loop = async () => {
+      await poll().catch(() => undefined);
+      if (!stopped) timer = setTimeout(loop, 1000);
+    };
+    timer = setTimeout(loop, 1000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [done, poll]);
+
+  const e = data.execution;
+  const history = data.history.map((h) => ({ epoch: h.epoch, loss: h.loss, ...h.metrics }));
+  const metricKeys = [...new Set(data.history.flatMap((h) => Object.keys(h.metrics)))];
+  const lossKeys = ['loss', ...metricKeys.filter((k) => k === 'val_loss')];
+  const otherKeys = metricKeys.filter((k) => k !== 'val_loss' && k !== 'loss');
+  const m = e.metrics;
+  const started = e.startedAt ? new Date(e.startedAt).getTime() : null;
+  const finished = e.finishedAt ? new Date(e.finishedAt).getTime() : null;
+
+  function stop(kind: 'STOP' | 'CANCEL') {
+    start(async () => {
+      setNotice(await stopExecutionAction(e.id, kind));
+      await poll();
+    });
+  }
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">
+            {taskName} <span className="text-slate-400">#{e.id}</span>
+          </h1>
+          <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-500">
+            <span data-testid="execution-status" data-status={e.status}>
+              <StatusBadge status={e.status} />
+            </span>
+            {e.stage && !done ? <span>stage {e.stage}</span> : null}
+            {e.message ? <span>· {e.message}</span> : null}
+          </div>
+        </div>
+        <div className="flex flex-wrap gap-2">
+          {canWrite && !done ? (
+            <>
+              <Button variant="outline" disabled={pending || !!e.stopRequest} onClick={() => stop('STOP')}>
+                <Square /> Stop early
+              </Button>
+              <Button
+                variant="destructive"
+                disabled={pending || e.stopRequest === 'CANCEL'}
+                onClick={() => stop('CANCEL')}
+              >
+                <XCircle /> Cancel
+              </Button>
+            </>
+          ) : null}
+          {canWrite && done ? (
+            <Button
+              variant="outline"
+              disabled={pending}
+              onClick={() =>
+                start(async () => setNotice((await rerunTaskAction(projectId, e.taskId)) ?? null))
+              }
+            >
+              Run again
+            </Button>
+          ) : null}
+          {e.modelResourceId ? (
+            <Button asChild>
+              <a
+                href={`/api/ui/projects/${projectId}/resources/${e.modelResourceId}`}
+                download
+                data-testid="download-model"
+              >
+                <Download /> Download model
+              </a>
+            </Button>
+          ) : null}
+        </div>
+      </div>
+      <FormError message={notice?.error} />
+      {notice?.message ? <p className="text-sm text-slate-500">{notice.message}</p> : null}
+      {e.error ? (
+        <p
+          role="alert"
+          className="rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
+          {e.error}
+        </p>
+      ) : null}
+
+      <dl className="grid grid-cols-2 gap-4 text-sm sm:grid-cols-3 lg:grid-cols-6">
+        {[
+          ['Created', formatDate(e.createdAt)],
+          ['Due', formatDate(e.dueAt)],
+          ['Started', formatDate(e.startedAt)],
+          ['Duration', started ? formatDuration((finished ?? Date.now()) - started) : '—'],
+          ['Backend', e.backend ?? '—'],
+          ['Epochs', String(data.history.length)],
+        ].map(([label, value]) => (
+          <div key={label}>
+            <dt className="text-slate-500">{label}</dt>
+            <dd
+              className="font-medium"
+              data-testid={label === 'Epochs' ? 'epoch-count' : label === 'Backend' ? 'backend' : undefined}
+            >
+              {value}
+            </dd>
+          </div>
+        ))}
+      </dl>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Chart title="Loss" data={history} keys={lossKeys} testId="loss-chart" />
+        <Chart
+          title={otherKeys.some((k) => k.includes('acc')) ? 'Accuracy' : 'Metrics'}
+          data={history}
+          keys={otherKeys}
+          testId="metric-chart"
+        />
+      </div>
+
+      {m ? (
+        <Card data-testid="final-metrics">
+          <CardHeader>
+            <CardTitle>Evaluation on the held-out data</CardTitle>
+          </CardHeader>
+          <CardContent className="flex flex-col gap-4">
+            <dl className="flex flex-wrap gap-6 text-sm">
+              {m.accuracy !== undefined ? (
+                <div>
+                  <dt className="text-slate-500">Accuracy</dt>
+                  <dd className="text-xl font-semibold">{(m.accuracy * 100).toFixed(1)}%</dd>
+                </div>
+              ) : null}
+              {m.loss !== undefined ? (
+                <div>
+                  <dt className="text-slate-500">Loss</dt>
+                  <dd className="text-xl font-semibold">{fmt(m.loss)}</dd>
+                </div>
+              ) : null}
+              {(['mse', 'mae', 'r2'] as const).map((k) =>
+                m[k] !== undefined ? (
+                  <div key={k}>
+                    <dt className="text-slate-500">{k.toUpperCase()}</dt>
+                    <dd className="text-xl font-semibold">{fmt(m[k])}</dd>
+                  </div>
+                ) : null,
+              )}
+              {m.samples ? (
+                <div>
+                  <dt className="text-slate-500">Samples</dt>
+                  <dd>
+                    {m.samples.train} train · {m.samples.test} test
+                  </dd>
+                </div>
+              ) : null}
+            </dl>
+            {m.confusionMatrix ? (
+              <div>
+                <h3 className="mb-2 font-medium">Confusion matrix</h3>
+                <Table data-testid="confusion-matrix" className="w-auto">
+                  <caption className="mt-2 text-xs text-slate-500">
+                    Rows: actual class · columns: predicted class
+                  </caption>
+                  <thead>
+                    <tr>
+                      <Th />
+                      {m.confusionMatrix.map((_, j) => (
+                        <Th key={j} scope="col">
+                          {m.classNames?.[j] ?? j}
+                        </Th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {m.confusionMatrix.map((row, i) => {
+                      const total = row.reduce((a, b) => a + b, 0) || 1;
+                      return (
+                        <tr key={i}>
+                          <Th scope="row">{m.classNames?.[i] ?? i}</Th>
+                          {row.map((v, j) => (
+                            <Td
+                              key={j}
+                              className="text-center font-mono"
+                              style={{
+                                backgroundColor: `rgba(${i === j ? '16,185,129' : '239,68,68'},${(v / total) * 0.6})`,
+                              }}
+                            >
+                              {v}
+                            </Td>
+                          ))}
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </Table>
+              </div>
+            ) : null}
+            {m.report ? (
+              <Table className="max-w-xl">
+                <thead>
+                  <tr>
+                    <Th>Class</Th>
+                    <Th>Precision</Th>
+                    <Th>Recall</Th>
+                    <Th>F1</Th>
+                    <Th>Support</Th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {Object.entries(m.report).map(([name, r]) => (
+                    <tr key={name}>
+                      <Td>{name}</Td>
+                      <Td>{fmt(r.precision, 3)}</Td>
+                      <Td>{fmt(r.recall, 3)}</Td>
+                      <Td>{fmt(r.f1, 3)}</Td>
+                      <Td>{r.support}</Td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+            ) : null}
+          </CardContent>
+        </Card>
+      ) : null}
+
+      <Tabs defaultValue="stages">
+        <TabsList>
+          <TabsTrigger value="stages">Stage log</TabsTrigger>
+          <TabsTrigger value="stdout">Output ({logs.length})</TabsTrigger>
+        </TabsList>
+        <TabsContent value="stages">
+          <ol className="flex flex-col gap-1 text-sm" data-testid="stage-log">
+            {STAGES.map((stage) => (
+              <li key={stage} className="flex gap-3">
+                <code className={`w-40 shrink-0 ${e.stageLog[stage] ? '' : 'text-slate-400'}`}>{stage}</code>
+                <span className="text-slate-600 dark:text-slate-400">{e.stageLog[stage] ?? '—'}</span>
+              </li>
+            ))}
+          </ol>
+        </TabsContent>
+        <TabsContent value="stdout">
+          <pre
+            className="max-h-96 overflow-auto rounded-lg bg-slate-950 p-3 text-xs text-slate-100"
+            data-testid="stdout"
+            tabIndex={0}
+            aria-label="Training output"
+          >
+            {logs.length
+              ? logs.map((l) => `${l.kind === 'STAGE' ? '» ' : ''}${l.message ?? ''}`).join('\n')
+              : 'No output yet.'}
+          </pre>
+        </TabsContent>
+      </Tabs>
+    </div>
+  );
+}

@@ -1,0 +1,300 @@
+'use client';
+import { useActionState, useState } from 'react';
+import { startTrainingAction } from '@/actions';
+import { Button } from '@/components/ui/button';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { Input, NativeSelect, Textarea } from '@/components/ui/input';
+import { Label } from '@/components/ui/label';
+import { FormError } from '@/components/ui/misc';
+import { CronPreview } from './cron-preview';
+
+interface Option {
+  id: number;
+  name: string;
+}
+
+function Field({
+  id,
+  label,
+  hint,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="flex flex-col gap-2">
+      <Label htmlFor={id}>{label}</Label>
+      {children}
+      {hint ? <p className="text-xs text-slate-500">{hint}</p> : null}
+    </div>
+  );
+}
+
+export function TrainForm({
+  projectId,
+  datasets,
+  architectures,
+  codes,
+  defaultArchitectureId,
+}: {
+  projectId: number;
+  datasets: (Option & { classes: number; label: string | null })[];
+  architectures: Option[];
+  codes: Option[];
+  defaultArchitectureId?: number;
+}) {
+  const [state, action, pending] = useActionState(startTrainingAction, {});
+  const [mode, setMode] = useState(architectures.length ? 'resource' : 'simple');
+  const [when, setWhen] = useState('now');
+  const [cron, setCron] = useState('0 3 * * *');
+  const [timezone, setTimezone] = useState('UTC');
+  const [datasetId, setDatasetId] = useState(datasets[0]?.id);
+  const dataset = datasets.find((d) => d.id === datasetId);
+
+  return (
+    <form
+      action={action}
+      className="flex flex-col gap-6"
+      aria-label="Start a training"
+      onSubmit={(e) => {
+        const offset = e.currentTarget.elements.namedItem('tzOffset') as HTMLInputElement | null;
+        if (offset) offset.value = String(new Date().getTimezoneOffset());
+      }}
+    >
+      <input type="hidden" name="projectId" value={projectId} />
+      <input type="hidden" name="tzOffset" defaultValue="0" />
+      <Card>
+        <CardHeader>
+          <CardTitle>Data and model</CardTitle>
+        </CardHeader>
+        <CardContent className="grid gap-4 sm:grid-cols-2">
+          <Field id="name" label="Model name">
+            <Input id="name" name="name" defaultValue="model" maxLength={200} required />
+          </Field>
+          <Field id="datasetResourceId" label="Dataset">
+            <NativeSelect
+              id="datasetResourceId"
+              name="datasetResourceId"
+              required
+              value={datasetId ?? ''}
+              onChange={(e) => setDatasetId(Number(e.target.value))}
+            >
+              {datasets.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+          <Field
+            id="problemType"
+            label="Problem type"
+            hint={dataset?.classes ? `${dataset.classes} classes seen in the first rows` : undefined}
+          >
+            <NativeSelect id="problemType" name="problemType" defaultValue="classification">
+              <option value="classification">Classification (softmax over classes)</option>
+              <option value="binary">Binary classification</option>
+              <option value="regression">Regression</option>
+            </NativeSelect>
+          </Field>
+          <Field id="labelColumn" label="Label column" hint="Defaults to the last column.">
+            <Input
+              id="labelColumn"
+              name="labelColumn"
+              placeholder={dataset?.label ?? 'last column'}
+              maxLength={200}
+            />
+          </Field>
+          <Field id="architectureMode" label="Network">
+            <NativeSelect
+              id="architectureMode"
+              name="architectureMode"
+              value={mode}
+              onChange={(e) => setMode(e.target.value)}
+            >
+              <option value="resource" disabled={!architectures.length}>
+                An architecture file
+              </option>
+              <option value="simple">A simple list of dense layers</option>
+            </NativeSelect>
+          </Field>
+          {mode === 'resource' ? (
+            <Field id="architectureResourceId" label="Architecture">
+              <NativeSelect
+                id="architectureResourceId"
+                name="architectureResourceId"
+                defaultValue={defaultArchitectureId}
+              >
+                {architectures.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.name}
+                  </option>
+                ))}
+              </NativeSelect>
+            </Field>
+          ) : (
+            <Field
+              id="layers"
+              label="Hidden layers"
+              hint="Units per dense layer, with an optional activation: 16, 8 tanh"
+            >
+              <Textarea id="layers" name="layers" defaultValue="16, 8" rows={2} />
+            </Field>
+          )}
+          <Field id="scaling" label="Preprocessing" hint="Scaling is fitted on the training split.">
+            <NativeSelect id="scaling" name="scaling" defaultValue="standardize">
+              <option value="none">None</option>
+              <option value="standardize">Standardize (z-score)</option>
+              <option value="minmax">Min-max to [0, 1]</option>
+            </NativeSelect>
+          </Field>
+          <Field
+            id="codeResourceId"
+            label="Preprocessing file (optional)"
+            hint="A code resource replaces the choice above."
+          >
+            <NativeSelect id="codeResourceId" name="codeResourceId" defaultValue="">
+              <option value="">None</option>
+              {codes.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>Hyperparameters</CardTitle>
+          <CardDescription>
+            The MLW fields; Edge Impulse calls epochs &ldquo;training cycles&rdquo;.
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-4 sm:grid-cols-3">
+          <Field id="epochs" label="Epochs (training cycles)">
+            <Input id="epochs" name="epochs" type="number" min={1} max={100000} defaultValue={20} required />
+          </Field>
+          <Field id="batchSize" label="Batch size">
+            <Input id="batchSize" name="batchSize" type="number" min={1} defaultValue={32} required />
+          </Field>
+          <Field id="learningRate" label="Learning rate" hint="Empty: the optimizer's default.">
+            <Input
+              id="learningRate"
+              name="learningRate"
+              type="number"
+              step="any"
+              min={0}
+              placeholder="0.001"
+            />
+          </Field>
+          <Field id="optimizer" label="Optimizer">
+            <NativeSelect id="optimizer" name="optimizer" defaultValue="adam">
+              <option value="adam">Adam</option>
+              <option value="sgd">SGD</option>
+              <option value="rmsprop">RMSprop</option>
+              <option value="adagrad">Adagrad</option>
+            </NativeSelect>
+          </Field>
+          <Field id="testSize" label="Validation split" hint="Fraction held out, e.g. 0.2">
+            <Input
+              id="testSize"
+              name="testSize"
+              type="number"
+              step="any"
+              min={0}
+              max={1}
+              defaultValue={0.2}
+            />
+          </Field>
+          <Field id="seed" label="Random seed (optional)">
+            <Input id="seed" name="seed" type="number" step={1} />
+          </Field>
+          <Field
+            id="patience"
+            label="Early stopping patience"
+            hint="Epochs without val_loss improvement; empty: off."
+          >
+            <Input id="patience" name="patience" type="number" min={0} step={1} />
+          </Field>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="shuffle" defaultChecked /> Shuffle
+          </label>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="classWeights" /> Balance classes (auto weights)
+          </label>
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardHeader>
+          <CardTitle>When</CardTitle>
+        </CardHeader>
+        <CardContent className="flex flex-col gap-4">
+          <fieldset className="flex flex-wrap gap-4 text-sm">
+            <legend className="sr-only">Schedule</legend>
+            {[
+              ['now', 'Now'],
+              ['at', 'At a date and time'],
+              ['cron', 'Repeatedly (cron)'],
+            ].map(([value, label]) => (
+              <label key={value} className="flex items-center gap-2">
+                <input
+                  type="radio"
+                  name="when"
+                  value={value}
+                  checked={when === value}
+                  onChange={() => setWhen(value!)}
+                />
+                {label}
+              </label>
+            ))}
+          </fieldset>
+          {when === 'at' ? (
+            <Field id="startAt" label="Start at (your local time)">
+              <Input id="startAt" name="startAt" type="datetime-local" required className="max-w-xs" />
+            </Field>
+          ) : null}
+          {when === 'cron' ? (
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field
+                id="cron"
+                label="Cron expression"
+                hint="minute hour day month weekday; a sixth leading field is seconds"
+              >
+                <Input
+                  id="cron"
+                  name="cron"
+                  value={cron}
+                  onChange={(e) => setCron(e.target.value)}
+                  className="font-mono"
+                />
+              </Field>
+              <Field id="timezone" label="Timezone">
+                <Input
+                  id="timezone"
+                  name="timezone"
+                  value={timezone}
+                  onChange={(e) => setTimezone(e.target.value)}
+                />
+              </Field>
+              <div className="sm:col-span-2">
+                <CronPreview expression={cron} timezone={timezone} />
+              </div>
+            </div>
+          ) : null}
+        </CardContent>
+      </Card>
+      <FormError message={state.error} />
+      <div>
+        <Button type="submit" size="lg" disabled={pending || datasets.length === 0}>
+          {pending ? 'Starting…' : when === 'cron' ? 'Create schedule' : 'Start training'}
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,126 @@
+import 'server-only';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { services } from '@trainhub/api';
+import { getServerSession, type NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import GitHubProvider from 'next-auth/providers/github';
+import GoogleProvider from 'next-auth/providers/google';
+import { getDb } from './db';
+import { webEnv } from './env';
+import { signInLimiter } from './rate-limit';
+
+/**
+ * NEXTAUTH_SECRET when set, else a random secret kept in DATA_DIR/nextauth-secret (created once, mode
+ * 0600): `npm start` needs no configuration and restarts keep people signed in. Web instances on several
+ * machines must share NEXTAUTH_SECRET.
+ */
+function loadSecret(dataDir: string, configured: string | null): string {
+  if (configured) return configured;
+  const path = join(dataDir, 'nextauth-secret');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      writeFileSync(path, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    } catch {
+      // Another process created it first: use theirs.
+    }
+    return readFileSync(path, 'utf8').trim();
+  }
+}
+
+function clientIp(headers: Record<string, unknown> | undefined): string {
+  const forwarded = headers?.['x-forwarded-for'];
+  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+  const real = headers?.['x-real-ip'];
+  return first || (typeof real === 'string' ? real : '') || 'local';
+}
+
+/** OAuth sign-in: an existing account by email, or a new one where the sign-up policy allows it. */
+async function oauthUserId(email: string | null | undefined, name: string | null | undefined) {
+  if (!email) return null;
+  const db = getDb();
+  const normalized = email.trim().toLowerCase();
+  const existing = await db.user.findUnique({ where: { email: normalized }, select: { id: true } });
+  if (existing) return existing.id;
+  if (!(await services.openSignupAvailable(db, webEnv().auth.allowSignup))) return null;
+  const user = await db.user.create({ data: { email: normalized, name: name ?? null } });
+  return user.id;
+}
+
+let cached: NextAuthOptions | undefined;
+
+export function authOptions(): NextAuthOptions {
+  if (cached) return cached;
+  const env = webEnv();
+  process.env.NEXTAUTH_URL ??= env.auth.url;
+  const providers: NextAuthOptions['providers'] = [
+    CredentialsProvider({
+      name: 'Email and password',
+      credentials: {
+        email: { label: 'Email', type: 'email' },
+        password: { label: 'Password', type: 'password' },
+      },
+      async authorize(credentials, req) {
+        const email = String(credentials?.email ?? '')
+          .trim()
+          .toLowerCase();
+        const password = String(credentials?.password ?? '');
+        if (!email || !password || password.length > 1024) return null;
+        const key = `${email}|${clientIp(req?.headers)}`;
+        if (!signInLimiter.allow(key)) throw new Error('RateLimited');
+        const userId = await services.checkPassword(getDb(), email, password);
+        if (!userId) {
+          signInLimiter.fail(key);
+          return null;
+        }
+        signInLimiter.reset(key);
+        return { id: userId, email };
+      },
+    }),
+  ];
+  if (env.auth.github) providers.push(GitHubProvider(env.auth.github));
+  if (env.auth.google) providers.push(GoogleProvider(env.auth.google));
+  cached = {
+    secret: loadSecret(env.dataDir, env.auth.secret),
+    session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
+    pages: { signIn: '/signin', error: '/signin' },
+    providers,
+    callbacks: {
+      async signIn({ user, account }) {
+        if (!account || account.provider === 'credentials') return true;
+        return (await oauthUserId(user.email, user.name)) !== null;
+      },
+      async jwt({ token, user, account }) {
+        if (user && account && account.provider !== 'credentials') {
+          // OAuth: the token names our user, not the provider's account.
+          const id = await oauthUserId(user.email, user.name);
+          if (id) token.sub = id;
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+        return session;
+      },
+    },
+  };
+  return cached;
+}
+
+/** The signed-in user's id, or null. */
+export async function sessionUserId(): Promise<string | null> {
+  const session = await getServerSession(authOptions());
+  return (session?.user as { id?: string } | undefined)?.id ?? null;
+}
+
+export function oauthProviders(): { id: string; name: string }[] {
+  const env = webEnv();
+  return [
+    ...(env.auth.github ? [{ id: 'github', name: 'GitHub' }] : []),
+    ...(env.auth.google ? [{ id: 'google', name: 'Google' }] : []),
+  ];
+}

@@ -1,0 +1,49 @@
+import 'server-only';
+import { services } from '@trainhub/api';
+import { restDeps } from './rest';
+import type { UserPrincipal } from './session';
+
+/** The first bytes of a resource (never the whole file): enough for a preview. */
+export async function headOf(
+  principal: UserPrincipal,
+  projectId: number,
+  resourceId: number,
+  maxBytes = 64 * 1024,
+) {
+  const { resource, stream } = await services.openResource(restDeps(), principal, projectId, resourceId);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = chunk as Buffer;
+      chunks.push(buffer);
+      size += buffer.length;
+      if (size >= maxBytes) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  const text = Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return { resource, text, truncated: resource.size > maxBytes };
+}
+
+export interface CsvSummary {
+  header: string[];
+  rows: string[][];
+  /** Distinct values of the last column among the previewed rows. */
+  labels: string[];
+}
+
+/** Header and first rows of a CSV (simple splitting; quoted commas are rare in numeric datasets). */
+export function summarizeCsv(text: string, maxRows = 20): CsvSummary | null {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  // A cut-off last line is dropped.
+  if (lines.length > 1 && !text.endsWith('\n')) lines.pop();
+  if (lines.length === 0) return null;
+  const split = (l: string) => l.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const header = split(lines[0]!);
+  if (header.length < 2) return null;
+  const all = lines.slice(1).map(split);
+  const labels = [...new Set(all.map((r) => r[r.length - 1] ?? ''))].filter(Boolean);
+  return { header, rows: all.slice(0, maxRows), labels };
+}

@@ -1,0 +1,35 @@
+import 'server-only';
+import { DomainError, services } from '@trainhub/api';
+import { getDb } from './db';
+import { sessionUserId } from './auth';
+
+const STATUS = {
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  CONFLICT: 409,
+  INVALID: 400,
+  TOO_LARGE: 413,
+};
+
+/** The UI's JSON route handlers: the session's principal, domain errors as `{ error }` with their status. */
+export async function withPrincipal(
+  fn: (principal: NonNullable<Awaited<ReturnType<typeof services.principalFromUserId>>>) => Promise<Response>,
+): Promise<Response> {
+  try {
+    const userId = await sessionUserId();
+    const principal = userId ? await services.principalFromUserId(getDb(), userId) : null;
+    if (!principal) return Response.json({ error: 'sign in first' }, { status: 401 });
+    return await fn(principal);
+  } catch (error) {
+    if (error instanceof DomainError)
+      return Response.json({ error: error.message }, { status: STATUS[error.code] });
+    console.error('web ui route failed:', error instanceof Error ? error.message : error);
+    return Response.json({ error: 'internal error' }, { status: 500 });
+  }
+}
+
+export function idParam(raw: string): number {
+  if (!/^\d{1,12}$/.test(raw)) throw new DomainError('NOT_FOUND', 'not found');
+  return Number(raw);
+}
