@@ -50,10 +50,13 @@ c = cfg["cnn"]
 mx, my = torch.rand(m["n"], 784), torch.randint(0, 10, (m["n"],))
 cx, cy = torch.rand(c["n"], 1, 28, 28), torch.randint(0, 10, (c["n"],))
 # PyTorch's default here is 1 thread (it counts the cgroup quota); measure that and all cores.
+models = cfg.get("models", ["mlp", "cnn"])
 for threads in sorted({results["defaultThreads"], os.cpu_count() or 1}):
     torch.set_num_threads(threads)
-    results[f"mlp_{threads}"] = bench("mlp", mlp_model(), mx, my, m["batch"], m["epochs"])
-    results[f"cnn_{threads}"] = bench("cnn", cnn_model(), cx, cy, c["batch"], c["epochs"])
+    if "mlp" in models:
+        results[f"mlp_{threads}"] = bench("mlp", mlp_model(), mx, my, m["batch"], m["epochs"])
+    if "cnn" in models:
+        results[f"cnn_{threads}"] = bench("cnn", cnn_model(), cx, cy, c["batch"], c["epochs"])
 results["threads"] = sorted({results["defaultThreads"], os.cpu_count() or 1})
 results["peakRssMiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(results))
