@@ -65,7 +65,8 @@ migrate.on('exit', (code) => {
     process.exit(code ?? 1);
   }
   if (stopping) process.exit(exitCode);
-  children.add(start('web', process.execPath, [bin('tsx'), 'server.ts'], join(root, 'apps/web')));
+  // node --import tsx keeps the server in this one process, so signals reach it directly.
+  children.add(start('web', process.execPath, ['--import', 'tsx', 'server.ts'], join(root, 'apps/web')));
   children.add(
     start('trainer', process.execPath, ['--enable-source-maps', 'dist/main.mjs'], join(root, 'apps/trainer')),
   );

@@ -39,6 +39,8 @@ export interface FaultReport {
   unacknowledged: number;
   kills: { web: number; trainer: number };
   seconds: number;
+  /** Distinct reasons of failed executions. */
+  failures: string[];
 }
 
 function rng(seed: number) {
@@ -195,6 +197,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       let lost = 0;
       let runTwice = 0;
       let epochErrors = 0;
+      const failures = new Set<string>();
       for (const task of tasks.filter((t) => acceptedSet.has(t.id))) {
         const finished = task.executions.filter((e) =>
           ['COMPLETED', 'STOPPED', 'FAILED', 'CANCELLED'].includes(e.status),
@@ -203,7 +206,10 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         if (task.executions.length > 1) runTwice++;
         for (const execution of task.executions) {
           if ((modelsPerExecution.get(execution.id) ?? 0) > 1) runTwice++;
-          if (execution.status === 'FAILED') failed++;
+          if (execution.status === 'FAILED') {
+            failed++;
+            failures.add(execution.message ?? 'unknown');
+          }
           if (execution.status !== 'COMPLETED') continue;
           completed++;
           const epochs = execution.events.map((e) => e.epoch!).sort((a, b) => a - b);
@@ -223,6 +229,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         unacknowledged: tasks.filter((t) => !acceptedSet.has(t.id)).length,
         kills,
         seconds: Math.round((Date.now() - started) / 1000),
+        failures: [...failures],
       };
     } finally {
       await db.$disconnect();
@@ -245,7 +252,8 @@ export function formatReports(reports: FaultReport[]): string {
       `${String(r.failed).padStart(6)} ${String(r.lost).padStart(4)} ${String(r.runTwice).padStart(9)} ${String(r.epochErrors).padStart(12)} ` +
       `${String(r.unacknowledged).padStart(7)} ${`${r.kills.web}/${r.kills.trainer}`.padStart(18)} ${String(r.seconds).padStart(7)}`,
   );
-  return [header, ...rows].join('\n');
+  const reasons = reports.flatMap((r) => r.failures.map((f) => `  failed on ${r.database}: ${f}`));
+  return [header, ...rows, ...reasons].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -54,7 +54,8 @@ export function admin(platform: Platform, args: string[]): string {
 }
 
 export function startWeb(platform: Platform): ChildProcess {
-  return spawn(process.execPath, [tsx, 'server.ts'], {
+  // One process (no tsx wrapper), so SIGKILL really kills the server.
+  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: join(root, 'apps/web'),
     env: { ...platform.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
