@@ -173,6 +173,19 @@ test('a viewer sees the project but no write buttons, and the server refuses a f
   expect(upload.status()).toBe(403);
   const train = await viewer.request.get(`${projectUrl}/train`);
   expect(train.status()).toBe(404);
+
+  // On a phone: nothing wider than the screen.
+  await viewer.setViewportSize({ width: 390, height: 844 });
+  for (const [url, name] of [
+    [executionUrl, 'phone-execution'],
+    [projectUrl, 'phone-project'],
+  ] as const) {
+    await viewer.goto(url);
+    await expect(viewer.getByTestId('project-name')).toBeVisible();
+    const overflow = await viewer.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, name).toBeLessThanOrEqual(1);
+    await shot(viewer, name);
+  }
   await viewer.close();
 });
 

@@ -1,14 +1,14 @@
 import Link from 'next/link';
 import { getHealth } from '@trainhub/api';
 import { Button } from '@/components/ui/button';
-import { sessionUserId } from '@/server/auth';
 import { getDb } from '@/server/db';
+import { currentPrincipal } from '@/server/session';
 
 // Rendered per request: it shows live platform status.
 export const dynamic = 'force-dynamic';
 
 export default async function HomePage() {
-  const [health, userId] = await Promise.all([getHealth(getDb()), sessionUserId()]);
+  const [health, principal] = await Promise.all([getHealth(getDb()), currentPrincipal()]);
   const liveTrainers = health.trainers.filter((t) => t.alive);
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-8 px-6 py-16">
@@ -20,7 +20,7 @@ export default async function HomePage() {
           UI.
         </p>
         <div className="flex flex-wrap gap-3">
-          {userId ? (
+          {principal ? (
             <Button asChild size="lg">
               <Link href="/projects">Open your projects</Link>
             </Button>

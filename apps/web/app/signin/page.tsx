@@ -3,9 +3,10 @@ import { redirect } from 'next/navigation';
 import { services } from '@trainhub/api';
 import { AuthCard } from '@/components/auth/auth-card';
 import { SignInForm } from '@/components/auth/sign-in-form';
-import { oauthProviders, sessionUserId } from '@/server/auth';
+import { oauthProviders } from '@/server/auth';
 import { getDb } from '@/server/db';
 import { webEnv } from '@/server/env';
+import { currentPrincipal } from '@/server/session';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,8 @@ export default async function SignInPage({
 }) {
   const params = await searchParams;
   const callbackUrl = safeCallback(params.callbackUrl);
-  if (await sessionUserId()) redirect(callbackUrl);
+  // A valid session of an existing user goes on; a stale one (user deleted) signs in again.
+  if (await currentPrincipal()) redirect(callbackUrl);
   const open = await services.openSignupAvailable(getDb(), webEnv().auth.allowSignup);
   const oauthError =
     typeof params.error === 'string' ? 'That sign-in did not work; your account may need an invite.' : null;

@@ -315,7 +315,7 @@ export function ExecutionView({
                     <tr>
                       <Th />
                       {m.confusionMatrix.map((_, j) => (
-                        <Th key={j} scope="col">
+                        <Th key={j} scope="col" className="normal-case">
                           {m.classNames?.[j] ?? j}
                         </Th>
                       ))}
@@ -326,7 +326,9 @@ export function ExecutionView({
                       const total = row.reduce((a, b) => a + b, 0) || 1;
                       return (
                         <tr key={i}>
-                          <Th scope="row">{m.classNames?.[i] ?? i}</Th>
+                          <Th scope="row" className="normal-case">
+                            {m.classNames?.[i] ?? i}
+                          </Th>
                           {row.map((v, j) => (
                             <Td
                               key={j}

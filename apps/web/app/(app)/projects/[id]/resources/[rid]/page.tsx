@@ -1,10 +1,11 @@
 import { Download } from 'lucide-react';
+import Link from 'next/link';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { analyze, layersOfSpec, shapeText } from '@/lib/architecture';
-import { formatBytes, formatDate } from '@/lib/utils';
+import { can, formatBytes, formatDate } from '@/lib/utils';
 import { headOf, summarizeCsv } from '@/server/dataset';
 import { orNotFound, parseId, projectContext } from '@/server/session';
 
@@ -19,7 +20,7 @@ function isBinary(text: string): boolean {
 
 export default async function ResourcePage({ params }: { params: Promise<{ id: string; rid: string }> }) {
   const p = await params;
-  const { principal, project } = await projectContext(p.id);
+  const { principal, project, role } = await projectContext(p.id);
   const { resource, text, truncated } = await orNotFound(
     headOf(principal, project.id, parseId(p.rid), 256 * 1024),
   );
@@ -42,11 +43,29 @@ export default async function ResourcePage({ params }: { params: Promise<{ id: s
         title={resource.name}
         description={`${resource.kind.toLowerCase()} · ${formatBytes(resource.size)} · added ${formatDate(resource.createdAt)}`}
         actions={
-          <Button asChild variant="outline">
-            <a href={`/api/ui/projects/${project.id}/resources/${resource.id}`} download>
-              <Download /> Download
-            </a>
-          </Button>
+          <>
+            {resource.kind === 'ARCHITECTURE' && can(role, 'EDITOR') ? (
+              <>
+                <Button asChild variant="outline">
+                  <Link href={`/projects/${project.id}/architecture?from=${resource.id}`}>Edit a copy</Link>
+                </Button>
+                <Button asChild variant="outline">
+                  <Link href={`/projects/${project.id}/train?architecture=${resource.id}`}>
+                    Train with it
+                  </Link>
+                </Button>
+              </>
+            ) : resource.kind === 'DATASET' && can(role, 'EDITOR') ? (
+              <Button asChild variant="outline">
+                <Link href={`/projects/${project.id}/train`}>Train on it</Link>
+              </Button>
+            ) : null}
+            <Button asChild variant="outline">
+              <a href={`/api/ui/projects/${project.id}/resources/${resource.id}`} download>
+                <Download /> Download
+              </a>
+            </Button>
+          </>
         }
       />
       {csv ? (
