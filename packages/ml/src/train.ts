@@ -278,7 +278,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   stage('ARCH_READ');
   const spec = parseModelSpec(options.spec);
   const hp: Hyperparameters = parseHyperparameters(options.hyperparameters);
-  const seed = hp.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const resume: CheckpointState | null = options.resumeFrom ? decodeCheckpoint(options.resumeFrom) : null;
+  // Without an explicit seed a resumed run continues with the seed the checkpoint recorded.
+  const seed =
+    hp.seed ??
+    (typeof resume?.extra.seed === 'number' ? resume.extra.seed : Math.floor(Math.random() * 2 ** 31));
   const data = options.data;
   if (!data || !data.features || data.numSamples === 0)
     throw new MlInputError('EMPTY_DATA', 'The data set has no samples');
@@ -287,7 +291,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const lossName = hp.lossName ?? defaultLoss(problem);
   checkLoss(lossName, problem);
   const metricNames = hp.metricNames ?? defaultMetrics(problem);
-  const resume: CheckpointState | null = options.resumeFrom ? decodeCheckpoint(options.resumeFrom) : null;
 
   const backend = await initBackend(options.backend, (l) => log(l));
 
@@ -542,6 +545,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             data: toArray(v),
           })),
           extra: {
+            seed,
             history,
             best: { value: Number.isNaN(best.value) ? null : best.value, epoch: best.epoch, wait: best.wait },
           },

@@ -276,6 +276,30 @@ describe('training (cpu backend)', () => {
     }
   });
 
+  it('resumes a run that had no explicit seed with the seed its checkpoint recorded', async () => {
+    const saved: Uint8Array[] = [];
+    const full = done(
+      await train({
+        spec: mlp,
+        data: blobs(60, 12),
+        hyperparameters: { epochs: 2 },
+        backend,
+        checkpoint: { save: (b) => void saved.push(b) },
+      }),
+    );
+    const resumed = done(
+      await train({
+        spec: mlp,
+        data: blobs(60, 12),
+        hyperparameters: { epochs: 2 },
+        backend,
+        resumeFrom: saved[0]!,
+      }),
+    );
+    expect(resumed.seed).toBe(full.seed);
+    expect(Buffer.from(resumed.artifacts.weights).equals(Buffer.from(full.artifacts.weights))).toBe(true);
+  });
+
   it('refuses a checkpoint of another run', async () => {
     const saved: Uint8Array[] = [];
     await train({
