@@ -203,6 +203,19 @@ test('a user of another team cannot open the project (not found)', async ({ brow
   expect(download.status()).toBe(404);
   const poll = await page.request.get(`/api/ui/executions/${executionUrl.split('/').pop()}`);
   expect(poll.status()).toBe(404);
+
+  // Their own teams: rename, create a second one, switch back.
+  await page.goto('/team');
+  await page.getByLabel('Current name').fill('Elsewhere Labs');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByTestId('team-switcher')).toContainText('Elsewhere Labs');
+  await page.getByLabel('Team name').fill('Second team');
+  await page.getByRole('button', { name: 'Create team' }).click();
+  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page.getByTestId('team-switcher')).toContainText('Second team');
+  await page.getByTestId('team-switcher').click();
+  await page.getByRole('menuitem', { name: /Elsewhere Labs/ }).click();
+  await expect(page.getByTestId('team-switcher')).toContainText('Elsewhere Labs');
   await page.close();
 });
 

@@ -55,7 +55,7 @@ export function RenameTeamForm({ teamId, name }: { teamId: number; name: string 
     <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Rename team">
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-1 flex-col gap-2">
-        <Label htmlFor="team-rename">Team name</Label>
+        <Label htmlFor="team-rename">Current name</Label>
         <Input id="team-rename" name="name" defaultValue={name} required maxLength={100} />
       </div>
       <Button type="submit" variant="outline" disabled={pending}>

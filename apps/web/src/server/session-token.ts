@@ -1,0 +1,40 @@
+import 'server-only';
+import { decode } from 'next-auth/jwt';
+import { authOptions } from './auth';
+
+const COOKIES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
+
+/**
+ * The user id of the web UI's session (next-auth JWT cookie) on a plain Request, for handlers that build
+ * their own principal (e.g. the tRPC endpoint): null when there is no valid session cookie.
+ */
+export async function sessionUserIdFromRequest(request: Request): Promise<string | null> {
+  const cookies = new Map(
+    (request.headers.get('cookie') ?? '')
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const eq = part.indexOf('=');
+        return [part.slice(0, eq), decodeURIComponent(part.slice(eq + 1))] as const;
+      }),
+  );
+  // Large sessions are split into `name.0`, `name.1`, ... chunks.
+  for (const name of COOKIES) {
+    const token =
+      cookies.get(name) ??
+      [...cookies.entries()]
+        .filter(([k]) => k.startsWith(`${name}.`))
+        .sort(([a], [b]) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
+        .map(([, v]) => v)
+        .join('');
+    if (!token) continue;
+    try {
+      const payload = await decode({ token, secret: authOptions().secret! });
+      if (payload?.sub) return payload.sub;
+    } catch {
+      // An unreadable cookie is no session.
+    }
+  }
+  return null;
+}
