@@ -122,7 +122,11 @@ test('a new user signs up, builds a network, trains it live and downloads the mo
   await expect(page.getByTestId('tasks-table')).toContainText('flowers-net');
   await shot(page, 'trainings');
   await page.goto(`${projectUrl}/api`);
-  await expect(page.getByTestId('trpc-snippet')).toContainText(`projectId: ${projectUrl.split('/').pop()}`);
+  const projectId = projectUrl.split('/').pop();
+  await expect(page.getByTestId('trpc-snippet')).toContainText(`projectId: ${projectId}`);
+  await expect(page.getByTestId('routes-mlw')).toContainText(`/service/mlw/projects/${projectId}/resources`);
+  await page.getByRole('tab', { name: 'Edge Impulse' }).click();
+  await expect(page.getByTestId('routes-edge-impulse')).toContainText('/v1/api/projects');
   await shot(page, 'api');
 });
 

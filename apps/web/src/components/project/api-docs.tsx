@@ -17,7 +17,11 @@ interface Doc {
 }
 
 const STYLES = [
-  { id: 'mlw', label: 'MLW', auth: (key: string) => `-u "$EMAIL:$PASSWORD"  # or -H "x-api-key: ${key}"` },
+  {
+    id: 'mlw',
+    label: 'MLW',
+    auth: (key: string) => `-H "Authorization: Bearer ${key}"  # or -u "$EMAIL:$PASSWORD"`,
+  },
   { id: 'edge-impulse', label: 'Edge Impulse', auth: (key: string) => `-H "x-api-key: ${key}"` },
   {
     id: 'training-module',
@@ -27,17 +31,32 @@ const STYLES = [
 ];
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-function fillPath(path: string, projectId: number) {
-  return path.replace(/\{(projectId|project_id|projectID)\}/g, String(projectId));
+export interface ProjectIds {
+  projectId: number;
+  resourceId?: number;
+  taskId?: number;
+  executionId?: number;
+}
+
+/** Path parameters filled with this project's ids (its newest resource, task and run) where known. */
+function fillPath(path: string, ids: ProjectIds) {
+  const values: Record<string, number | undefined> = {
+    projectid: ids.projectId,
+    resourceid: ids.resourceId,
+    taskid: ids.taskId,
+    subtaskid: ids.executionId,
+    jobid: ids.executionId,
+  };
+  return path.replace(/\{([^}]+)\}/g, (whole, name: string) => String(values[name.toLowerCase()] ?? whole));
 }
 
 function Operations({
   style,
-  projectId,
+  ids,
   origin,
 }: {
   style: (typeof STYLES)[number];
-  projectId: number;
+  ids: ProjectIds;
   origin: string;
 }) {
   const [doc, setDoc] = useState<Doc | null>(null);
@@ -104,7 +123,7 @@ function Operations({
                     <p className="mb-2 text-slate-600 dark:text-slate-400">{op.description}</p>
                   ) : null}
                   <pre className="overflow-x-auto rounded bg-slate-950 p-3 text-xs text-slate-100">
-                    {`curl -X ${method.toUpperCase()} "${origin}${fillPath(path, projectId)}" \\\n  ${style.auth('$TRAINHUB_API_KEY')}${body}`}
+                    {`curl -X ${method.toUpperCase()} "${origin}${fillPath(path, ids)}" \\\n  ${style.auth('$TRAINHUB_API_KEY')}${body}`}
                   </pre>
                 </div>
               </details>
@@ -116,7 +135,8 @@ function Operations({
   );
 }
 
-export function ApiDocs({ projectId }: { projectId: number }) {
+export function ApiDocs({ ids }: { ids: ProjectIds }) {
+  const { projectId } = ids;
   const [origin, setOrigin] = useState('http://localhost:3000');
   useEffect(() => setOrigin(window.location.origin), []);
   const trpc = `import { createClient } from '@trainhub/api/client';
@@ -152,7 +172,7 @@ const tasks = await client.trpc.tasks.list.query({ projectId: ${projectId} });`;
         </TabsList>
         {STYLES.map((s) => (
           <TabsContent key={s.id} value={s.id}>
-            <Operations style={s} projectId={projectId} origin={origin} />
+            <Operations style={s} ids={ids} origin={origin} />
           </TabsContent>
         ))}
       </Tabs>

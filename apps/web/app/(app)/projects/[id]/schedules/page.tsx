@@ -5,7 +5,7 @@ import { ScheduleToggle } from '@/components/train/schedule-toggle';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
-import { can, formatDate } from '@/lib/utils';
+import { can, formatDateTime } from '@/lib/utils';
 import { getDb } from '@/server/db';
 import { projectContext } from '@/server/session';
 
@@ -71,12 +71,12 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
                   <Td className="text-sm">
                     {s.scheduleEnabled && s.nextRunAt ? (
                       <>
-                        <span data-testid="next-run">{formatDate(s.nextRunAt)}</span>
+                        <span data-testid="next-run">{formatDateTime(s.nextRunAt)}</span>
                         <div className="text-xs text-slate-500">
                           then{' '}
                           {upcoming
                             .slice(1)
-                            .map((d) => formatDate(d))
+                            .map((d) => formatDateTime(d))
                             .join(', ')}
                         </div>
                       </>
