@@ -95,7 +95,7 @@ export default async function TeamPage() {
                   <Td className="hidden text-slate-500 sm:table-cell">{formatDate(m.createdAt)}</Td>
                   {isAdmin ? (
                     <Td>
-                      {m.userId !== principal.userId ? (
+                      {m.userId !== principal.userId && (role === 'OWNER' || m.role !== 'OWNER') ? (
                         <MemberControls
                           teamId={team.id}
                           userId={m.userId}
@@ -104,7 +104,9 @@ export default async function TeamPage() {
                           email={m.user.email}
                         />
                       ) : (
-                        <span className="block text-right text-xs text-slate-500">you</span>
+                        <span className="block text-right text-xs text-slate-500">
+                          {m.userId === principal.userId ? 'you' : 'only an owner can change an owner'}
+                        </span>
                       )}
                     </Td>
                   ) : null}

@@ -6,6 +6,7 @@ import {
   createTeamAction,
   deleteProjectAction,
   deleteResourceAction,
+  deleteTaskAction,
   renameProjectAction,
 } from '@/actions';
 import { Button } from '@/components/ui/button';
@@ -201,6 +202,28 @@ export function DeleteResourceButton({
       size="icon"
       iconOnly
       onConfirm={() => deleteResourceAction(projectId, resourceId)}
+    />
+  );
+}
+
+export function DeleteTaskButton({
+  projectId,
+  taskId,
+  name,
+}: {
+  projectId: number;
+  taskId: number;
+  name: string;
+}) {
+  return (
+    <ConfirmButton
+      label={`Delete ${name}`}
+      title={`Delete ${name}?`}
+      description="The schedule stops; queued runs are cancelled and a running one is asked to cancel. Finished runs stay visible in other styles' history until deleted there."
+      confirmLabel="Delete training"
+      size="icon"
+      iconOnly
+      onConfirm={() => deleteTaskAction(projectId, taskId)}
     />
   );
 }

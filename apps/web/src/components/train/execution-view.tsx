@@ -124,6 +124,8 @@ export function ExecutionView({
   const [logs, setLogs] = useState(initial.logs);
   const lastSeq = useRef(initial.logs.at(-1)?.seq ?? 0);
   const [pending, start] = useTransition();
+  // The clock for running durations: set after mount (server and client must render the same first).
+  const [now, setNow] = useState<number | null>(null);
   const [notice, setNotice] = useState<{ error?: string; message?: string } | null>(null);
   const status = data.execution.status;
   const done = TERMINAL.includes(status);
@@ -135,11 +137,14 @@ export function ExecutionView({
     if (!response.ok) return;
     const next = (await response.json()) as Progress;
     setData(next);
+    setNow(Date.now());
     if (next.logs.length) {
       lastSeq.current = next.logs.at(-1)!.seq;
       setLogs((current) => [...current, ...next.logs].slice(-2000));
     }
   }, [initial.execution.id]);
+
+  useEffect(() => setNow(Date.now()), []);
 
   useEffect(() => {
     if (done) return;
@@ -242,7 +247,7 @@ export function ExecutionView({
           ['Created', formatDate(e.createdAt)],
           ['Due', formatDate(e.dueAt)],
           ['Started', formatDate(e.startedAt)],
-          ['Duration', started ? formatDuration((finished ?? Date.now()) - started) : '—'],
+          ['Duration', started && (finished ?? now) ? formatDuration((finished ?? now)! - started) : '—'],
           ['Backend', e.backend ?? '—'],
           ['Epochs', String(data.history.length)],
         ].map(([label, value]) => (

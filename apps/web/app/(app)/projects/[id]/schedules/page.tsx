@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { services } from '@trainhub/api';
 import { nextCronRuns } from '@trainhub/db';
+import { DeleteTaskButton } from '@/components/project/forms';
 import { ScheduleToggle } from '@/components/train/schedule-toggle';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -47,6 +48,11 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
               <Th>Last result</Th>
               <Th>Runs</Th>
               <Th>Enabled</Th>
+              {can(role, 'ADMIN') ? (
+                <Th>
+                  <span className="sr-only">Delete</span>
+                </Th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -108,6 +114,11 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
                       label={s.name}
                     />
                   </Td>
+                  {can(role, 'ADMIN') ? (
+                    <Td>
+                      <DeleteTaskButton projectId={project.id} taskId={s.id} name={s.name} />
+                    </Td>
+                  ) : null}
                 </tr>
               );
             })}

@@ -12,6 +12,11 @@ const KINDS = ['DATASET', 'ARCHITECTURE', 'CODE', 'MODEL', 'OTHER'] as const;
  * store by the resources service: the browser's XHR reports upload progress on it.
  */
 export async function POST(request: Request, context: { params: Promise<{ id: string }> }) {
+  // Browsers send Origin on cross-site POSTs: refuse those outright (the session cookie is SameSite=Lax too).
+  const origin = request.headers.get('origin');
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
+  if (origin && host && new URL(origin).host !== host)
+    return Response.json({ error: 'cross-site upload refused' }, { status: 403 });
   return withPrincipal(async (principal) => {
     const projectId = idParam((await context.params).id);
     const url = new URL(request.url);
