@@ -95,6 +95,7 @@ export function resolveSpec(
   return { spec: spec.input === undefined ? { ...spec, input: { shape: inputShape } } : spec };
 }
 
+/** Without a task seed, packages/ml picks one and records it in checkpoints, so resumes match. */
 export function toMlHyperparameters(h: Hyperparameters): HyperparametersInput {
   return {
     epochs: h.epochs,

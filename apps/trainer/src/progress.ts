@@ -10,9 +10,11 @@ interface PendingEvent {
 
 /**
  * Persists one execution's progress in batches: stage changes and log lines are buffered and written at
- * most once per flush interval; an epoch is written together with its checkpoint in one transaction, so the
- * history never holds an epoch the checkpoint does not cover. On resume, epochs past the checkpoint (written
- * by a trainer that died before checkpointing) are removed first, so history has no duplicates or gaps.
+ * most once per flush interval. An epoch row is only written once a checkpoint covers it (held until then, or
+ * written at once when its checkpoint came first), so history never holds an epoch a resume would repeat.
+ * On resume, epochs past the checkpoint are removed, and epochs the checkpoint covers but the history lacks
+ * (a trainer that died between its checkpoint and the epoch row) are restored from the checkpoint's own
+ * history: no duplicates, no gaps.
  */
 export class ProgressRecorder {
   private pending: PendingEvent[] = [];
@@ -26,6 +28,7 @@ export class ProgressRecorder {
     private readonly executionId: number,
     private nextSeq: number,
     stageLog: StageLog,
+    private checkpointedEpoch: number,
   ) {
     this.stageLog = stageLog;
   }
@@ -47,7 +50,27 @@ export class ProgressRecorder {
       executionId,
       (last?.seq ?? 0) + 1,
       (execution.stageLog ?? {}) as StageLog,
+      checkpointEpoch ?? 0,
     );
+  }
+
+  /** Restores epochs up to the checkpoint that the history lacks, from the checkpoint's own history. */
+  async backfill(history: EpochData[]): Promise<void> {
+    const present = await this.db.executionEvent.findMany({
+      where: { executionId: this.executionId, kind: 'EPOCH' },
+      select: { epoch: true },
+    });
+    const have = new Set(present.map((e) => e.epoch));
+    for (const entry of history) {
+      if (entry.epoch <= this.checkpointedEpoch && !have.has(entry.epoch)) {
+        this.pending.push({
+          kind: 'EPOCH',
+          epoch: entry.epoch,
+          data: entry as unknown as Prisma.InputJsonValue,
+        });
+      }
+    }
+    await this.flush();
   }
 
   stage(stage: TrainingStage, message: string): void {
@@ -60,14 +83,26 @@ export class ProgressRecorder {
     this.pending.push({ kind: 'LOG', level, message: message.slice(0, 4000) });
   }
 
-  /** Holds the epoch until its checkpoint is stored (see `checkpoint`), or the next `flush(true)`. */
-  epoch(data: EpochData): void {
-    this.pendingEpoch = { kind: 'EPOCH', epoch: data.epoch, data: data as unknown as Prisma.InputJsonValue };
+  /** Records an epoch: at once when its checkpoint is already stored, else held until `checkpoint`. */
+  async epoch(data: EpochData): Promise<void> {
+    const event: PendingEvent = {
+      kind: 'EPOCH',
+      epoch: data.epoch,
+      data: data as unknown as Prisma.InputJsonValue,
+    };
+    if (data.epoch <= this.checkpointedEpoch) {
+      this.pending.push(event);
+      await this.flush();
+    } else {
+      this.pendingEpoch = event;
+    }
   }
 
-  /** Records a stored checkpoint together with the epoch it follows, in one transaction. */
+  /** Records a stored checkpoint, together with the held epoch it covers, in one transaction. */
   async checkpoint(key: string, epoch: number): Promise<void> {
-    await this.flush(true, { checkpointKey: key, checkpointEpoch: epoch });
+    this.checkpointedEpoch = Math.max(this.checkpointedEpoch, epoch);
+    const covered = this.pendingEpoch !== null && (this.pendingEpoch.epoch ?? 0) <= epoch;
+    await this.flush(covered, { checkpointKey: key, checkpointEpoch: epoch });
   }
 
   /**
@@ -78,7 +113,8 @@ export class ProgressRecorder {
     const run = async () => {
       const taken = this.pending.length;
       const events = this.pending.slice(0, taken);
-      if (includeEpoch && this.pendingEpoch) events.push(this.pendingEpoch);
+      const held = includeEpoch ? this.pendingEpoch : null;
+      if (held) events.push(held);
       const stageUpdate = this.stageUpdate;
       if (events.length === 0 && !stageUpdate && Object.keys(executionData).length === 0) return;
       const rows = events.map((event) => ({ executionId: this.executionId, seq: this.nextSeq++, ...event }));
@@ -95,7 +131,7 @@ export class ProgressRecorder {
         }),
       ]);
       this.pending = this.pending.slice(taken);
-      if (includeEpoch) this.pendingEpoch = null;
+      if (held && this.pendingEpoch === held) this.pendingEpoch = null;
       if (this.stageUpdate === stageUpdate) this.stageUpdate = null;
     };
     // Serialize flushes: seq numbers and the held epoch must not interleave.

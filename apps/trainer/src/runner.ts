@@ -5,6 +5,7 @@ import {
   trainingDefinitionSchema,
   type ArtifactStore,
   type Db,
+  type EpochData,
   type Execution,
   type ExecutionMetrics,
   type Prisma,
@@ -15,6 +16,8 @@ import {
   isMlInputError,
   train,
   type BackendPreference,
+  decodeCheckpoint,
+  type EpochLog,
   type EvaluationMetrics,
   type StopSignal,
   type TrainCompleted,
@@ -218,6 +221,7 @@ async function prepareAndTrain(
   const resumeFrom = execution.checkpointKey
     ? new Uint8Array(await store.get(execution.checkpointKey))
     : null;
+  if (resumeFrom) await recorder.backfill(checkpointHistory(resumeFrom));
 
   const resolved = resolveSpec(definition.spec, data, definition.modelName);
   const modelStore = ctx.modelStore ?? resolved.modelStore;
@@ -236,17 +240,26 @@ async function prepareAndTrain(
     callbacks: {
       onStage: (stage) => recorder.stage(stage, STAGE_MESSAGES[stage]),
       onLog: (line, level) => recorder.log(line, level),
-      onEpoch: (entry) =>
-        recorder.epoch({
-          epoch: entry.epoch,
-          loss: entry.loss,
-          metrics: entry.metrics,
-          lr: entry.learningRate,
-          samplesPerSecond: entry.samplesPerSecond,
-          durationMs: entry.durationMs,
-        }),
+      onEpoch: (entry) => recorder.epoch(toEpochData(entry)),
     },
   });
+}
+
+function toEpochData(entry: EpochLog): EpochData {
+  return {
+    epoch: entry.epoch,
+    loss: entry.loss,
+    metrics: entry.metrics,
+    lr: entry.learningRate,
+    samplesPerSecond: entry.samplesPerSecond,
+    durationMs: entry.durationMs,
+  };
+}
+
+/** The epochs a checkpoint's run had completed, as it recorded them. */
+function checkpointHistory(bytes: Uint8Array): EpochData[] {
+  const history = (decodeCheckpoint(bytes).extra as { history?: EpochLog[] }).history;
+  return Array.isArray(history) ? history.map(toEpochData) : [];
 }
 
 /** Stores the trained model as one zip (model.json, weights.bin, metadata.json) and records it as a resource. */

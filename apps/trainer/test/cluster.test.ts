@@ -106,7 +106,8 @@ describe('trainer processes on postgresql', () => {
           { type: 'dense', units: 32 },
         ],
       },
-      hyperparameters: { epochs, batchSize: 8 },
+      // No seed (as MLW clients send): the resumed attempt must still match the checkpoint's run.
+      hyperparameters: { epochs, batchSize: 8, seed: undefined },
     });
     const id = executions[0]!.id;
     const victim = startTrainer('victim');
