@@ -196,6 +196,11 @@ test('a viewer sees the project but no write buttons, and the server refuses a f
 test('a user of another team cannot open the project (not found)', async ({ browser }) => {
   adminCreateUser(STRANGER, 'Elsewhere');
   const page = await browser.newPage();
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(STRANGER);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByText('Wrong email or password.')).toBeVisible();
   await signIn(page, STRANGER);
   await expect(page.getByRole('link', { name: /Flowers/ })).toHaveCount(0);
   for (const url of [projectUrl, executionUrl, `${projectUrl}/schedules`]) {
@@ -236,7 +241,7 @@ test('a cron schedule created in the UI shows its next runs and fires', async ({
   await page.getByLabel('Cron expression').fill('*/10 * * * * *');
   await expect(page.getByTestId('next-runs').getByRole('listitem')).toHaveCount(5);
   await page.getByLabel('Cron expression').fill('not a cron');
-  await expect(page.getByRole('alert').first()).toBeVisible();
+  await expect(page.locator('p[role=alert]')).toBeVisible();
   await page.getByLabel('Cron expression').fill('*/10 * * * * *');
   await expect(page.getByTestId('next-runs').getByRole('listitem')).toHaveCount(5);
   await shot(page, 'train-cron');
@@ -253,5 +258,35 @@ test('a cron schedule created in the UI shows its next runs and fires', async ({
   await shot(page, 'schedules');
   await row.getByRole('switch').click();
   await expect(row.getByText('paused')).toBeVisible();
+  await page.close();
+});
+
+test('a long training can be stopped early from its page, and a rerun cancelled', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const page = await ownerPage(browser);
+  await page.goto(`${projectUrl}/train`);
+  await page.getByLabel('Model name').fill('long-run');
+  await page.getByLabel('Network').selectOption('simple');
+  await page.getByLabel('Epochs (training cycles)').fill('100000');
+  await page.getByLabel('Batch size').fill('4');
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page).toHaveURL(/\/executions\/\d+$/, { timeout: 30_000 });
+  const status = page.getByTestId('execution-status');
+  await expect(status).toHaveAttribute('data-status', 'RUNNING', { timeout: 60_000 });
+  await expect
+    .poll(async () => Number(await page.getByTestId('epoch-count').textContent()), { timeout: 60_000 })
+    .toBeGreaterThan(0);
+  await page.getByRole('button', { name: 'Stop early' }).click();
+  await expect(status).toHaveAttribute('data-status', 'STOPPED', { timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Stop early' })).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Run again' }).click();
+  await expect(page).not.toHaveURL(new RegExp(`${new URL(page.url()).pathname}$`), { timeout: 30_000 });
+  await expect(status).toHaveAttribute('data-status', /QUEUED|RUNNING/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(status).toHaveAttribute('data-status', 'CANCELLED', { timeout: 60_000 });
+  await page.goto(`${projectUrl}/tasks?status=CANCELLED`);
+  await expect(page.getByTestId('tasks-table')).toContainText('long-run');
+  await shot(page, 'trainings-filtered');
   await page.close();
 });
