@@ -76,8 +76,8 @@ test('a new user signs up, builds a network, trains it live and downloads the mo
   await page.getByRole('link', { name: 'Train it' }).click();
   await expect(page.getByLabel('Architecture', { exact: true })).toHaveValue(/\d+/);
   await page.getByLabel('Model name').fill('flowers-net');
-  await page.getByLabel('Epochs (training cycles)').fill('40');
-  await page.getByLabel('Batch size').fill('8');
+  await page.getByLabel('Epochs (training cycles)').fill('60');
+  await page.getByLabel('Batch size').fill('4');
   await shot(page, 'train-form');
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page).toHaveURL(/\/executions\/\d+$/, { timeout: 30_000 });
@@ -98,13 +98,13 @@ test('a new user signs up, builds a network, trains it live and downloads the mo
     )
     .toBe('COMPLETED');
   const counts = seen.map((s) => s.points);
-  expect(counts[0]).toBeLessThan(40);
+  expect(counts[0]).toBeLessThan(60);
   expect(
-    new Set(counts.filter((n) => n > 0 && n < 40)).size,
+    new Set(counts.filter((n) => n > 0 && n < 60)).size,
     `point counts seen: ${counts.join(',')}`,
   ).toBeGreaterThan(0);
-  expect(counts.at(-1)).toBe(40);
-  await expect(page.getByTestId('epoch-count')).toHaveText('40');
+  expect(counts.at(-1)).toBe(60);
+  await expect(page.getByTestId('epoch-count')).toHaveText('60');
 
   await expect(page.getByTestId('confusion-matrix')).toBeVisible();
   await expect(page.getByTestId('confusion-matrix')).toContainText('versicolor');
