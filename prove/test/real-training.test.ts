@@ -183,5 +183,9 @@ describe.each(testProviders)('real trainings across styles on %s', (provider) =>
     expect(zip.status).toBe(200);
     const files = unzipSync(new Uint8Array(await zip.response.arrayBuffer()));
     expect(Object.keys(files).length).toBeGreaterThan(1);
+    // Evaluated on the uploaded test file (30 rows), not on a split of the training file.
+    const results = await call('tm', '/training-module', 'GET', `/download_results/${key}`);
+    const metrics = results.body.test_metrics;
+    expect(metrics.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(30);
   });
 });

@@ -211,6 +211,11 @@ async function prepareAndTrain(
   recorder.stage('DATA_INIT', STAGE_MESSAGES.DATA_INIT);
   const dataset = await loadResource(definition.datasetResourceId, 'dataset');
   const data = await parseDataset(dataset.bytes, dataset.resource, definition);
+  const testData = definition.testDatasetResourceId
+    ? await loadResource(definition.testDatasetResourceId, 'test dataset').then(({ bytes, resource }) =>
+        parseDataset(bytes, resource, definition),
+      )
+    : undefined;
   const preprocessingSource = task.codeResourceId
     ? parseJsonResource(
         (await loadResource(task.codeResourceId, 'preprocessing code')).bytes,
@@ -229,6 +234,7 @@ async function prepareAndTrain(
   return train({
     spec: resolved.spec,
     data,
+    ...(testData ? { testData } : {}),
     preprocessing: toMlPreprocessing(preprocessingSource, hyper),
     hyperparameters: toMlHyperparameters(hyper),
     problem: definition.problemType,

@@ -26,6 +26,7 @@ export {
 export { fromEdgeImpulse, type EdgeImpulseVisualLayer } from './translators/edge-impulse.ts';
 export { fromKerasJson, modelFromKerasJson, parseKerasJson } from './translators/keras.ts';
 export type { Dataset, CategoricalLabels, NumericLabels } from './data/types.ts';
+export { concatDatasets } from './data/types.ts';
 export { parseCsv, type CsvOptions } from './data/csv.ts';
 export { parseJsonData, type JsonDataOptions } from './data/json.ts';
 export {

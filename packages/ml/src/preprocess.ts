@@ -117,7 +117,13 @@ function naturalCompare(a: string, b: string): number {
 export function preprocess(
   dataset: Dataset,
   specInput: PreprocessingSpecInput | PreprocessingSpec | undefined,
-  options: { seed: number; problem?: ProblemType; expectedSampleShape?: number[] },
+  options: {
+    seed: number;
+    problem?: ProblemType;
+    expectedSampleShape?: number[];
+    /** Samples from this index on are the test split as given (a separate test file); no random split. */
+    fixedTestFrom?: number;
+  },
 ): PreparedData {
   const spec = parsePreprocessing(specInput ?? {});
   const n = dataset.numSamples;
@@ -245,7 +251,11 @@ export function preprocess(
   const testFraction = spec.testSize ?? (spec.trainTestSplit !== undefined ? 1 - spec.trainTestSplit : 0.2);
   let train: number[] = [];
   let test: number[] = [];
-  if (classes && spec.stratify && testFraction > 0) {
+  if (options.fixedTestFrom !== undefined) {
+    train = Array.from({ length: options.fixedTestFrom }, (_, i) => i);
+    test = Array.from({ length: n - options.fixedTestFrom }, (_, i) => options.fixedTestFrom! + i);
+    if (spec.shuffle) rng.shuffle(train);
+  } else if (classes && spec.stratify && testFraction > 0) {
     const byClass: number[][] = classNames.map(() => []);
     for (let i = 0; i < n; i++) byClass[classes[i]!]!.push(i);
     for (const group of byClass) {

@@ -4,7 +4,7 @@ import { exportModel, ML_PACKAGE_VERSION, TrainedModel, type ModelArtifacts } fr
 import { initBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointState, type NamedArray } from './checkpoint.ts';
 import type { Dataset } from './data/types.ts';
-import { sampleSize } from './data/types.ts';
+import { concatDatasets, sampleSize } from './data/types.ts';
 import { MlInputError } from './errors.ts';
 import { parseHyperparameters, type Hyperparameters, type HyperparametersInput } from './hyperparameters.ts';
 import { buildModel } from './layers.ts';
@@ -77,6 +77,8 @@ export interface TrainOptions {
   checkpoint?: CheckpointSink;
   /** Bytes a CheckpointSink received: continue that run from the end of its epoch. */
   resumeFrom?: Uint8Array | null;
+  /** A separate test set (same columns): evaluated instead of a test split carved from `data`. */
+  testData?: Dataset;
   /** Folder of base models for transfer layers (default env TRAINHUB_MODEL_STORE). */
   modelStore?: string;
   /** Return the live model as `model` (the caller must dispose it); default false (disposed). */
@@ -338,11 +340,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`Data: ${data.numSamples} samples of shape [${data.sampleShape.join(', ')}]`);
 
     stage('DATA_PROCESS');
-    const prepared = preprocess(data, options.preprocessing, {
-      seed,
-      problem,
-      expectedSampleShape: spec.input.shape,
-    });
+    const prepared = preprocess(
+      options.testData ? concatDatasets(data, options.testData) : data,
+      options.preprocessing,
+      {
+        seed,
+        problem,
+        expectedSampleShape: spec.input.shape,
+        ...(options.testData ? { fixedTestFrom: data.numSamples } : {}),
+      },
+    );
     let trainIdx = prepared.trainIndices;
     let valIdx = prepared.testIndices;
     if (hp.validationSplit > 0) {
@@ -365,6 +372,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       seed,
       pre: options.preprocessing ?? null,
       n: data.numSamples,
+      nTest: options.testData?.numSamples ?? 0,
       problem,
       backend: backend.name,
     });

@@ -1,3 +1,5 @@
+import { MlInputError } from '../errors.ts';
+
 /**
  * A parsed data set, held compactly: features as one row-major Float32Array (numSamples x prod(sampleShape)),
  * labels as class indices (Int32Array) or numeric targets (Float32Array). No arrays of objects.
@@ -30,4 +32,43 @@ export interface NumericLabels {
 
 export function sampleSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Appends `b` to `a` (e.g. a separate test file after the training file): same sample shape and feature
+ * columns, same kind of labels. Class names are merged; `b`'s class indices are remapped to the merged list.
+ */
+export function concatDatasets(a: Dataset, b: Dataset): Dataset {
+  if (sampleSize(a.sampleShape) !== sampleSize(b.sampleShape) || a.featureNames.join('\u0000') !== b.featureNames.join('\u0000')) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `The test data has features [${b.featureNames.slice(0, 8).join(', ')}${b.featureNames.length > 8 ? ', ...' : ''}] ` +
+        `but the training data has [${a.featureNames.slice(0, 8).join(', ')}${a.featureNames.length > 8 ? ', ...' : ''}]`,
+      { expected: a.sampleShape, actual: b.sampleShape },
+    );
+  }
+  const features = new Float32Array(a.features.length + b.features.length);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const numSamples = a.numSamples + b.numSamples;
+  if (a.labels.kind === 'categorical' && b.labels.kind === 'categorical') {
+    const classNames = [...a.labels.classNames];
+    const remap = b.labels.classNames.map((name) => {
+      const i = classNames.indexOf(name);
+      if (i >= 0) return i;
+      classNames.push(name);
+      return classNames.length - 1;
+    });
+    const indices = new Int32Array(numSamples);
+    indices.set(a.labels.indices);
+    for (let i = 0; i < b.numSamples; i++) indices[a.numSamples + i] = remap[b.labels.indices[i]!]!;
+    return { ...a, numSamples, features, labels: { ...a.labels, classNames, indices } };
+  }
+  if (a.labels.kind === 'numeric' && b.labels.kind === 'numeric' && a.labels.columns.join() === b.labels.columns.join()) {
+    const values = new Float32Array(a.labels.values.length + b.labels.values.length);
+    values.set(a.labels.values);
+    values.set(b.labels.values, a.labels.values.length);
+    return { ...a, numSamples, features, labels: { ...a.labels, values } };
+  }
+  throw new MlInputError('INVALID_DATA', 'The test data has other label columns than the training data');
 }
