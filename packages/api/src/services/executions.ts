@@ -50,6 +50,12 @@ export async function historyOf(db: Db, executionIds: number[]): Promise<Map<num
 
 /** Executions of a task with their history (what MLW's individualTasks and the UI show). */
 export async function listExecutionsWithHistory(db: Db, principal: Principal, taskId: number) {
+  // Another team's task answers like an unknown one (as every other read does), not with an empty list.
+  const task = await db.task.findFirst({
+    where: { id: taskId, deletedAt: null, project: projectScope(principal) },
+    select: { id: true },
+  });
+  if (!task) throw new DomainError('NOT_FOUND', 'task not found');
   const executions = await db.execution.findMany({
     where: { taskId, project: projectScope(principal), task: { deletedAt: null } },
     orderBy: { id: 'desc' },

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { parseCookies } from '../auth/cookies';
 import type { Principal } from '../auth/principal';
 import { parseAuthorization, principalFromApiKey, principalFromNextAuthSession } from '../auth/resolve';
 import { DomainError } from '../services/errors';
@@ -24,13 +25,7 @@ export async function createTrpcContext(deps: RestDeps, request: Request): Promi
   const auth = parseAuthorization(request.headers.get('authorization'));
   const key = request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
   if (key) return { deps, principal: await principalFromApiKey(deps.db, key) };
-  const cookies = Object.fromEntries(
-    (request.headers.get('cookie') ?? '')
-      .split(';')
-      .map((part) => part.trim().split('='))
-      .filter((pair) => pair.length >= 2)
-      .map(([name, ...value]) => [name, decodeURIComponent(value.join('='))]),
-  );
+  const cookies = parseCookies(request.headers.get('cookie'));
   const sessionToken = SESSION_COOKIES.map((name) => cookies[name]).find(Boolean);
   return { deps, principal: sessionToken ? await principalFromNextAuthSession(deps.db, sessionToken) : null };
 }

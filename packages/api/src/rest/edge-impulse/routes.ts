@@ -1,3 +1,4 @@
+import { parseCookies } from '../../auth/cookies';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Execution, Hyperparameters, TrainingDefinition } from '@trainhub/db';
@@ -100,13 +101,7 @@ export function eiErrorResponse(error: unknown): Response {
 }
 
 function cookie(request: Request, name: string): string | null {
-  const header = request.headers.get('cookie');
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return null;
+  return parseCookies(request.headers.get('cookie'))[name] ?? null;
 }
 
 /** `x-api-key` (an API key), `x-jwt-token` or the `jwt` cookie (an api-login token). */

@@ -1,0 +1,827 @@
+// Authorization matrix: 2 teams x (owner, admin, editor, viewer as signed-in users, an API key per role,
+// no credentials) x every operation of every surface (the three REST styles' route tables and every tRPC
+// procedure; an operation missing from the table below fails the suite, so new routes must be classified).
+// Prints allowed/denied counts against the expected matrix (must match 100%). Also scans the database for
+// secrets at rest and greps the logs of real processes for every secret used.
+//
+//   npm run prove:authz
+import { randomBytes } from 'node:crypto';
+import type { DatabaseProvider, TeamRole } from '@trainhub/db';
+import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } from '@trainhub/api/rest';
+import { appRouter, handleTrpc } from '@trainhub/api/trpc';
+import { ROLE_RANK } from '../../packages/api/src/services/accounts';
+import { ROLES, basic, makeWorld, multipart, PASSWORD, type World } from '../../packages/api/test/helpers';
+
+export type Surface = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
+
+/**
+ * - project: acts on team A's project: allowed to A's members at or above `min` (403 below), 404 for team B.
+ * - own: acts in the caller's own team (lists, creating): allowed at or above `min` in any team; lists must
+ *   not show the other team's data.
+ * - public: no credentials needed (health, login, cron preview) or authorized by a capability in the path
+ *   (the session style's session key).
+ */
+type Scope = 'project' | 'own' | 'public';
+
+interface Op {
+  surface: Surface;
+  id: string;
+  scope: Scope;
+  min: TeamRole;
+  /** Builds the request for a caller (fresh scratch rows for destructive calls). */
+  build: (auth: Record<string, string>) => Promise<Request>;
+}
+
+interface Caller {
+  name: string;
+  team: 'A' | 'B' | null;
+  role: TeamRole | null;
+  kind: 'user' | 'key' | 'none';
+  headers: Record<Surface, Record<string, string> | null>;
+}
+
+export interface AuthzReport {
+  database: string;
+  operations: number;
+  callers: number;
+  calls: number;
+  expectedAllowed: number;
+  expectedDenied: number;
+  allowed: number;
+  denied: number;
+  matching: number;
+  mismatches: string[];
+  leaks: string[];
+  unclassified: string[];
+  secretsAtRest: string[];
+  seconds: number;
+}
+
+const STYLE_OF: Record<Exclude<Surface, 'trpc'>, typeof mlwStyle> = {
+  mlw: mlwStyle,
+  'edge-impulse': edgeImpulseStyle,
+  'training-module': trainingModuleStyle,
+};
+
+async function setup(provider: DatabaseProvider) {
+  const w = await makeWorld(provider);
+  const db = w.t.db;
+  const pid = w.a.projectId;
+  const handlers = Object.fromEntries(
+    Object.entries(STYLE_OF).map(([s, style]) => [s, createRestHandler(style, () => w.deps)]),
+  ) as Record<Exclude<Surface, 'trpc'>, (r: Request) => Promise<Response>>;
+  const call = (surface: Surface, request: Request) =>
+    surface === 'trpc' ? handleTrpc(request, w.deps) : handlers[surface](request);
+  const put = async (name: string, content: string, kind: 'DATASET' | 'ARCHITECTURE' | 'CODE' | 'OTHER') => {
+    const key = `authz/${randomBytes(6).toString('hex')}/${name}`;
+    const stored = await w.deps.store.put(key, Buffer.from(content));
+    return db.resource.create({
+      data: {
+        projectId: pid,
+        kind,
+        name,
+        size: stored.size,
+        contentHash: stored.contentHash,
+        storageKey: key,
+      },
+    });
+  };
+  const data = await put('d.csv', 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n', 'DATASET');
+  const arch = await put('n.architecture', '{"layers":[{"type":"dense","units":3}]}', 'ARCHITECTURE');
+  const code = await put('c.preprocessing', '{"scaling":"standardize"}', 'CODE');
+  const block = await db.learnBlock.create({
+    data: { projectId: pid, name: 'nn', title: 'NN', settings: {} },
+  });
+  const newTask = (extra: Record<string, unknown> = {}) =>
+    db.task.create({
+      data: {
+        projectId: pid,
+        name: 'authz',
+        source: 'mlw',
+        definition: { version: 1 },
+        hyperparameters: { epochs: 1, batchSize: 1 },
+        ...extra,
+      },
+    });
+  const task = await newTask();
+  const execution = await db.execution.create({
+    data: { taskId: task.id, projectId: pid, status: 'COMPLETED', finishedAt: new Date() },
+  });
+  const cron = await newTask({ scheduleKind: 'CRON', cronExpression: '0 * * * *', scheduleEnabled: true });
+  // Each team has an active training-module session; A's key is the capability for the keyed routes.
+  const sessionKeys: Record<'A' | 'B', string> = { A: '', B: '' };
+  for (const [team, fixture] of [
+    ['A', w.a],
+    ['B', w.b],
+  ] as const) {
+    const response = await handlers['training-module'](
+      new Request('http://localhost/training-module/start_session', {
+        headers: { 'x-api-key': fixture.keys.EDITOR },
+      }),
+    );
+    sessionKeys[team] = ((await response.json()) as { key: string }).key;
+  }
+  // Signed-in users: MLW Basic, an Edge Impulse api-login JWT, a next-auth database session for tRPC.
+  const callers: Caller[] = [];
+  for (const [team, fixture] of [
+    ['A', w.a],
+    ['B', w.b],
+  ] as const) {
+    for (const role of ROLES) {
+      const user = fixture.users[role];
+      const login = await handlers['edge-impulse'](
+        new Request('http://localhost/v1/api-login', {
+          method: 'POST',
+          body: JSON.stringify({ username: user.email, password: PASSWORD }),
+        }),
+      );
+      const jwt = ((await login.json()) as { token: string }).token;
+      const sessionToken = randomBytes(24).toString('hex');
+      await db.session.create({
+        data: { sessionToken, userId: user.id, expires: new Date(Date.now() + 3600_000) },
+      });
+      callers.push({
+        name: `${team} ${role.toLowerCase()} user`,
+        team,
+        role,
+        kind: 'user',
+        headers: {
+          mlw: { authorization: basic(user.email) },
+          'edge-impulse': { 'x-jwt-token': jwt },
+          'training-module': null, // the session style takes API keys only
+          trpc: { cookie: `next-auth.session-token=${sessionToken}` },
+        },
+      });
+      const key = fixture.keys[role];
+      callers.push({
+        name: `${team} ${role.toLowerCase()} key`,
+        team,
+        role,
+        kind: 'key',
+        headers: {
+          mlw: { authorization: `Bearer ${key}` },
+          'edge-impulse': { 'x-api-key': key },
+          'training-module': { 'x-api-key': key },
+          trpc: { 'x-api-key': key },
+        },
+      });
+    }
+  }
+  callers.push({
+    name: 'no credentials',
+    team: null,
+    role: null,
+    kind: 'none',
+    headers: { mlw: null, 'edge-impulse': null, 'training-module': null, trpc: null },
+  });
+  return {
+    w,
+    db,
+    pid,
+    call,
+    put,
+    data,
+    arch,
+    code,
+    block,
+    task,
+    execution,
+    cron,
+    newTask,
+    sessionKeys,
+    callers,
+  };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+function operations(s: Setup): Op[] {
+  const { db, pid, w } = s;
+  const P = `${pid}_Project`;
+  const R = (id: number) => `${id}_Resource`;
+  const url = (path: string) => `http://localhost${path}`;
+  const req = (method: string, path: string, auth: Record<string, string>, body?: string | FormData) =>
+    new Request(url(path), { method, headers: auth, ...(body !== undefined ? { body } : {}) });
+  const scratchResource = () => s.put('scratch.csv', 'a\n1\n', 'OTHER').then((r) => r.id);
+  const scratchExecution = async (status: 'RUNNING' | 'COMPLETED' | 'QUEUED' = 'COMPLETED') =>
+    db.execution.create({
+      data: {
+        taskId: s.task.id,
+        projectId: pid,
+        status,
+        ...(status === 'COMPLETED' ? { finishedAt: new Date() } : {}),
+      },
+    });
+  const scratchMember = async () => {
+    const user = await db.user.create({ data: { email: `m${randomBytes(5).toString('hex')}@alpha.test` } });
+    await db.membership.create({ data: { teamId: w.a.id, userId: user.id, role: 'VIEWER' } });
+    return user.id;
+  };
+  const trainBody = JSON.stringify({
+    batchSize: 2,
+    epoch: 1,
+    learningRate: 0.01,
+    loss: 'categorical_crossentropy',
+    optimizer: 'Adam',
+    modelName: 'm',
+    dataID: R(s.data.id),
+    codeID: R(s.code.id),
+    problemType: 'classification',
+  });
+  const rest = (
+    surface: Exclude<Surface, 'trpc'>,
+    id: string,
+    scope: Scope,
+    min: TeamRole,
+    build: Op['build'],
+  ): Op => ({ surface, id, scope, min, build });
+  const mlw = (
+    id: string,
+    scope: Scope,
+    min: TeamRole,
+    method: string,
+    path: (() => Promise<string>) | string,
+    body?: () => string | FormData,
+  ) =>
+    rest('mlw', id, scope, min, async (auth) =>
+      req(method, `/service/mlw${typeof path === 'string' ? path : await path()}`, auth, body?.()),
+    );
+  const ei = (id: string, scope: Scope, min: TeamRole, method: string, path: string, body?: string) =>
+    rest('edge-impulse', id, scope, min, async (auth) => req(method, `/v1${path}`, auth, body));
+  const tm = (
+    id: string,
+    scope: Scope,
+    min: TeamRole,
+    method: string,
+    path: string,
+    body?: () => string | FormData,
+  ) =>
+    rest('training-module', id, scope, min, async (auth) =>
+      req(method, `/training-module${path}`, auth, body?.()),
+    );
+  const key = s.sessionKeys.A;
+  const ops: Op[] = [
+    mlw('listProjects', 'own', 'VIEWER', 'GET', '/projects'),
+    mlw('createProject', 'own', 'EDITOR', 'POST', '/projects', () => '{"name":"made by authz"}'),
+    mlw('getProject', 'project', 'VIEWER', 'GET', `/projects/${P}`),
+    mlw('updateProject', 'project', 'EDITOR', 'PUT', `/projects/${P}`, () => '{"description":"x"}'),
+    mlw('deleteProject', 'project', 'ADMIN', 'DELETE', async () => {
+      const project = await db.project.create({ data: { teamId: w.a.id, name: 'scratch' } });
+      return `/projects/${project.id}_Project`;
+    }),
+    mlw('listResources', 'project', 'VIEWER', 'GET', `/projects/${P}/resources`),
+    mlw('uploadResource', 'project', 'EDITOR', 'POST', `/projects/${P}/resources`, () =>
+      multipart({ file: { name: 'u.csv', content: 'a,b\n1,2\n' } }),
+    ),
+    mlw('getResource', 'project', 'VIEWER', 'GET', `/projects/${P}/resources/${R(s.data.id)}`),
+    mlw('downloadResource', 'project', 'VIEWER', 'GET', `/projects/${P}/resources/${R(s.data.id)}/download`),
+    mlw(
+      'deleteResource',
+      'project',
+      'ADMIN',
+      'DELETE',
+      async () => `/projects/${P}/resources/${R(await scratchResource())}`,
+    ),
+    mlw(
+      'trainNN',
+      'project',
+      'EDITOR',
+      'POST',
+      `/projects/${P}/resources/${R(s.arch.id)}/trainNN`,
+      () => trainBody,
+    ),
+    mlw('listTasks', 'own', 'VIEWER', 'GET', '/tasks'),
+    mlw('getTask', 'project', 'VIEWER', 'GET', `/tasks/${s.task.id}`),
+    mlw('deleteTask', 'project', 'ADMIN', 'DELETE', async () => `/tasks/${(await s.newTask()).id}`),
+    mlw('getIndividualTask', 'project', 'VIEWER', 'GET', `/tasks/${s.task.id}/task/${s.execution.id}`),
+    mlw(
+      'stopIndividualTask',
+      'project',
+      'EDITOR',
+      'PUT',
+      async () => `/tasks/${s.task.id}/task/${(await scratchExecution('RUNNING')).id}`,
+    ),
+    mlw(
+      'deleteIndividualTask',
+      'project',
+      'ADMIN',
+      'DELETE',
+      async () => `/tasks/${s.task.id}/task/${(await scratchExecution()).id}`,
+    ),
+
+    ei(
+      'login',
+      'public',
+      'VIEWER',
+      'POST',
+      '/api-login',
+      JSON.stringify({ username: w.a.users.VIEWER.email, password: PASSWORD }),
+    ),
+    ei('listProjects', 'own', 'VIEWER', 'GET', '/api/projects'),
+    ei('createProject', 'own', 'EDITOR', 'POST', '/api/projects/create', '{"projectName":"made by authz"}'),
+    ei('getImpulse', 'project', 'VIEWER', 'GET', `/api/${pid}/impulse`),
+    ei(
+      'createImpulse',
+      'project',
+      'EDITOR',
+      'POST',
+      `/api/${pid}/impulse`,
+      JSON.stringify({ learnBlocks: [{ id: s.block.id, type: 'keras', name: 'nn', title: 'NN' }] }),
+    ),
+    ei('getKeras', 'project', 'VIEWER', 'GET', `/api/${pid}/training/keras/${s.block.id}`),
+    ei(
+      'setKeras',
+      'project',
+      'EDITOR',
+      'POST',
+      `/api/${pid}/training/keras/${s.block.id}`,
+      '{"trainingCycles":3}',
+    ),
+    ei('trainKerasJob', 'project', 'EDITOR', 'POST', `/api/${pid}/jobs/train/keras/${s.block.id}`, '{}'),
+    ei('listAllJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs`),
+    ei('getJobStatus', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/status`),
+    ei('getJobsLogs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/stdout`),
+    rest('edge-impulse', 'cancelJob', 'project', 'EDITOR', async (auth) =>
+      req('POST', `/v1/api/${pid}/jobs/${(await scratchExecution('QUEUED')).id}/cancel`, auth),
+    ),
+    ei('getKerasMetadata', 'project', 'VIEWER', 'GET', `/api/${pid}/training/keras/${s.block.id}/metadata`),
+    ei('getSocketToken', 'project', 'VIEWER', 'GET', `/api/${pid}/socket-token`),
+
+    tm('healthcheck', 'public', 'VIEWER', 'GET', '/healthcheck'),
+    // force_restart=0: an existing session is returned, so A's capability key stays valid.
+    tm('start_session', 'own', 'EDITOR', 'GET', '/start_session?force_restart=0'),
+    tm('update_training_config', 'public', 'VIEWER', 'POST', `/parameters/${key}`, () => '{"epochs":2}'),
+    tm('return_training_config', 'own', 'VIEWER', 'GET', '/parameters'),
+    tm('upload_dataset', 'public', 'VIEWER', 'POST', `/upload_dataset/${key}`, () =>
+      multipart({ train_file: { name: 't.csv', content: 'a,label\n1,x\n2,y\n' } }),
+    ),
+    tm('preprocess', 'public', 'VIEWER', 'POST', `/preprocess/${key}`),
+    tm('get_preprocess_status', 'own', 'VIEWER', 'GET', '/preprocess_status'),
+    tm('start_training', 'public', 'VIEWER', 'POST', `/training/start/${key}`),
+    tm('stop_training', 'public', 'VIEWER', 'POST', `/training/stop/${key}`),
+    tm('get_status', 'own', 'VIEWER', 'GET', '/status'),
+    tm('monitor', 'public', 'VIEWER', 'GET', `/monitor/${key}`),
+    tm('model_ready', 'public', 'VIEWER', 'GET', `/model_ready/${key}`),
+    tm('download_model', 'public', 'VIEWER', 'GET', `/download_model/${key}`),
+    tm('download_results', 'public', 'VIEWER', 'GET', `/download_results/${key}`),
+    tm('import_model', 'public', 'VIEWER', 'POST', `/import_model/${key}?model_type=x&model_name=y`),
+    tm('import_status', 'own', 'VIEWER', 'GET', '/import_status'),
+    tm('get_imported_model', 'public', 'VIEWER', 'GET', `/get_imported_model/${key}`),
+  ];
+
+  const trpc = (id: string, scope: Scope, min: TeamRole, input: () => Promise<unknown> | unknown): Op => ({
+    surface: 'trpc',
+    id,
+    scope,
+    min,
+    async build(auth) {
+      const value = await input();
+      const type = (
+        appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } }
+      )._def.procedures[id]?._def.type;
+      return type === 'query'
+        ? req(
+            'GET',
+            `/api/trpc/${id}${value === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(value))}`}`,
+            auth,
+          )
+        : new Request(url(`/api/trpc/${id}`), {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify(value ?? {}),
+          });
+    },
+  });
+  const team = { teamId: w.a.id };
+  ops.push(
+    trpc('projects.list', 'own', 'VIEWER', () => undefined),
+    trpc('projects.get', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('projects.create', 'own', 'EDITOR', () => ({ name: 'made by authz' })),
+    trpc('projects.update', 'project', 'EDITOR', () => ({ projectId: pid, description: 'x' })),
+    trpc('projects.delete', 'project', 'ADMIN', async () => ({
+      projectId: (await db.project.create({ data: { teamId: w.a.id, name: 'scratch' } })).id,
+    })),
+    trpc('resources.list', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('resources.get', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.data.id })),
+    trpc('resources.uploadText', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      name: 'x.csv',
+      content: 'a\n1',
+    })),
+    trpc('resources.download', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.data.id })),
+    trpc('resources.delete', 'project', 'ADMIN', async () => ({
+      projectId: pid,
+      resourceId: await scratchResource(),
+    })),
+    trpc('learnBlocks.list', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('learnBlocks.get', 'project', 'VIEWER', () => ({ projectId: pid, learnId: s.block.id })),
+    trpc('learnBlocks.set', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      blocks: [{ id: s.block.id, type: 'keras', name: 'nn', title: 'NN' }],
+    })),
+    trpc('learnBlocks.updateSettings', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      learnId: s.block.id,
+      settings: { trainingCycles: 2 },
+    })),
+    trpc('learnBlocks.train', 'project', 'EDITOR', () => ({ projectId: pid, learnId: s.block.id })),
+    trpc('tasks.list', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('tasks.get', 'project', 'VIEWER', () => ({ taskId: s.task.id })),
+    trpc('tasks.train', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      architectureResourceId: s.arch.id,
+      datasetResourceId: s.data.id,
+      problemType: 'classification',
+      modelName: 'm',
+      hyperparameters: { epochs: 1, batchSize: 2 },
+    })),
+    trpc('tasks.rerun', 'project', 'EDITOR', () => ({ taskId: s.task.id })),
+    trpc('tasks.delete', 'project', 'ADMIN', async () => ({ taskId: (await s.newTask()).id })),
+    trpc('executions.get', 'project', 'VIEWER', () => ({ executionId: s.execution.id })),
+    trpc('executions.listForTask', 'project', 'VIEWER', () => ({ taskId: s.task.id })),
+    trpc('executions.events', 'project', 'VIEWER', () => ({ executionId: s.execution.id })),
+    trpc('executions.stop', 'project', 'EDITOR', async () => ({
+      executionId: (await scratchExecution('RUNNING')).id,
+    })),
+    trpc('executions.cancel', 'project', 'EDITOR', async () => ({
+      executionId: (await scratchExecution('QUEUED')).id,
+    })),
+    trpc('schedules.list', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('schedules.setEnabled', 'project', 'EDITOR', () => ({ taskId: s.cron.id, enabled: true })),
+    trpc('schedules.preview', 'public', 'VIEWER', () => ({ cronExpression: '0 * * * *' })),
+    trpc('sessions.active', 'own', 'VIEWER', () => undefined),
+    trpc('teams.list', 'own', 'VIEWER', () => undefined),
+    trpc('teams.me', 'own', 'VIEWER', () => undefined),
+    trpc('members.list', 'project', 'VIEWER', () => team),
+    trpc('members.setRole', 'project', 'ADMIN', async () => ({
+      ...team,
+      userId: await scratchMember(),
+      role: 'VIEWER',
+    })),
+    trpc('members.remove', 'project', 'ADMIN', async () => ({ ...team, userId: await scratchMember() })),
+    trpc('apiKeys.list', 'project', 'ADMIN', () => team),
+    trpc('apiKeys.create', 'project', 'ADMIN', () => ({ ...team, name: 'k', role: 'VIEWER' })),
+    trpc('apiKeys.revoke', 'project', 'ADMIN', async () => {
+      const k = await db.apiKey.create({
+        data: {
+          teamId: w.a.id,
+          name: 'r',
+          prefix: 'p',
+          keyHash: randomBytes(16).toString('hex'),
+          role: 'VIEWER',
+        },
+      });
+      return { ...team, keyId: k.id };
+    }),
+  );
+  return ops;
+}
+
+/** Every operation of every surface, by the names `operations` uses. */
+function allOperationIds(): string[] {
+  const rest = Object.entries(STYLE_OF).flatMap(([surface, style]) =>
+    style.routes.map((route) => `${surface}:${route.operationId}`),
+  );
+  const procedures = Object.entries(
+    (appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } })._def
+      .procedures,
+  )
+    .filter(([, p]) => p._def.type !== 'subscription')
+    .map(([path]) => `trpc:${path}`);
+  return [...rest, ...procedures];
+}
+
+function expected(op: Op, caller: Caller): { allowed: boolean; status?: number } {
+  if (op.scope === 'public') return { allowed: true };
+  if (caller.kind === 'none' || caller.headers[op.surface] === null) return { allowed: false, status: 401 };
+  const enough = ROLE_RANK[caller.role!] >= ROLE_RANK[op.min];
+  if (op.scope === 'own') return enough ? { allowed: true } : { allowed: false, status: 403 };
+  if (caller.team === 'B') return { allowed: false, status: 404 };
+  return enough ? { allowed: true } : { allowed: false, status: 403 };
+}
+
+export async function runAuthz(provider: DatabaseProvider): Promise<AuthzReport> {
+  const started = Date.now();
+  const s = await setup(provider);
+  const ops = operations(s);
+  const known = new Set(ops.map((o) => `${o.surface}:${o.id}`));
+  const report: AuthzReport = {
+    database: provider,
+    operations: ops.length,
+    callers: s.callers.length,
+    calls: 0,
+    expectedAllowed: 0,
+    expectedDenied: 0,
+    allowed: 0,
+    denied: 0,
+    matching: 0,
+    mismatches: [],
+    leaks: [],
+    unclassified: allOperationIds().filter((id) => !known.has(id)),
+    secretsAtRest: [],
+    seconds: 0,
+  };
+  const quiet = console.error;
+  console.error = () => undefined;
+  try {
+    for (const op of ops) {
+      for (const caller of s.callers) {
+        const headers = caller.headers[op.surface] ?? {};
+        const response = await s.call(op.surface, await op.build(headers));
+        const text = await response.text();
+        report.calls++;
+        const want = expected(op, caller);
+        // Denied: 401, 403 or an unknown-id 404. Anything else passed authorization (a 400/409/422 is the
+        // call's own validation, after the access check).
+        // A 404 is a denial when it says the thing is unknown ("project not found"), not when it reports a
+        // state ("no model has been imported").
+        const denied =
+          response.status === 401 ||
+          response.status === 403 ||
+          (response.status === 404 && /not found|unknown/i.test(text));
+        if (want.allowed) report.expectedAllowed++;
+        else report.expectedDenied++;
+        if (denied) report.denied++;
+        else report.allowed++;
+        const ok =
+          want.allowed === !denied &&
+          (want.allowed || want.status === undefined || want.status === response.status);
+        if (ok) report.matching++;
+        else
+          report.mismatches.push(
+            `${op.surface} ${op.id} as ${caller.name}: ${response.status} (expected ${want.allowed ? 'allowed' : want.status}) ${text.slice(0, 160)}`,
+          );
+        if (caller.team === 'B' && !denied && /alpha project|@alpha\.test/.test(text))
+          report.leaks.push(`${op.surface} ${op.id} as ${caller.name} shows team A's data`);
+      }
+    }
+    report.secretsAtRest = await secretsAtRest(s.w, [
+      PASSWORD,
+      ...secretsOf(s.w),
+      ...Object.values(s.sessionKeys),
+    ]);
+  } finally {
+    console.error = quiet;
+    await s.w.drop();
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  return report;
+}
+
+function secretsOf(w: World): string[] {
+  return [w.a, w.b].flatMap((t) => [...Object.values(t.keys), t.projectKey]);
+}
+
+/** Every row of every table, searched for any plain secret; passwords must be bcrypt hashes. */
+export async function secretsAtRest(w: World, secrets: string[]): Promise<string[]> {
+  const found: string[] = [];
+  const db = w.t.db as unknown as Record<string, { findMany(): Promise<unknown[]> }>;
+  for (const model of [
+    'user',
+    'account',
+    'session',
+    'team',
+    'membership',
+    'teamInvite',
+    'project',
+    'apiKey',
+    'resource',
+    'learnBlock',
+    'task',
+    'execution',
+    'executionEvent',
+    'trainingSession',
+  ]) {
+    const text = JSON.stringify(await db[model]!.findMany());
+    for (const secret of secrets) if (text.includes(secret)) found.push(`${model} holds a plain secret`);
+  }
+  const users = await w.t.db.user.findMany({ select: { email: true, passwordHash: true } });
+  for (const user of users)
+    if (user.passwordHash && !/^\$2[aby]\$\d\d\$/.test(user.passwordHash))
+      found.push(`${user.email}: password not bcrypt`);
+  const keys = await w.t.db.apiKey.findMany({ select: { keyHash: true } });
+  for (const key of keys)
+    if (!/^[0-9a-f]{32,64}$/.test(key.keyHash)) found.push('an API key hash is not a hash');
+  return found;
+}
+
+export function printAuthz(reports: AuthzReport[]) {
+  const rows = [
+    ['', ...reports.map((r) => r.database)],
+    ['operations (REST routes + tRPC procedures)', ...reports.map((r) => String(r.operations))],
+    ['callers (2 teams x 4 roles x user/key + none)', ...reports.map((r) => String(r.callers))],
+    ['calls', ...reports.map((r) => String(r.calls))],
+    ['expected allowed / denied', ...reports.map((r) => `${r.expectedAllowed} / ${r.expectedDenied}`)],
+    ['observed allowed / denied', ...reports.map((r) => `${r.allowed} / ${r.denied}`)],
+    ['matching the matrix', ...reports.map((r) => `${((100 * r.matching) / r.calls).toFixed(1)}%`)],
+    ['mismatches (must be 0)', ...reports.map((r) => String(r.mismatches.length))],
+    ['other team data shown (must be 0)', ...reports.map((r) => String(r.leaks.length))],
+    ['operations not classified (must be 0)', ...reports.map((r) => String(r.unclassified.length))],
+    ['plain secrets at rest (must be 0)', ...reports.map((r) => String(r.secretsAtRest.length))],
+    ['seconds', ...reports.map((r) => r.seconds.toFixed(1))],
+  ];
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  for (const row of rows)
+    console.log(
+      `${row[0]!.padEnd(width)}  ${row
+        .slice(1)
+        .map((c) => c.padStart(14))
+        .join('')}`,
+    );
+  for (const r of reports)
+    for (const line of [
+      ...r.mismatches,
+      ...r.leaks,
+      ...r.unclassified.map((u) => `unclassified ${u}`),
+      ...r.secretsAtRest,
+    ])
+      console.log(`  [${r.database}] ${line}`);
+}
+
+export const authzFailed = (r: AuthzReport) =>
+  r.mismatches.length + r.leaks.length + r.unclassified.length + r.secretsAtRest.length > 0;
+
+export interface LogReport {
+  processes: string[];
+  logBytes: number;
+  secretsChecked: number;
+  secretsFound: string[];
+  seconds: number;
+}
+
+/**
+ * Runs a flow against real processes (web in production mode and a trainer, debug logging) with every kind
+ * of secret (password, wrong password, API key, Edge Impulse JWT, session key, socket token), captures all
+ * of their stdout and stderr and greps it for each secret.
+ */
+export async function secretsInLogs(): Promise<LogReport> {
+  const started = Date.now();
+  const { spawn } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const { admin, createPlatform, exited, root, waitForHttp } = await import('./platform');
+  const platform = await createPlatform('sqlite');
+  platform.env.LOG_LEVEL = 'debug';
+  const email = 'logs@example.com';
+  const password = `pw-${randomBytes(9).toString('hex')}`;
+  const wrongPassword = `wrong-${randomBytes(9).toString('hex')}`;
+  let output = admin(platform, ['create-user', '--email', email, '--password', password, '--team', 'Logs']);
+  const keyLine = admin(platform, ['create-api-key', '--email', email, '--team', 'Logs', '--role', 'admin']);
+  const apiKey = /\b(th\w*_[A-Za-z0-9_-]{20,})/.exec(keyLine)?.[1];
+  if (!apiKey) throw new Error(`no API key in the admin output: ${keyLine}`);
+  const logs: string[] = [];
+  const capture = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => logs.push(d.toString()));
+    child.stderr.on('data', (d: Buffer) => logs.push(d.toString()));
+    return { name, child };
+  };
+  const processes = [
+    capture('web', ['--import', 'tsx', 'server.ts'], join(root, 'apps/web'), {
+      ...platform.env,
+      NODE_ENV: 'production',
+    }),
+    capture('trainer', [join(root, 'apps/trainer/dist/main.mjs')], join(root, 'apps/trainer'), {
+      ...platform.env,
+      TRAINER_ID: 'logs-1',
+    }),
+  ];
+  const secrets: Record<string, string> = { password, 'wrong password': wrongPassword, 'API key': apiKey };
+  try {
+    await waitForHttp(`${platform.baseUrl}/api/health`);
+    const base = platform.baseUrl;
+    const f = async (path: string, init: RequestInit = {}) => {
+      const response = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+      const text = await response.text();
+      return { status: response.status, text, json: () => JSON.parse(text) as Record<string, unknown> };
+    };
+    const basicAuth = { authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}` };
+    const bearer = { authorization: `Bearer ${apiKey}` };
+    await f('/service/mlw/projects', { headers: basicAuth });
+    await f('/service/mlw/projects', {
+      headers: { authorization: `Basic ${Buffer.from(`${email}:${wrongPassword}`).toString('base64')}` },
+    });
+    const project = (
+      await f('/service/mlw/projects', {
+        method: 'POST',
+        headers: { ...bearer, 'content-type': 'application/json' },
+        body: '{"name":"logs"}',
+      })
+    ).json() as { id: string };
+    const up = async (name: string, content: string) =>
+      (
+        await f(`/service/mlw/projects/${project.id}/resources`, {
+          method: 'POST',
+          headers: bearer,
+          body: multipart({ file: { name, content } }),
+        })
+      ).json() as { id: string };
+    const data = await up(
+      'd.csv',
+      `a,b,label\n${Array.from({ length: 60 }, (_, i) => `${i % 3},${i % 5},c${i % 3}`).join('\n')}\n`,
+    );
+    const arch = await up('n.architecture', '{"layers":[{"type":"dense","units":8}]}');
+    const code = await up('p.preprocessing', '{"scaling":"standardize"}');
+    const task = (
+      await f(`/service/mlw/projects/${project.id}/resources/${arch.id}/trainNN`, {
+        method: 'POST',
+        headers: { ...basicAuth, 'content-type': 'text/plain' },
+        body: JSON.stringify({
+          batchSize: 8,
+          epoch: 2,
+          learningRate: 0.01,
+          loss: 'categorical_crossentropy',
+          optimizer: 'adam',
+          modelName: 'logs',
+          dataID: data.id,
+          codeID: code.id,
+          problemType: 'classification',
+        }),
+      })
+    ).json() as { id: string };
+    const login = (
+      await f('/v1/api-login', {
+        method: 'POST',
+        body: JSON.stringify({ username: email, password }),
+      })
+    ).json() as { token: string };
+    await f('/v1/api-login', {
+      method: 'POST',
+      body: JSON.stringify({ username: email, password: wrongPassword }),
+    });
+    secrets['Edge Impulse JWT'] = login.token;
+    const projects = (await f('/v1/api/projects', { headers: { 'x-jwt-token': login.token } })).json() as {
+      projects: { id: number }[];
+    };
+    const pid = projects.projects[0]!.id;
+    const socket = (await f(`/v1/api/${pid}/socket-token`, { headers: { 'x-api-key': apiKey } })).json() as {
+      token: { socketToken: string };
+    };
+    if (socket.token?.socketToken) secrets['socket token'] = socket.token.socketToken;
+    const session = (
+      await f('/training-module/start_session?force_restart=1', {
+        headers: { 'x-api-key': apiKey },
+      })
+    ).json() as { key: string };
+    secrets['session key'] = session.key;
+    await f(`/training-module/monitor/${session.key}`);
+    await f(`/training-module/parameters/${session.key}`, { method: 'POST', body: '{"epochs":"bad"}' });
+    await f('/api/trpc/projects.list', { headers: { 'x-api-key': apiKey } });
+    await f('/api/trpc/projects.list', { headers: { cookie: `next-auth.session-token=${session.key}` } });
+    await f('/api/auth/callback/credentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email, password: wrongPassword }).toString(),
+    });
+    // Let the training run (its logs count too).
+    const taskId = task.id;
+    for (let i = 0; i < 120; i++) {
+      const t = (await f(`/service/mlw/tasks/${taskId}`, { headers: bearer })).json() as { status?: string };
+      if (/COMPLETED|FAILED|NOT SCHEDULED/.test(String(t.status))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    for (const p of processes) p.child.kill('SIGTERM');
+    await Promise.all(processes.map((p) => exited(p.child)));
+    await platform.stop();
+  }
+  output = logs.join('');
+  return {
+    processes: processes.map((p) => p.name),
+    logBytes: output.length,
+    secretsChecked: Object.keys(secrets).length,
+    secretsFound: Object.entries(secrets)
+      .filter(([, value]) => output.includes(value))
+      .map(([name]) => name),
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let stopPg: (() => void) | undefined;
+  if (!process.env.TEST_DATABASE_URL_POSTGRES) {
+    // @ts-expect-error plain ESM helper shared with the npm scripts
+    const { startPostgres } = await import('../../scripts/lib/postgres.mjs');
+    const pg = (await startPostgres()) as { url: string; stop(): void };
+    process.env.TEST_DATABASE_URL_POSTGRES = pg.url;
+    stopPg = () => pg.stop();
+  }
+  const reports: AuthzReport[] = [];
+  try {
+    for (const provider of ['sqlite', 'postgresql'] as const) reports.push(await runAuthz(provider));
+  } finally {
+    stopPg?.();
+  }
+  console.log('\nauthorization matrix: every operation x every caller, in-process on each database\n');
+  printAuthz(reports);
+  const logs = await secretsInLogs();
+  console.log(
+    `\nsecrets in logs: ${logs.processes.join(' + ')} (production, LOG_LEVEL=debug), a full flow\n`,
+  );
+  console.log(`log bytes captured                 ${logs.logBytes}`);
+  console.log(`secrets used and searched for      ${logs.secretsChecked}`);
+  console.log(
+    `secrets found in logs (must be 0)  ${logs.secretsFound.length}${logs.secretsFound.length ? ` (${logs.secretsFound.join(', ')})` : ''}`,
+  );
+  console.log(`seconds                            ${logs.seconds.toFixed(1)}`);
+  process.exit(reports.some(authzFailed) || logs.secretsFound.length ? 1 : 0);
+}
