@@ -86,7 +86,8 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointState {
   const read = (d: Omit<NamedArray, 'data'> & { offset: number; length: number }): NamedArray => {
     const start = base + d.offset;
     if (start + d.length * 4 > bytes.length) throw bad('truncated data');
-    const copy = bytes.slice(start, start + d.length * 4);
+    // A real copy: on a Node Buffer, .slice() would be a view into its (larger) pool.
+    const copy = Uint8Array.prototype.slice.call(bytes, start, start + d.length * 4);
     const data = d.dtype === 'int32' ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
     return { name: d.name, dtype: d.dtype, shape: d.shape, data };
   };

@@ -36,3 +36,23 @@ describe('a separate test set', () => {
     expect(() => concatDatasets(merged, other)).toThrow(/test data has features \[u, v\]/);
   });
 });
+
+describe('checkpoints read from a Node Buffer', () => {
+  it('decode the same as from a plain Uint8Array (a Buffer may be a view into a larger pool)', async () => {
+    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/index.ts');
+    const bytes = encodeCheckpoint({
+      version: 1,
+      epoch: 2,
+      rng: { s: [1, 2, 3, 4] } as never,
+      fingerprint: 'f',
+      extra: {},
+      weights: [{ name: 'w', dtype: 'float32', shape: [2], data: new Float32Array([1.5, -2]) }],
+      optimizer: [],
+    });
+    const backing = new Uint8Array(bytes.length + 16);
+    backing.set(bytes, 16);
+    const pooled = Buffer.from(backing.buffer, 16, bytes.length);
+    expect(pooled.byteOffset).toBe(16);
+    expect(Array.from(decodeCheckpoint(pooled).weights[0]!.data)).toEqual([1.5, -2]);
+  });
+});
