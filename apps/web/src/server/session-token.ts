@@ -16,7 +16,14 @@ export async function sessionUserIdFromRequest(request: Request): Promise<string
       .filter(Boolean)
       .map((part) => {
         const eq = part.indexOf('=');
-        return [part.slice(0, eq), decodeURIComponent(part.slice(eq + 1))] as const;
+        const raw = part.slice(eq + 1);
+        let value = raw;
+        try {
+          value = decodeURIComponent(raw);
+        } catch {
+          // Malformed encoding: kept as sent; it decodes to no session.
+        }
+        return [part.slice(0, eq), value] as const;
       }),
   );
   // Large sessions are split into `name.0`, `name.1`, ... chunks.

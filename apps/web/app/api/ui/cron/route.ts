@@ -11,7 +11,12 @@ export async function GET(request: Request) {
     const timezone = (url.searchParams.get('timezone') || 'UTC').slice(0, 100);
     const error = expression.trim() ? cronError(expression, timezone) : 'write a cron expression';
     if (error) return Response.json({ error });
-    const runs = nextCronRuns(expression, timezone, new Date(), 5);
+    let runs: Date[];
+    try {
+      runs = nextCronRuns(expression, timezone, new Date(), 5);
+    } catch (e) {
+      return Response.json({ error: e instanceof Error ? e.message : 'invalid cron expression' });
+    }
     if (runs.length === 0) return Response.json({ error: 'this expression never runs' });
     return Response.json({ runs: runs.map((d) => d.toISOString()) });
   });

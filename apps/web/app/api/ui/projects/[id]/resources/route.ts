@@ -7,6 +7,14 @@ export const dynamic = 'force-dynamic';
 
 const KINDS = ['DATASET', 'ARCHITECTURE', 'CODE', 'MODEL', 'OTHER'] as const;
 
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Upload of one file as the raw request body (`?name=`; optional `?kind=`), streamed into the artifact
  * store by the resources service: the browser's XHR reports upload progress on it.
@@ -15,7 +23,7 @@ export async function POST(request: Request, context: { params: Promise<{ id: st
   // Browsers send Origin on cross-site POSTs: refuse those outright (the session cookie is SameSite=Lax too).
   const origin = request.headers.get('origin');
   const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
-  if (origin && host && new URL(origin).host !== host)
+  if (origin && host && originHost(origin) !== host)
     return Response.json({ error: 'cross-site upload refused' }, { status: 403 });
   return withPrincipal(async (principal) => {
     const projectId = idParam((await context.params).id);
