@@ -194,8 +194,12 @@ test('a viewer sees the project but no write buttons, and the server refuses a f
 });
 
 test('a user of another team cannot open the project (not found)', async ({ browser }) => {
-  adminCreateUser(STRANGER, 'Elsewhere');
   const page = await browser.newPage();
+  // After the first account, sign-up needs an invite: this one comes from the operator CLI.
+  await page.goto('/signup');
+  await expect(page.getByText('created with an invite link')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create account' })).toHaveCount(0);
+  adminCreateUser(STRANGER, 'Elsewhere');
   await page.goto('/signin');
   await page.getByLabel('Email').fill(STRANGER);
   await page.getByLabel('Password').fill('not the password');
