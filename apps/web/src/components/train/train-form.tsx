@@ -1,5 +1,5 @@
 'use client';
-import { useActionState, useState } from 'react';
+import { cloneElement, useActionState, useState, type ReactElement } from 'react';
 import { startTrainingAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -22,13 +22,23 @@ function Field({
   id: string;
   label: string;
   hint?: string;
-  children: React.ReactNode;
+  children: ReactElement;
 }) {
+  // The hint is the field's description for screen readers too.
+  const hintId = `${id}-hint`;
   return (
     <div className="flex flex-col gap-2">
       <Label htmlFor={id}>{label}</Label>
-      {children}
-      {hint ? <p className="text-xs text-slate-500">{hint}</p> : null}
+      {hint
+        ? cloneElement(children as ReactElement<{ 'aria-describedby'?: string }>, {
+            'aria-describedby': hintId,
+          })
+        : children}
+      {hint ? (
+        <p id={hintId} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
     </div>
   );
 }
