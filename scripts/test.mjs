@@ -68,6 +68,10 @@ for (const [name, command, args] of checks) {
   record(name, ok ? 1 : 0, ok ? 0 : 1);
 }
 
+// The production build: the whole-platform Vitest suites (prove/) and Playwright run against it.
+const buildOk = step('build', turbo[0], [...turbo.slice(1), 'run', 'build', '--output-logs=errors-only']);
+record('build', buildOk ? 1 : 0, buildOk ? 0 : 1);
+
 // Vitest: every workspace package in one run (see vitest.config.ts), with a JSON report to count from.
 const vitestJson = join(outDir, 'vitest.json');
 const vitestOk = step('vitest', pnpm, [
@@ -91,8 +95,6 @@ if (existsSync(vitestJson)) {
 }
 
 // Playwright runs against the production build.
-const buildOk = step('build', turbo[0], [...turbo.slice(1), 'run', 'build', '--output-logs=errors-only']);
-record('build', buildOk ? 1 : 0, buildOk ? 0 : 1);
 if (buildOk) {
   const playwrightJson = join(outDir, 'playwright.json');
   const e2eDataDir = join(outDir, 'e2e-data');

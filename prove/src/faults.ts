@@ -25,6 +25,8 @@ export interface FaultOptions {
   epochs: number;
   /** Deterministic chaos: the same seed kills the same processes in the same order. */
   seed: number;
+  /** Pause between kills, min and max ms (default 700-2500). */
+  chaosIntervalMs?: [number, number];
 }
 
 export interface FaultReport {
@@ -123,7 +125,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     chaosOn = true;
     chaos = (async () => {
       while (chaosOn) {
-        await sleep(700 + random() * 1800);
+        const [minPause, maxPause] = options.chaosIntervalMs ?? [700, 2500];
+        await sleep(minPause + random() * (maxPause - minPause));
         if (!chaosOn) break;
         const names = [...processes.keys()];
         const victim = names[Math.floor(random() * names.length)]!;
