@@ -1,7 +1,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { parseCookies } from '../auth/cookies';
 import type { Principal } from '../auth/principal';
-import { parseAuthorization, principalFromApiKey, principalFromNextAuthSession } from '../auth/resolve';
+import {
+  parseAuthorization,
+  principalFromApiKey,
+  principalFromNextAuthSession,
+  principalFromUserId,
+} from '../auth/resolve';
 import { DomainError } from '../services/errors';
 import type { RestDeps } from '../rest/http';
 
@@ -21,10 +26,21 @@ const SESSION_COOKIES = [
  * The caller of a tRPC request: an API key (`x-api-key` or `Authorization: Bearer`) or the next-auth
  * database session cookie.
  */
-export async function createTrpcContext(deps: RestDeps, request: Request): Promise<TrpcContext> {
+/** How the host app recognizes its own signed-in users (the web UI: its next-auth JWT cookie). */
+export interface TrpcAuth {
+  sessionUserId?: (request: Request) => Promise<string | null>;
+}
+
+export async function createTrpcContext(
+  deps: RestDeps,
+  request: Request,
+  hostAuth: TrpcAuth = {},
+): Promise<TrpcContext> {
   const auth = parseAuthorization(request.headers.get('authorization'));
   const key = request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
   if (key) return { deps, principal: await principalFromApiKey(deps.db, key) };
+  const userId = await hostAuth.sessionUserId?.(request);
+  if (userId) return { deps, principal: await principalFromUserId(deps.db, userId) };
   const cookies = parseCookies(request.headers.get('cookie'));
   const sessionToken = SESSION_COOKIES.map((name) => cookies[name]).find(Boolean);
   return { deps, principal: sessionToken ? await principalFromNextAuthSession(deps.db, sessionToken) : null };

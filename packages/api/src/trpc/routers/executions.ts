@@ -17,9 +17,21 @@ export const executionsRouter = router({
       plain(await getExecution(ctx.deps.db, ctx.principal, input.executionId)),
     ),
   listForTask: protectedProcedure
-    .input(z.object({ taskId: z.number().int().positive() }))
+    .input(
+      z.object({
+        taskId: z.number().int().positive(),
+        /** A page of runs, newest first; pass the last id seen as `beforeId` for the next page. */
+        take: z.number().int().min(1).max(1000).default(100),
+        beforeId: z.number().int().positive().optional(),
+      }),
+    )
     .query(async ({ ctx, input }) =>
-      plain(await listExecutionsWithHistory(ctx.deps.db, ctx.principal, input.taskId)),
+      plain(
+        await listExecutionsWithHistory(ctx.deps.db, ctx.principal, input.taskId, {
+          take: input.take,
+          ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {}),
+        }),
+      ),
     ),
   events: protectedProcedure
     .input(executionId.extend({ afterSeq: z.number().int().min(0).optional() }))

@@ -1,6 +1,14 @@
 import { hyperparametersSchema, problemTypeSchema } from '@trainhub/db';
 import { z } from 'zod';
-import { deleteTask, getTaskWithHistory, listTasks, rerunTask } from '../../services/tasks';
+import {
+  LIST_RUNS_PER_TASK,
+  TASK_PAGE,
+  TASK_RUNS,
+  deleteTask,
+  getTaskWithHistory,
+  listTasks,
+  rerunTask,
+} from '../../services/tasks';
 import { trainFromArchitecture } from '../../services/trainings';
 import { plain, protectedProcedure, router } from '../trpc';
 
@@ -8,10 +16,22 @@ const taskId = z.object({ taskId: z.number().int().positive() });
 
 export const tasksRouter = router({
   list: protectedProcedure
-    .input(z.object({ projectId: z.number().int().positive().optional() }).default({}))
+    .input(
+      z
+        .object({
+          projectId: z.number().int().positive().optional(),
+          take: z.number().int().min(1).max(1000).default(TASK_PAGE),
+          skip: z.number().int().min(0).optional(),
+          /** Newest runs per task (executions.listForTask pages through all of them). */
+          runsPerTask: z.number().int().min(0).max(1000).default(LIST_RUNS_PER_TASK),
+        })
+        .default({ take: TASK_PAGE, runsPerTask: LIST_RUNS_PER_TASK }),
+    )
     .query(async ({ ctx, input }) => plain(await listTasks(ctx.deps.db, ctx.principal, input))),
   get: protectedProcedure.input(taskId).query(async ({ ctx, input }) => {
-    const { task, history } = await getTaskWithHistory(ctx.deps.db, ctx.principal, input.taskId);
+    const { task, history } = await getTaskWithHistory(ctx.deps.db, ctx.principal, input.taskId, {
+      runs: TASK_RUNS,
+    });
     return plain({ ...task, history: Object.fromEntries(history) });
   }),
   /** Train the network of an architecture resource on a dataset resource (once, or on a cron schedule). */
