@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler } from '../src/rest/http';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
+import { mlwStyle } from '../src/rest/mlw/routes';
+import { LIST_RUNS_PER_TASK, TASK_RUNS } from '../src/services/tasks';
 import { handleTrpc } from '../src/trpc';
 import { parseCookies } from '../src/auth/cookies';
 import { makeWorld, type World } from './helpers';
@@ -65,5 +67,71 @@ describe.each(testProviders)('prove regressions on %s', (provider) => {
       );
     expect((await call(w.a.keys.VIEWER)).status).toBe(200);
     expect((await call(w.b.keys.OWNER)).status).toBe(404);
+  });
+});
+
+describe.each(testProviders)('task lists at scale on %s (prove:scale)', (provider) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await makeWorld(provider);
+  });
+  afterAll(async () => {
+    await w?.drop();
+  });
+
+  it('MLW GET /tasks pages tasks and bounds runs per task; history of thousands of runs is no 500', async () => {
+    const db = w.t.db;
+    const pid = w.a.projectId;
+    await db.task.createMany({
+      data: Array.from({ length: 3 }, (_, i) => ({
+        projectId: pid,
+        name: `t${i}`,
+        source: 'mlw',
+        definition: { version: 1 },
+        hyperparameters: { epochs: 1, batchSize: 1 },
+      })),
+    });
+    const tasks = await db.task.findMany({ where: { projectId: pid }, orderBy: { id: 'asc' } });
+    await db.execution.createMany({
+      data: Array.from({ length: 1200 }, (_, i) => ({
+        taskId: tasks[i % 3]!.id,
+        projectId: pid,
+        status: 'COMPLETED' as const,
+      })),
+    });
+    const { historyOf } = await import('../src/services/executions');
+    const ids = (await db.execution.findMany({ select: { id: true } })).map((e) => e.id);
+    // SQLite refuses an IN list of this many bound parameters in one statement: historyOf chunks it.
+    const many = [...ids, ...Array.from({ length: 40_000 }, (_, i) => 10_000_000 + i)];
+    expect((await historyOf(db, many)).size).toBe(many.length);
+
+    const handle = createRestHandler(mlwStyle, () => w.deps);
+    const get = async (path: string) => {
+      const response = await handle(
+        new Request(`http://localhost/service/mlw${path}`, {
+          headers: { authorization: `Bearer ${w.a.keys.VIEWER}` },
+        }),
+      );
+      expect(response.status).toBe(200);
+      return response.json() as Promise<{ id: string; individualTasks: unknown[] }[]>;
+    };
+    const first = await get('/tasks?pageSize=2');
+    expect(first).toHaveLength(2);
+    expect(first.every((t) => t.individualTasks.length === LIST_RUNS_PER_TASK)).toBe(true);
+    const second = await get('/tasks?pageSize=2&currentPage=2');
+    expect(second).toHaveLength(1);
+    expect(second[0]!.id).not.toBe(first[0]!.id);
+    const one = (await get(`/tasks/${tasks[0]!.id}`)) as unknown as { individualTasks: unknown[] };
+    expect(one.individualTasks).toHaveLength(TASK_RUNS);
+
+    const page = await handleTrpc(
+      new Request(
+        `http://localhost/api/trpc/executions.listForTask?input=${encodeURIComponent(JSON.stringify({ taskId: tasks[0]!.id, take: 50 }))}`,
+        { headers: { 'x-api-key': w.a.keys.VIEWER } },
+      ),
+      w.deps,
+    );
+    const body = (await page.json()) as { result: { data: { execution: { id: number } }[] } };
+    expect(body.result.data).toHaveLength(50);
   });
 });

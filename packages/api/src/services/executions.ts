@@ -33,14 +33,22 @@ export interface HistoryRow extends EpochData {
   createdAt: Date;
 }
 
+const HISTORY_CHUNK = 500;
+
 /** Per-epoch history of executions, from their EPOCH events, keyed by execution id. */
 export async function historyOf(db: Db, executionIds: number[]): Promise<Map<number, HistoryRow[]>> {
   const result = new Map<number, HistoryRow[]>(executionIds.map((id) => [id, []]));
   if (executionIds.length === 0) return result;
-  const events = await db.executionEvent.findMany({
-    where: { executionId: { in: executionIds }, kind: 'EPOCH' },
-    orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
-  });
+  // In chunks: one IN list of thousands of ids exceeds SQLite's bound-parameter limit (was a 500).
+  const events = [];
+  for (let i = 0; i < executionIds.length; i += HISTORY_CHUNK) {
+    events.push(
+      ...(await db.executionEvent.findMany({
+        where: { executionId: { in: executionIds.slice(i, i + HISTORY_CHUNK) }, kind: 'EPOCH' },
+        orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
+      })),
+    );
+  }
   for (const event of events) {
     const parsed = epochDataSchema.safeParse(event.data);
     if (parsed.success) result.get(event.executionId)?.push({ ...parsed.data, createdAt: event.createdAt });
@@ -48,8 +56,13 @@ export async function historyOf(db: Db, executionIds: number[]): Promise<Map<num
   return result;
 }
 
-/** Executions of a task with their history (what MLW's individualTasks and the UI show). */
-export async function listExecutionsWithHistory(db: Db, principal: Principal, taskId: number) {
+/** Executions of a task with their history, newest first, a page at a time (`beforeId`: the cursor). */
+export async function listExecutionsWithHistory(
+  db: Db,
+  principal: Principal,
+  taskId: number,
+  page: { take?: number; beforeId?: number } = {},
+) {
   // Another team's task answers like an unknown one (as every other read does), not with an empty list.
   const task = await db.task.findFirst({
     where: { id: taskId, deletedAt: null, project: projectScope(principal) },
@@ -57,8 +70,9 @@ export async function listExecutionsWithHistory(db: Db, principal: Principal, ta
   });
   if (!task) throw new DomainError('NOT_FOUND', 'task not found');
   const executions = await db.execution.findMany({
-    where: { taskId, project: projectScope(principal), task: { deletedAt: null } },
+    where: { taskId, ...(page.beforeId !== undefined ? { id: { lt: page.beforeId } } : {}) },
     orderBy: { id: 'desc' },
+    ...(page.take !== undefined ? { take: page.take } : {}),
   });
   const history = await historyOf(
     db,

@@ -122,35 +122,67 @@ export async function createTraining(
 export interface TaskListOptions {
   projectId?: number;
   take?: number;
+  skip?: number;
+  /** Newest runs included per task (default: all). API lists pass a bound so a busy project stays fast. */
+  runsPerTask?: number;
 }
+
+/** Runs listed per task in API task lists (the task's own page has more, its runs have their own URLs). */
+export const LIST_RUNS_PER_TASK = 5;
+/** Tasks per page of API task lists. */
+export const TASK_PAGE = 50;
+/** Runs included with one task (newest first). */
+export const TASK_RUNS = 100;
 
 /** Tasks the caller can see (newest first), with their executions (newest first). */
 export async function listTasks(db: Db, principal: Principal, options: TaskListOptions = {}) {
   if (options.projectId !== undefined) await requireProject(db, principal, options.projectId, 'VIEWER');
-  return db.task.findMany({
-    where: {
-      deletedAt: null,
-      project: projectScope(principal),
-      ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
-    },
-    include: { project: { select: { id: true, name: true } }, executions: { orderBy: { id: 'desc' } } },
-    orderBy: { id: 'desc' },
+  const where = {
+    deletedAt: null,
+    project: projectScope(principal),
+    ...(options.projectId !== undefined ? { projectId: options.projectId } : {}),
+  };
+  const page = {
+    orderBy: { id: 'desc' as const },
     take: Math.min(options.take ?? 500, 1000),
+    skip: options.skip ?? 0,
+  };
+  const runs = options.runsPerTask;
+  if (runs === undefined) {
+    return db.task.findMany({
+      where,
+      include: { project: { select: { id: true, name: true } }, executions: { orderBy: { id: 'desc' } } },
+      ...page,
+    });
+  }
+  // A nested `take` makes Prisma read every run of every task; one bounded query per task reads only the
+  // newest ones (by the taskId index).
+  const tasks = await db.task.findMany({
+    where,
+    include: { project: { select: { id: true, name: true } } },
+    ...page,
   });
+  const executions = await Promise.all(tasks.map((task) => newestRuns(db, task.id, runs)));
+  return tasks.map((task, i) => ({ ...task, executions: executions[i]! }));
 }
 
-export async function getTask(db: Db, principal: Principal, taskId: number) {
+function newestRuns(db: Db, taskId: number, take: number) {
+  return db.execution.findMany({ where: { taskId }, orderBy: { id: 'desc' }, take });
+}
+
+export async function getTask(db: Db, principal: Principal, taskId: number, options: { runs?: number } = {}) {
   const task = Number.isSafeInteger(taskId)
     ? await db.task.findFirst({
         where: { id: taskId, deletedAt: null, project: projectScope(principal) },
-        include: {
-          project: { select: { id: true, name: true, teamId: true } },
-          executions: { orderBy: { id: 'desc' } },
-        },
+        include: { project: { select: { id: true, name: true, teamId: true } } },
       })
     : null;
   if (!task) throw new DomainError('NOT_FOUND', 'task not found');
-  return task;
+  const executions =
+    options.runs !== undefined
+      ? await newestRuns(db, task.id, options.runs)
+      : await db.execution.findMany({ where: { taskId: task.id }, orderBy: { id: 'desc' } });
+  return { ...task, executions };
 }
 
 /**
@@ -193,8 +225,13 @@ export async function listTasksWithHistory(db: Db, principal: Principal, options
 }
 
 /** getTask plus its executions' history. */
-export async function getTaskWithHistory(db: Db, principal: Principal, taskId: number) {
-  const task = await getTask(db, principal, taskId);
+export async function getTaskWithHistory(
+  db: Db,
+  principal: Principal,
+  taskId: number,
+  options: { runs?: number } = {},
+) {
+  const task = await getTask(db, principal, taskId, options);
   const history = await historyOf(
     db,
     task.executions.map((e) => e.id),

@@ -18,7 +18,14 @@ import {
   openResource,
   uploadResources,
 } from '../../services/resources';
-import { deleteTask, getTaskWithHistory, listTasksWithHistory } from '../../services/tasks';
+import {
+  LIST_RUNS_PER_TASK,
+  TASK_PAGE,
+  TASK_RUNS,
+  deleteTask,
+  getTaskWithHistory,
+  listTasksWithHistory,
+} from '../../services/tasks';
 import { trainFromArchitecture } from '../../services/trainings';
 import {
   BadRequestError,
@@ -28,6 +35,7 @@ import {
   json,
   multipartFiles,
   parseWith,
+  queryObject,
   readJson,
   type RestStyle,
   type RouteContext,
@@ -125,6 +133,10 @@ const resourceParams = projectParams.extend({ resourceID: resourceIdParam });
 const taskParams = z.object({ taskID: z.string().regex(/^\d+$/) });
 const subTaskParams = taskParams.extend({ subTaskID: z.string().regex(/^\d+$/) });
 const SECURITY = ['basicAuth', 'bearerAuth'];
+const taskPageQuery = z.object({
+  pageSize: z.coerce.number().int().min(1).max(500).default(TASK_PAGE),
+  currentPage: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});
 
 function toHyperparameters(body: z.infer<typeof trainNNBodySchema>): Hyperparameters {
   return {
@@ -363,13 +375,19 @@ export const mlwRoutes: RouteDef[] = [
     method: 'GET',
     path: '/tasks',
     operationId: 'listTasks',
-    summary: 'List tasks, newest first',
+    summary: `List tasks, newest first, a page at a time (Cumulocity's pageSize/currentPage), each with its ${LIST_RUNS_PER_TASK} newest runs`,
     tags: ['Tasks'],
+    query: taskPageQuery,
     response: mlwTaskListSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal);
+      const page = parseWith(taskPageQuery, queryObject(ctx.url), 'query');
+      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
+        runsPerTask: LIST_RUNS_PER_TASK,
+        take: page.pageSize,
+        skip: (page.currentPage - 1) * page.pageSize,
+      });
       return json(tasks.map((t) => presentTask(t, t.executions, history)));
     },
   },
@@ -377,7 +395,7 @@ export const mlwRoutes: RouteDef[] = [
     method: 'GET',
     path: '/tasks/{taskID}',
     operationId: 'getTask',
-    summary: 'Get a task with its individual tasks',
+    summary: `Get a task with its ${TASK_RUNS} newest individual tasks (each run also at /tasks/{taskID}/task/{subTaskID})`,
     tags: ['Tasks'],
     params: taskParams,
     response: mlwTaskSchema,
@@ -388,6 +406,7 @@ export const mlwRoutes: RouteDef[] = [
         ctx.deps.db,
         principal,
         numericId(ctx.params.taskID),
+        { runs: TASK_RUNS },
       );
       return json(presentTask(task, task.executions, history));
     },
