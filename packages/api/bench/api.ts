@@ -1,12 +1,22 @@
 // `npm run bench:api`: autocannon against the production build (apps/web/.next, run `npm run build` first)
 // on a fresh SQLite database, 50 connections. Prints req/s and p50/p99 latency for an execution status read
-// in each style and for creating a training (MLW trainNN).
+// in each style and for creating a training (MLW trainNN). Then the same status reads served by the same
+// handlers from a plain Node HTTP server in this process (`nodeRequestHandler`, no Next in between), which
+// separates the API's own cost from the framework's.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { createDb, migrate } from '@trainhub/db';
+import { createServer } from 'node:http';
+import { LocalArtifactStore, createDb, migrate } from '@trainhub/db';
+import {
+  createRestHandler,
+  edgeImpulseStyle,
+  mlwStyle,
+  nodeRequestHandler,
+  trainingModuleStyle,
+} from '../src/rest';
 import { generateToken, hashPassword } from '../src/auth/secrets';
 import { API_KEY_PREFIX } from '../src/services/accounts';
 
@@ -156,14 +166,46 @@ try {
       },
     },
   ];
-  console.log(`\nautocannon: 50 connections, ${duration}s each, SQLite, production build\n`);
-  for (const c of cases) {
+  const measure = async (c: { name: string; opts: autocannon.Options }) => {
     await autocannon({ ...c.opts, connections: 10, duration: 2 }); // warm-up
     const result = await autocannon({ ...c.opts, connections: 50, duration });
     const bad = result.non2xx + result.errors;
     console.log(
       `${c.name.padEnd(42)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms${bad ? `   (${bad} non-2xx/errors)` : ''}`,
     );
+  };
+  console.log(`\nautocannon: 50 connections, ${duration}s each, SQLite, production build (Next)\n`);
+  for (const c of cases) await measure(c);
+
+  // The same reads, the same handlers and database, without Next.
+  const deps = {
+    db,
+    store: new LocalArtifactStore(join(dataDir, 'artifacts')),
+    uploadLimitBytes: 64 * 1024 * 1024,
+    jwtSecret: 'bench-jwt-secret-0123456789abcdef',
+  };
+  const direct = nodeRequestHandler(
+    [mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
+      prefix: style.basePath,
+      handle: createRestHandler(style, () => deps),
+    })),
+  );
+  const plain = createServer((req, res) => {
+    void direct(req, res).then((served) => {
+      if (!served) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => plain.listen(port + 1, '127.0.0.1', r));
+  console.log(`\nthe same status reads from a plain Node HTTP server in the bench process (no Next)\n`);
+  try {
+    for (const c of cases.slice(0, 3)) {
+      await measure({
+        name: c.name,
+        opts: { ...c.opts, url: String(c.opts.url).replace(`:${port}/`, `:${port + 1}/`) },
+      });
+    }
+  } finally {
+    plain.close();
   }
 } finally {
   await db.$disconnect();

@@ -6,7 +6,9 @@ import { mlwStyle } from '../src/rest/mlw/routes';
 import { LIST_RUNS_PER_TASK, TASK_RUNS } from '../src/services/tasks';
 import { handleTrpc } from '../src/trpc';
 import { parseCookies } from '../src/auth/cookies';
-import { makeWorld, type World } from './helpers';
+import { clearCredentialCaches, principalFromApiKey } from '../src/auth/resolve';
+import { revokeApiKey } from '../src/services/teams';
+import { basic, makeWorld, type World } from './helpers';
 
 // Regressions found by the prove suites (prove/src/fuzz.ts, prove/src/authz.ts).
 
@@ -133,5 +135,94 @@ describe.each(testProviders)('task lists at scale on %s (prove:scale)', (provide
     );
     const body = (await page.json()) as { result: { data: { execution: { id: number } }[] } };
     expect(body.result.data).toHaveLength(50);
+  });
+});
+
+/** A Db that counts the model calls made through it (each is one query). */
+function countingDb(db: World['t']['db']) {
+  const counter = { queries: 0, calls: [] as string[] };
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || prop.startsWith('$') || typeof value !== 'object' || value === null)
+        return value;
+      return new Proxy(value, {
+        get(model, method) {
+          const fn = Reflect.get(model, method) as unknown;
+          if (typeof fn !== 'function') return fn;
+          return (...args: unknown[]) => {
+            counter.queries++;
+            counter.calls.push(`${prop}.${String(method)}`);
+            return (fn as (...a: unknown[]) => unknown).apply(model, args);
+          };
+        },
+      });
+    },
+  });
+  return { db: proxy, counter };
+}
+
+describe.each(testProviders)('status reads stay cheap on %s (bench:api)', (provider) => {
+  let w: World;
+  let taskId: number;
+  let executionId: number;
+  beforeAll(async () => {
+    w = await makeWorld(provider);
+    const task = await w.t.db.task.create({
+      data: {
+        projectId: w.a.projectId,
+        name: 't',
+        source: 'mlw',
+        definition: { version: 1 },
+        hyperparameters: { epochs: 1, batchSize: 1 },
+      },
+    });
+    taskId = task.id;
+    executionId = (
+      await w.t.db.execution.create({ data: { taskId, projectId: w.a.projectId, status: 'RUNNING' } })
+    ).id;
+  });
+  afterAll(async () => {
+    clearCredentialCaches();
+    await w?.drop();
+  });
+
+  const statusRead = (db: World['t']['db'], authorization: string) =>
+    createRestHandler(mlwStyle, () => ({ ...w.deps, db }))(
+      new Request(`http://localhost/service/mlw/tasks/${taskId}/task/${executionId}`, {
+        headers: { authorization },
+      }),
+    );
+
+  it('an MLW status read with a recently used API key costs 2 queries (was 4)', async () => {
+    const { db, counter } = countingDb(w.t.db);
+    expect((await statusRead(db, `Bearer ${w.a.keys.VIEWER}`)).status).toBe(200);
+    counter.queries = 0;
+    counter.calls = [];
+    expect((await statusRead(db, `Bearer ${w.a.keys.VIEWER}`)).status).toBe(200);
+    expect(counter.calls).toEqual(['execution.findFirst', 'executionEvent.findMany']);
+  });
+
+  it('an MLW status read with Basic auth checks bcrypt once, then costs 3 queries', async () => {
+    const { db, counter } = countingDb(w.t.db);
+    const auth = basic(w.a.users.VIEWER.email);
+    expect((await statusRead(db, auth)).status).toBe(200);
+    counter.calls = [];
+    expect((await statusRead(db, auth)).status).toBe(200);
+    expect(counter.calls).toEqual(['user.findUnique', 'execution.findFirst', 'executionEvent.findMany']);
+    // A wrong password is never served from the cache.
+    expect((await statusRead(db, basic(w.a.users.VIEWER.email, 'wrong password'))).status).toBe(401);
+  });
+
+  it('a cached API key stops working the moment it is revoked through the services', async () => {
+    const key = w.a.keys.EDITOR;
+    const principal = await principalFromApiKey(w.t.db, key);
+    expect(principal?.kind).toBe('apiKey');
+    expect((await statusRead(w.t.db, `Bearer ${key}`)).status).toBe(200);
+    const keyId = principal!.kind === 'apiKey' ? principal!.keyId : 0;
+    const owner = await principalFromApiKey(w.t.db, w.a.keys.OWNER);
+    await revokeApiKey(w.t.db, owner!, w.a.id, keyId);
+    expect((await statusRead(w.t.db, `Bearer ${key}`)).status).toBe(401);
+    expect(await principalFromApiKey(w.t.db, key)).toBeNull();
   });
 });

@@ -8,30 +8,62 @@ import type { Principal } from './principal';
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+// Every API call resolves its key; a status poller calls many times a second. A resolved key is kept for a
+// few seconds, keyed by the SHA-256 of the token (never the token). Revoking through the services drops it
+// at once (forgetApiKey); anything else (a revocation written by another process) is seen within the TTL.
+const apiKeyCache = new Map<string, { principal: Principal; until: number; lastUsedAt: number }>();
+const API_KEY_CACHE_MS = 5_000;
+const CACHE_MAX = 10_000;
+
+/** Drops cached resolutions of a key (after revoking it). */
+export function forgetApiKey(keyId: number): void {
+  for (const [hash, entry] of apiKeyCache)
+    if (entry.principal.kind === 'apiKey' && entry.principal.keyId === keyId) apiKeyCache.delete(hash);
+}
+
+/** Drops every cached credential (tests; a process that changed keys or passwords in bulk). */
+export function clearCredentialCaches(): void {
+  apiKeyCache.clear();
+  basicCache.clear();
+}
+
+function touchLastUsed(db: Db, keyId: number, now: Date) {
+  // Best effort and at most once a minute per key: a read must not wait on (or fail for) bookkeeping.
+  db.apiKey
+    .updateMany({
+      where: {
+        id: keyId,
+        OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS) } }],
+      },
+      data: { lastUsedAt: now },
+    })
+    .catch(() => undefined);
+}
+
 export async function principalFromApiKey(
   db: Db,
   token: string,
   now = new Date(),
 ): Promise<Principal | null> {
   if (!token || token.length > 200) return null;
-  const key = await db.apiKey.findUnique({ where: { keyHash: hashToken(token) } });
-  if (!key || key.revokedAt) return null;
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    // Best effort and at most once a minute per key: a read must not wait on (or fail for) bookkeeping.
-    db.apiKey
-      .updateMany({
-        where: {
-          id: key.id,
-          OR: [
-            { lastUsedAt: null },
-            { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS) } },
-          ],
-        },
-        data: { lastUsedAt: now },
-      })
-      .catch(() => undefined);
+  const keyHash = hashToken(token);
+  const cached = apiKeyCache.get(keyHash);
+  if (cached && cached.until > now.getTime()) {
+    if (now.getTime() - cached.lastUsedAt > LAST_USED_RESOLUTION_MS && cached.principal.kind === 'apiKey') {
+      cached.lastUsedAt = now.getTime();
+      touchLastUsed(db, cached.principal.keyId, now);
+    }
+    return { ...cached.principal };
   }
-  return {
+  const key = await db.apiKey.findUnique({ where: { keyHash } });
+  if (!key || key.revokedAt) {
+    apiKeyCache.delete(keyHash);
+    return null;
+  }
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    touchLastUsed(db, key.id, now);
+  }
+  const principal: Principal = {
     kind: 'apiKey',
     keyId: key.id,
     teamId: key.teamId,
@@ -39,6 +71,13 @@ export async function principalFromApiKey(
     role: key.role,
     userId: key.createdById,
   };
+  if (apiKeyCache.size >= CACHE_MAX) apiKeyCache.clear();
+  apiKeyCache.set(keyHash, {
+    principal,
+    until: now.getTime() + API_KEY_CACHE_MS,
+    lastUsedAt: Math.max(key.lastUsedAt?.getTime() ?? 0, now.getTime()),
+  });
+  return { ...principal };
 }
 
 export async function principalFromUserId(
@@ -86,16 +125,30 @@ export async function principalFromBasic(
   }
   email = email.trim().toLowerCase();
   if (!email || !password || password.length > 1024) return null;
-  const user = await db.user.findUnique({ where: { email }, select: { id: true, passwordHash: true } });
+  // One query: the stored hash (the cache key includes it, so a password change invalidates) and the
+  // memberships (read on every call: a role change applies at once).
+  const user = await db.user.findUnique({
+    where: { email },
+    select: {
+      id: true,
+      email: true,
+      passwordHash: true,
+      memberships: { select: { teamId: true, role: true, team: { select: { slug: true } } } },
+    },
+  });
   if (!user?.passwordHash) return null;
   const cacheKey = hashToken(`${email}\0${password}\0${user.passwordHash}`);
   const cached = basicCache.get(cacheKey);
   if (!cached || cached.until < Date.now()) {
     if (!(await verifyPassword(password, user.passwordHash))) return null;
-    if (basicCache.size > 10_000) basicCache.clear();
+    if (basicCache.size > CACHE_MAX) basicCache.clear();
     basicCache.set(cacheKey, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
   }
-  return principalFromUserId(db, user.id, tenant);
+  const memberships = user.memberships
+    .filter((m) => tenant === undefined || m.team.slug === tenant)
+    .map((m) => ({ teamId: m.teamId, role: m.role }));
+  if (tenant !== undefined && memberships.length === 0) return null;
+  return { kind: 'user', userId: user.id, email: user.email, memberships };
 }
 
 /** Email + password (Edge Impulse api-login): the user id, or null. */

@@ -11,3 +11,4 @@ export {
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
 export { edgeImpulseStyle, eiErrorResponse } from './edge-impulse/routes';
 export { trainingModuleStyle, tmErrorResponse } from './training-module/routes';
+export { nodeRequestHandler, type Mount } from './node';

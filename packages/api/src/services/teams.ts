@@ -1,3 +1,4 @@
+import { forgetApiKey } from '../auth/resolve';
 import type { Db, TeamRole } from '@trainhub/db';
 import { atLeast, roleIn, visibleTeamIds, type Principal } from '../auth/principal';
 import { generateToken } from '../auth/secrets';
@@ -108,6 +109,7 @@ export async function revokeApiKey(db: Db, principal: Principal, teamId: number,
     data: { revokedAt: new Date() },
   });
   if (count === 0) throw new DomainError('NOT_FOUND', 'API key not found');
+  forgetApiKey(keyId);
   return { id: keyId };
 }
 
