@@ -646,6 +646,9 @@ export interface LogReport {
   logBytes: number;
   secretsChecked: number;
   secretsFound: string[];
+  output: string;
+  /** The flow's training as the MLW task list last showed it. */
+  trainingStatus: string;
   seconds: number;
 }
 
@@ -686,6 +689,7 @@ export async function secretsInLogs(): Promise<LogReport> {
     }),
   ];
   const secrets: Record<string, string> = { password, 'wrong password': wrongPassword, 'API key': apiKey };
+  let trainingStatus = 'not started';
   try {
     await waitForHttp(`${platform.baseUrl}/api/health`);
     const base = platform.baseUrl;
@@ -774,9 +778,12 @@ export async function secretsInLogs(): Promise<LogReport> {
     });
     // Let the training run (its logs count too).
     const taskId = task.id;
-    for (let i = 0; i < 120; i++) {
-      const t = (await f(`/service/mlw/tasks/${taskId}`, { headers: bearer })).json() as { status?: string };
-      if (/COMPLETED|FAILED|NOT SCHEDULED/.test(String(t.status))) break;
+    for (let i = 0; i < 240; i++) {
+      const t = (await f(`/service/mlw/tasks/${taskId}`, { headers: bearer })).json() as {
+        individualTasks?: { status?: string }[];
+      };
+      trainingStatus = String(t.individualTasks?.[0]?.status);
+      if (/COMPLETED|FAILED|STOPPED|CANCELLED/.test(trainingStatus)) break;
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -788,10 +795,12 @@ export async function secretsInLogs(): Promise<LogReport> {
   return {
     processes: processes.map((p) => p.name),
     logBytes: output.length,
+    output,
     secretsChecked: Object.keys(secrets).length,
     secretsFound: Object.entries(secrets)
       .filter(([, value]) => output.includes(value))
       .map(([name]) => name),
+    trainingStatus,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -822,6 +831,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `secrets found in logs (must be 0)  ${logs.secretsFound.length}${logs.secretsFound.length ? ` (${logs.secretsFound.join(', ')})` : ''}`,
   );
+  console.log(`training in the flow                ${logs.trainingStatus}`);
   console.log(`seconds                            ${logs.seconds.toFixed(1)}`);
+  if (process.env.AUTHZ_SHOW_LOGS) console.log(logs.output);
   process.exit(reports.some(authzFailed) || logs.secretsFound.length ? 1 : 0);
 }
