@@ -128,6 +128,16 @@ test('a new user signs up, builds a network, trains it live and downloads the mo
   await page.getByRole('tab', { name: 'Edge Impulse' }).click();
   await expect(page.getByTestId('routes-edge-impulse')).toContainText('/v1/api/projects');
   await shot(page, 'api');
+  // The interactive reference (Swagger UI) renders the generated document with its operations.
+  await page.getByRole('tab', { name: 'MLW' }).click();
+  await page.getByText('Interactive reference (schemas and examples)').click();
+  await expect(page.getByTestId('openapi-viewer')).toContainText(
+    '/projects/{projectID}/resources/{resourceID}/trainNN',
+    {
+      timeout: 30_000,
+    },
+  );
+  await shot(page, 'api-reference');
 });
 
 test('a viewer sees the project but no write buttons, and the server refuses a forced write', async ({

@@ -4,6 +4,7 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
+import { OpenApiViewer } from './openapi-viewer';
 
 interface Operation {
   summary?: string;
@@ -62,6 +63,7 @@ function Operations({
   const [doc, setDoc] = useState<Doc | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
+  const [reference, setReference] = useState(false);
   useEffect(() => {
     fetch(`/api/openapi/${style.id}.json`)
       .then(async (r) => {
@@ -92,6 +94,12 @@ function Operations({
           OpenAPI JSON
         </a>
       </p>
+      <details onToggle={(e) => setReference((e.target as HTMLDetailsElement).open)}>
+        <summary className="cursor-pointer text-sm font-medium">
+          Interactive reference (schemas and examples)
+        </summary>
+        {reference ? <OpenApiViewer url={`/api/openapi/${style.id}.json`} /> : null}
+      </details>
       <Input
         placeholder="Filter routes"
         aria-label="Filter routes"
