@@ -8,7 +8,7 @@ import { handleTrpc } from '../src/trpc';
 import { parseCookies } from '../src/auth/cookies';
 import { clearCredentialCaches, principalFromApiKey } from '../src/auth/resolve';
 import { revokeApiKey } from '../src/services/teams';
-import { basic, makeWorld, type World } from './helpers';
+import { ARCHITECTURE, IRIS_CSV, basic, makeWorld, multipart, type World } from './helpers';
 
 // Regressions found by the prove suites (prove/src/fuzz.ts, prove/src/authz.ts).
 
@@ -144,6 +144,7 @@ function countingDb(db: World['t']['db']) {
   const proxy = new Proxy(db, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === '$transaction') counter.calls.push('$transaction');
       if (typeof prop !== 'string' || prop.startsWith('$') || typeof value !== 'object' || value === null)
         return value;
       return new Proxy(value, {
@@ -224,5 +225,72 @@ describe.each(testProviders)('status reads stay cheap on %s (bench:api)', (provi
     await revokeApiKey(w.t.db, owner!, w.a.id, keyId);
     expect((await statusRead(w.t.db, `Bearer ${key}`)).status).toBe(401);
     expect(await principalFromApiKey(w.t.db, key)).toBeNull();
+  });
+});
+
+describe.each(testProviders)('creating a training stays cheap on %s (prove:load writers)', (provider) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await makeWorld(provider);
+  });
+  afterAll(async () => {
+    await w?.drop();
+  });
+
+  it('MLW trainNN reads its three files in one query and writes task + execution in one nested write', async () => {
+    const handle = createRestHandler(mlwStyle, () => w.deps);
+    const auth = { authorization: `Bearer ${w.a.keys.EDITOR}` };
+    const P = `${w.a.projectId}_Project`;
+    const upload = async (name: string, content: string) => {
+      const response = await handle(
+        new Request(`http://localhost/service/mlw/projects/${P}/resources`, {
+          method: 'POST',
+          headers: auth,
+          body: multipart({ file: { name, content } }),
+        }),
+      );
+      return ((await response.json()) as { id: string }).id;
+    };
+    const data = await upload('d.csv', IRIS_CSV);
+    const arch = await upload('n.architecture', ARCHITECTURE);
+    const code = await upload('p.preprocessing', '{"scaling":"standardize"}');
+    const { db, counter } = countingDb(w.t.db);
+    const counted = createRestHandler(mlwStyle, () => ({ ...w.deps, db }));
+    const train = (dataID: string) =>
+      counted(
+        new Request(`http://localhost/service/mlw/projects/${P}/resources/${arch}/trainNN`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'text/plain' },
+          body: JSON.stringify({
+            batchSize: 2,
+            epoch: 1,
+            learningRate: 0.01,
+            loss: 'categorical_crossentropy',
+            optimizer: 'Adam',
+            modelName: 'm',
+            dataID,
+            codeID: code,
+            problemType: 'classification',
+          }),
+        }),
+      );
+    await principalFromApiKey(w.t.db, w.a.keys.EDITOR); // warm the key cache
+    const response = await train(data);
+    expect(response.status).toBe(200);
+    const task = (await response.json()) as { id: string; individualTasks: { id: string; status: string }[] };
+    expect(task.individualTasks).toHaveLength(1);
+    expect(counter.calls).not.toContain('$transaction');
+    expect(counter.calls.filter((c) => c === 'task.create')).toHaveLength(1);
+    expect(counter.calls.length).toBeLessThanOrEqual(7);
+    const execution = await w.t.db.execution.findUniqueOrThrow({
+      where: { id: Number(task.individualTasks[0]!.id) },
+    });
+    expect(execution).toMatchObject({ taskId: Number(task.id), status: 'QUEUED', projectId: w.a.projectId });
+    // The same answers as before for a wrong file.
+    const wrong = await train(arch);
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { message: string }).message).toMatch(
+      /data resource .* is a architecture file/,
+    );
   });
 });

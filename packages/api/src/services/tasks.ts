@@ -82,41 +82,42 @@ export async function createTraining(
   }
   const name = input.name.trim().slice(0, 200) || 'training';
 
-  return db.$transaction(async (tx) => {
-    const task = await tx.task.create({
-      data: {
-        projectId: input.projectId,
-        name,
-        type: 'NN',
-        source: input.source,
-        architectureResourceId: input.architectureResourceId ?? null,
-        datasetResourceId: definition.data.datasetResourceId,
-        codeResourceId: input.codeResourceId ?? null,
-        learnBlockId: input.learnBlockId ?? null,
-        definition: definition.data as Prisma.InputJsonValue,
-        hyperparameters: hyperparameters.data as Prisma.InputJsonValue,
-        scheduleKind: schedule.kind,
-        startAt,
-        cronExpression: schedule.kind === 'CRON' ? schedule.cronExpression.trim() : null,
-        timezone: schedule.kind === 'CRON' ? (schedule.timezone ?? 'UTC') : 'UTC',
-        nextRunAt,
-        createdById: principal.userId,
-      },
-    });
-    const execution =
-      schedule.kind === 'ONE_TIME'
-        ? await tx.execution.create({
-            data: {
-              taskId: task.id,
-              projectId: input.projectId,
-              status: 'QUEUED',
-              dueAt: startAt && startAt > now ? startAt : now,
-              message: 'Initialising',
+  // One nested write (atomic, and one round trip instead of an interactive transaction holding the
+  // connection): the task and, for a one-time training, its first QUEUED execution.
+  const { executions, ...task } = await db.task.create({
+    data: {
+      projectId: input.projectId,
+      name,
+      type: 'NN',
+      source: input.source,
+      architectureResourceId: input.architectureResourceId ?? null,
+      datasetResourceId: definition.data.datasetResourceId,
+      codeResourceId: input.codeResourceId ?? null,
+      learnBlockId: input.learnBlockId ?? null,
+      definition: definition.data as Prisma.InputJsonValue,
+      hyperparameters: hyperparameters.data as Prisma.InputJsonValue,
+      scheduleKind: schedule.kind,
+      startAt,
+      cronExpression: schedule.kind === 'CRON' ? schedule.cronExpression.trim() : null,
+      timezone: schedule.kind === 'CRON' ? (schedule.timezone ?? 'UTC') : 'UTC',
+      nextRunAt,
+      createdById: principal.userId,
+      ...(schedule.kind === 'ONE_TIME'
+        ? {
+            executions: {
+              create: {
+                projectId: input.projectId,
+                status: 'QUEUED' as const,
+                dueAt: startAt && startAt > now ? startAt : now,
+                message: 'Initialising',
+              },
             },
-          })
-        : null;
-    return { task, execution };
+          }
+        : {}),
+    },
+    include: { executions: true },
   });
+  return { task, execution: executions[0] ?? null };
 }
 
 export interface TaskListOptions {
