@@ -174,7 +174,9 @@ try {
       `${c.name.padEnd(42)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms${bad ? `   (${bad} non-2xx/errors)` : ''}`,
     );
   };
-  console.log(`\nautocannon: 50 connections, ${duration}s each, SQLite, production build (Next)\n`);
+  console.log(
+    `\nautocannon: 50 connections, ${duration}s each, SQLite, production web server (apps/web/server.ts)\n`,
+  );
   for (const c of cases) await measure(c);
 
   // The same reads, the same handlers and database, without Next.
@@ -196,7 +198,9 @@ try {
     });
   });
   await new Promise<void>((r) => plain.listen(port + 1, '127.0.0.1', r));
-  console.log(`\nthe same status reads from a plain Node HTTP server in the bench process (no Next)\n`);
+  console.log(
+    `\nthe same status reads from a plain Node HTTP server inside the bench process (no web server process)\n`,
+  );
   try {
     for (const c of cases.slice(0, 3)) {
       await measure({
