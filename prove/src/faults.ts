@@ -65,16 +65,17 @@ function blobsCsv(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Retries a call through outages of the web process, as a patient client would. */
+/** Retries a call through outages of the web process (up to two minutes), as a patient client would. */
 async function withRetry<T>(call: () => Promise<T>, onAmbiguous: () => void): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
     try {
       return await call();
     } catch (error) {
       if (error instanceof HttpError && error.status < 500) throw error;
       // A dropped connection may have been processed before the crash: the client cannot know.
       if (!(error instanceof HttpError)) onAmbiguous();
-      if (attempt > 60) throw error;
+      if (Date.now() > deadline) throw error;
       await sleep(500);
     }
   }

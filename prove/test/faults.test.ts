@@ -11,7 +11,8 @@ describe('faults', () => {
       trainings: 6,
       epochs: 4,
       seed: 5,
-      chaosIntervalMs: [200, 600],
+      // Often enough to kill each process a few times, not so often that the web never comes back up.
+      chaosIntervalMs: [400, 1200],
     });
     console.log(report);
     expect(report.accepted).toBe(6);
