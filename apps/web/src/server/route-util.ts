@@ -1,16 +1,7 @@
 import 'server-only';
-import { DomainError, services } from '@trainhub/api';
+import { DOMAIN_ERROR_STATUS, DomainError, services } from '@trainhub/api';
 import { getDb } from './db';
 import { sessionUserId } from './auth';
-
-const STATUS = {
-  NOT_FOUND: 404,
-  FORBIDDEN: 403,
-  UNAUTHENTICATED: 401,
-  CONFLICT: 409,
-  INVALID: 400,
-  TOO_LARGE: 413,
-};
 
 /** The UI's JSON route handlers: the session's principal, domain errors as `{ error }` with their status. */
 export async function withPrincipal(
@@ -23,7 +14,7 @@ export async function withPrincipal(
     return await fn(principal);
   } catch (error) {
     if (error instanceof DomainError)
-      return Response.json({ error: error.message }, { status: STATUS[error.code] });
+      return Response.json({ error: error.message }, { status: DOMAIN_ERROR_STATUS[error.code] });
     console.error('web ui route failed:', error instanceof Error ? error.message : error);
     return Response.json({ error: 'internal error' }, { status: 500 });
   }

@@ -14,3 +14,13 @@ export class DomainError extends Error {
     super(message);
   }
 }
+
+/** The HTTP status each domain error answers with, on every surface (each style keeps its own body). */
+export const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
+  NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  CONFLICT: 409,
+  INVALID: 400,
+  TOO_LARGE: 413,
+};

@@ -8,7 +8,7 @@ import { signJwt } from '../../auth/jwt';
 import type { Principal } from '../../auth/principal';
 import { checkPassword, principalFromApiKey, principalFromJwt } from '../../auth/resolve';
 import { requireProject } from '../../services/access';
-import { DomainError } from '../../services/errors';
+import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
 import {
   countEvents,
   getExecution,
@@ -86,15 +86,7 @@ export function eiErrorResponse(error: unknown): Response {
   if (error instanceof BadRequestError) return fail(error.status, error.message);
   if (error instanceof MethodNotAllowedError) return fail(405, 'Method not allowed');
   if (error instanceof DomainError) {
-    const status = {
-      NOT_FOUND: 404,
-      FORBIDDEN: 403,
-      UNAUTHENTICATED: 401,
-      CONFLICT: 409,
-      INVALID: 400,
-      TOO_LARGE: 413,
-    }[error.code];
-    return fail(status, error.message);
+    return fail(DOMAIN_ERROR_STATUS[error.code], error.message);
   }
   console.error('edge-impulse: unexpected error', error instanceof Error ? error.stack : String(error));
   return fail(500, 'Internal server error');

@@ -4,7 +4,7 @@ import { zipSync, strToU8 } from 'fflate';
 import type { ExecutionStatus } from '@trainhub/db';
 import type { Principal } from '../../auth/principal';
 import { parseAuthorization, principalFromApiKey } from '../../auth/resolve';
-import { DomainError } from '../../services/errors';
+import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
 import {
   activeSession,
   monitorSession,
@@ -77,15 +77,7 @@ export function tmErrorResponse(error: unknown): Response {
   }
   if (error instanceof MethodNotAllowedError) return detail(405, 'Method Not Allowed');
   if (error instanceof DomainError) {
-    const status = {
-      NOT_FOUND: 404,
-      FORBIDDEN: 403,
-      UNAUTHENTICATED: 401,
-      CONFLICT: 409,
-      INVALID: 400,
-      TOO_LARGE: 413,
-    }[error.code];
-    return detail(status, error.message);
+    return detail(DOMAIN_ERROR_STATUS[error.code], error.message);
   }
   console.error('training-module: unexpected error', error instanceof Error ? error.stack : String(error));
   return detail(500, 'Internal Server Error');
