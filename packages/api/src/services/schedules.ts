@@ -1,25 +1,17 @@
-import { Cron } from 'croner';
-import type { Db } from '@trainhub/db';
+import { cronError, nextCronRun as nextScheduledRun, type Db } from '@trainhub/db';
 import type { Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 
 /**
- * The next run of a cron expression strictly after `after`, in `timezone`. Accepts 5 fields (minute ...
- * weekday), 6 (with seconds) and Quartz's `?`. An invalid expression or timezone is INVALID.
+ * The next run of a cron expression strictly after `after`, in `timezone` (parsed by packages/db's schedule
+ * module, the one the trainer materializes runs with). An invalid expression or timezone is INVALID.
  */
 export function nextCronRun(expression: string, after: Date, timezone = 'UTC'): Date {
-  let cron: Cron;
-  try {
-    cron = new Cron(expression.trim(), { timezone, paused: true, legacyMode: true, sloppyRanges: true });
-  } catch (error) {
-    throw new DomainError(
-      'INVALID',
-      `invalid cron expression ${JSON.stringify(expression)}: ${(error as Error).message}`,
-    );
-  }
-  const next = cron.nextRun(after);
-  cron.stop();
+  const problem = cronError(expression, timezone);
+  if (problem)
+    throw new DomainError('INVALID', `invalid cron expression ${JSON.stringify(expression)}: ${problem}`);
+  const next = nextScheduledRun(expression, timezone, after);
   if (!next) throw new DomainError('INVALID', `the cron expression ${JSON.stringify(expression)} never runs`);
   return next;
 }
