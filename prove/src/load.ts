@@ -4,7 +4,7 @@
 // errors (must be 0) and the training's samples/s under load against alone (the slowdown ratio).
 //
 //   npm run prove:load                          (needs the production build: npm run build)
-//   LOAD_SECONDS=20 LOAD_READERS=50 LOAD_WRITERS=5 npm run prove:load
+//   LOAD_SECONDS=20 LOAD_READERS=50 LOAD_WRITERS=5 LOAD_DATABASES=sqlite npm run prove:load
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -261,8 +261,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     epochs: Number(process.env.LOAD_EPOCHS ?? 20),
   };
   const reports: LoadReport[] = [];
-  for (const provider of ['sqlite', 'postgresql'] as const)
-    reports.push(await runLoad({ provider, ...options }));
+  const providers = (process.env.LOAD_DATABASES ?? 'sqlite,postgresql').split(
+    ',',
+  ) as LoadOptions['provider'][];
+  for (const provider of providers) reports.push(await runLoad({ provider, ...options }));
   printLoad(reports, options);
   process.exit(reports.some(loadFailed) ? 1 : 0);
 }

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/postgresql/client';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client';
 import { providerOf, type DatabaseProvider } from './env';
+import { sqliteAdapterFactory } from './sqlite-adapter';
 
 /**
  * The Prisma client every package uses. Both generated clients come from one schema, so they have the same
@@ -14,7 +14,7 @@ export type Db = PrismaClient;
 export interface CreateDbOptions {
   /** PostgreSQL pool size per process. */
   poolSize?: number;
-  /** How long a SQLite writer waits for the lock before failing, in ms. */
+  /** How long a SQLite writer waits for the lock (asynchronously) before failing, in ms. */
   busyTimeoutMs?: number;
 }
 
@@ -29,8 +29,9 @@ export function dbProvider(db: Db): DatabaseProvider {
 }
 
 /**
- * Creates the Prisma client for `databaseUrl`: `file:` -> embedded SQLite (better-sqlite3, WAL mode, busy
- * timeout), `postgres://` -> PostgreSQL (pg pool).
+ * Creates the Prisma client for `databaseUrl`: `file:` -> embedded SQLite (better-sqlite3, WAL mode, a
+ * connection for transactions and one for everything else, lock waits that yield; see sqlite-adapter.ts),
+ * `postgres://` -> PostgreSQL (pg pool).
  */
 export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db {
   const provider = providerOf(databaseUrl);
@@ -43,8 +44,12 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
     const handle = new Database(path, { timeout });
     handle.pragma('journal_mode = WAL');
     handle.close();
-    const adapter = new PrismaBetterSqlite3({ url: path, timeout });
-    db = new SqlitePrismaClient({ adapter }) as unknown as Db;
+    db = new SqlitePrismaClient({
+      adapter: sqliteAdapterFactory({ path, lockWaitMs: timeout }),
+      // Starting a transaction may wait for the file's write lock held by another process: allow it as
+      // long as any other lock wait.
+      transactionOptions: { maxWait: timeout },
+    }) as unknown as Db;
   } else {
     const adapter = new PrismaPg({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
     db = new PrismaClient({ adapter });
