@@ -1,4 +1,5 @@
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type {
   IsolationLevel,
   SqlDriverAdapter,
@@ -20,7 +21,9 @@ import type {
  *   would), so no statement inside one meets a locked file halfway;
  * - everything else runs on a second connection, which only ever sees committed data;
  * - the synchronous busy wait is a few milliseconds; past it the statement (or the transaction's start) is
- *   retried after an asynchronous pause, so other requests go on while a writer waits for the lock.
+ *   retried after an asynchronous pause, so other requests go on while a writer waits for the lock;
+ * - compiled statements are kept and reused (the stock adapter compiles every query anew: about a sixth of
+ *   a status read's time went to SQLite's parser).
  */
 export interface SqliteAdapterOptions {
   /** Path of the database file. */
@@ -54,6 +57,38 @@ async function whileBusy<T>(lockWaitMs: number, attempt: () => Promise<T>): Prom
     }
   }
 }
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Makes `handle.prepare` reuse compiled statements. The stock adapter calls `prepare(sql).bind(args)` and
+ * then `reader`, `columns()`, `raw().all()` or `run()` once; better-sqlite3 binds parameters to a statement
+ * for good, so the cached statement is wrapped in a view that passes the arguments to each call instead.
+ */
+function reuseStatements(handle: BetterSqlite3.Database): void {
+  const compile = handle.prepare.bind(handle);
+  const cache = new Map<string, BetterSqlite3.Statement<unknown[]>>();
+  const reusable = (statement: BetterSqlite3.Statement<unknown[]>, args: unknown[]) => ({
+    reader: statement.reader,
+    columns: () => statement.columns(),
+    raw: () => ({ all: () => statement.raw(true).all(...args) }),
+    run: () => statement.run(...args),
+  });
+  handle.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = compile(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, statement);
+    }
+    const compiled = statement;
+    return { ...reusable(compiled, []), bind: (args: unknown[]) => reusable(compiled, args) };
+  }) as unknown as typeof handle.prepare;
+}
+
+/** The better-sqlite3 handle inside a stock adapter (a public field in its JavaScript, untyped). */
+const handleOf = (adapter: SqlDriverAdapter) =>
+  (adapter as unknown as { client: BetterSqlite3.Database }).client;
 
 class SqliteAdapter implements SqlDriverAdapter {
   readonly provider = 'sqlite' as const;
@@ -107,6 +142,8 @@ export function sqliteAdapterFactory(options: SqliteAdapterOptions): SqlDriverAd
     adapterName: stock.adapterName,
     async connect() {
       const [statements, transactions] = await Promise.all([stock.connect(), stock.connect()]);
+      reuseStatements(handleOf(statements));
+      reuseStatements(handleOf(transactions));
       return new SqliteAdapter(statements, transactions, options.lockWaitMs);
     },
   };
