@@ -1,5 +1,5 @@
 // Fuzz suite: generated bad inputs (fast-check) for every route of the three REST styles (iterated from
-// their route tables, so a new route is covered without touching this file), every tRPC query and mutation,
+// their route tables, so a new route is covered without touching this file), every tRPC query, mutation and subscription,
 // and uploads. Runs in-process against the real handlers on a real database. Prints, per database: requests
 // sent, 5xx answers (must be 0), error answers not in the style's error shape (must be 0) and rows written by
 // rejected requests (must be 0: every table is counted before and after each rejected request).
@@ -457,6 +457,43 @@ function restCases(
   return [...generated, ...fixed];
 }
 
+/**
+ * A subscription answers 200 and streams server-sent events; a rejected one streams `connected`, then a
+ * `serialized-error` event carrying the error's HTTP status, and ends. Read it as that status and the error
+ * in tRPC's envelope; a stream still open after a second (valid input, live progress) counts as accepted.
+ */
+async function subscriptionAnswer(
+  response: Response,
+  abort: AbortController,
+): Promise<{ status: number; text: string }> {
+  const timer = setTimeout(() => abort.abort(), 1000);
+  let stream = '';
+  try {
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    // A rejected subscription ends its stream after the error; a live one runs until the abort.
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      stream += decoder.decode(value, { stream: true });
+    }
+    await reader.cancel().catch(() => undefined);
+  } catch {
+    // aborted: still streaming, nothing rejected
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  const error = /event: serialized-error\ndata: (.*)\n/.exec(stream)?.[1];
+  if (!error) return { status: 200, text: stream };
+  try {
+    const parsed = JSON.parse(error) as { data?: { httpStatus?: number } };
+    return { status: parsed.data?.httpStatus ?? 500, text: JSON.stringify({ error: parsed }) };
+  } catch {
+    return { status: 500, text: error };
+  }
+}
+
 interface ProcedureDef {
   _def: { type: 'query' | 'mutation' | 'subscription'; inputs: unknown[] };
 }
@@ -492,7 +529,8 @@ function trpcCases(path: string, proc: ProcedureDef, fx: Fixture, runs: number, 
     const text = raw
       ? fc.sample(jsonBody(keys, fx.good), { numRuns: 1, seed: seed + 1 })[0]!
       : JSON.stringify(value);
-    return proc._def.type === 'query'
+    // Queries and subscriptions (server-sent events) are GETs; mutations POST.
+    return proc._def.type !== 'mutation'
       ? { method: 'GET', url: url(`?input=${encodeURIComponent(text ?? '')}`), headers }
       : {
           method: 'POST',
@@ -503,8 +541,20 @@ function trpcCases(path: string, proc: ProcedureDef, fx: Fixture, runs: number, 
   });
   const cases = fc.sample(arb, { numRuns: runs, seed });
   const headers = { 'x-api-key': fx.ownerKey, 'content-type': 'application/json' };
+  // Well-formed input naming ids that do not exist.
+  const unknownIds = Object.fromEntries(
+    keys.filter((k) => k in fx.good).map((k) => [k, k.endsWith('Id') ? 987_654 : fx.good[k]]),
+  );
+  if (keys.some((k) => k.endsWith('Id'))) {
+    const text = JSON.stringify(unknownIds);
+    cases.push(
+      proc._def.type !== 'mutation'
+        ? { method: 'GET', url: url(`?input=${encodeURIComponent(text)}`), headers }
+        : { method: 'POST', url: url(''), headers, body: text },
+    );
+  }
   cases.push(
-    proc._def.type === 'query'
+    proc._def.type !== 'mutation'
       ? { method: 'POST', url: url(''), headers, body: '{}' }
       : { method: 'GET', url: url('?input=%7B%7D'), headers },
     { method: 'POST', url: url(''), headers, body: deepJson(50_000) },
@@ -628,9 +678,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       handle: (r: Request) => Promise<Response>,
     ) => {
       const before = await countRows(w);
+      const abort = new AbortController();
       const request = new Request(c.url, {
         method: c.method,
         headers: c.headers,
+        signal: abort.signal,
         ...(c.body !== undefined ? { body: c.body as RequestInit['body'] } : {}),
       });
       let status: number;
@@ -638,7 +690,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       try {
         const response = await handle(request);
         status = response.status;
-        text = await response.text();
+        if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+          ({ status, text } = await subscriptionAnswer(response, abort));
+        } else text = await response.text();
       } catch (error) {
         status = 599;
         text = `thrown: ${(error as Error).stack ?? String(error)}`;
@@ -703,7 +757,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       .procedures;
     const trpc = (request: Request) => handleTrpc(request, w.deps);
     for (const [path, proc] of Object.entries(procedures)) {
-      if (proc._def.type === 'subscription') continue; // long-lived streams: covered by the executions tests
       report.targets++;
       report.bySurface.trpc.targets++;
       for (const c of trpcCases(path, proc, fx, options.runs, seed++)) await send('trpc', path, c, trpc);

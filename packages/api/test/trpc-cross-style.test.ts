@@ -100,6 +100,38 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
     expect(seen).toEqual(['STAGE', 'EPOCH', 'LOG', 'EPOCH', 'LOG', 'finished:COMPLETED']);
   });
 
+  it('a progress subscription to an unknown or foreign execution streams NOT_FOUND, not a server error', async () => {
+    const task = await w.t.db.task.create({
+      data: {
+        projectId: w.b.projectId,
+        name: 'b',
+        source: 'test',
+        definition: { version: 1 },
+        hyperparameters: {},
+      },
+    });
+    const foreign = await w.t.db.execution.create({ data: { taskId: task.id, projectId: w.b.projectId } });
+    for (const executionId of [foreign.id, 999_999]) {
+      const abort = new AbortController();
+      const input = encodeURIComponent(JSON.stringify({ executionId }));
+      const response = await handleTrpc(
+        new Request(`http://localhost/api/trpc/executions.onProgress?input=${input}`, {
+          headers: { 'x-api-key': w.a.keys.OWNER },
+          signal: abort.signal,
+        }),
+        w.deps,
+      );
+      // Server-sent events: `connected`, then the error event that ends the stream.
+      const text = await response.text();
+      abort.abort();
+      const error = /event: serialized-error\ndata: (.*)\n/.exec(text)?.[1];
+      expect(error, text).toBeDefined();
+      const parsed = JSON.parse(error!) as { message: string; data: { code: string; httpStatus: number } };
+      expect(parsed.data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
+      expect(parsed.message).toBe('execution not found');
+    }
+  });
+
   it('a training started in each style is visible in the other two and in tRPC', async () => {
     const call = (path: string, init: RequestInit = {}) =>
       fetcher(`http://localhost${path}`, init).then((r) => r.json());

@@ -60,13 +60,36 @@ const t = initTRPC.context<TrpcContext>().create();
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** tRPC's one error mapper: domain errors keep their meaning and message. */
+/** A domain error as the tRPC error with its meaning and message; anything else unchanged. */
+function toTrpcError(error: unknown): unknown {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (!(cause instanceof DomainError)) return error;
+  return new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
+}
+
+async function* mapStreamErrors<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* stream;
+  } catch (error) {
+    throw toTrpcError(error);
+  }
+}
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
+
+/**
+ * tRPC's one error mapper: domain errors keep their meaning and message, also those a subscription throws
+ * while it streams (its generator runs after this middleware has returned).
+ */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: DOMAIN_TO_TRPC[cause.code], message: cause.message, cause });
+  if (!result.ok) {
+    const mapped = toTrpcError(result.error);
+    if (mapped !== result.error) throw mapped;
+    return result;
   }
+  if (isAsyncIterable(result.data)) return { ...result, data: mapStreamErrors(result.data) };
   return result;
 });
 
