@@ -10,7 +10,8 @@ import { freePort, startPostgres } from './lib/postgres.mjs';
 
 const started = Date.now();
 const pnpm = ensurePnpm();
-ensureAptPackages(['postgresql', 'chromium']);
+// libopenblas0-pthread: the training core's native matrix products (packages/ml/native).
+ensureAptPackages(['postgresql', 'chromium', 'libopenblas0-pthread']);
 installDependencies(pnpm);
 
 const outDir = join(root, '.test-output');

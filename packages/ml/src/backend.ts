@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MlInputError } from './errors.ts';
+import { blasThreads, blasUnavailableReason, loadBlas } from './wasm-kernels/blas-matmul.ts';
 import { registerWasmKernels } from './wasm-kernels/index.ts';
 import { prepareThreadedWasm, wantedWasmThreads } from './wasm-threads.ts';
 
@@ -42,6 +43,12 @@ async function tryTensorflow(gpu: boolean): Promise<string | null> {
 
 let wasmThreads = 1;
 
+/** What runs the wasm backend's kernels, e.g. 'wasm-simd + OpenBLAS (2 threads)'. */
+function wasmProvider(): string {
+  const wasm = wasmThreads > 1 ? `wasm-simd, ${wasmThreads} threads` : 'wasm-simd';
+  return loadBlas() ? `${wasm} + OpenBLAS (${blasThreads()} threads)` : wasm;
+}
+
 async function tryWasm(log?: (line: string) => void): Promise<boolean> {
   try {
     if (!wasmReady) {
@@ -53,6 +60,8 @@ async function tryWasm(log?: (line: string) => void): Promise<boolean> {
       );
       wasm.setWasmPaths(dir + path.sep);
       registerWasmKernels();
+      if (!loadBlas())
+        log?.(`OpenBLAS unavailable (${blasUnavailableReason()}); matrix products on wasm SIMD`);
       let threaded = null;
       try {
         threaded = prepareThreadedWasm(wasm, wantedWasmThreads());
@@ -113,8 +122,7 @@ export async function initBackend(
     }
   }
   if (!info && (pref === 'auto' || pref === 'wasm')) {
-    if (await tryWasm(log))
-      info = make('wasm', wasmThreads > 1 ? `wasm-simd, ${wasmThreads} threads` : 'wasm-simd');
+    if (await tryWasm(log)) info = make('wasm', wasmProvider());
     else if (pref === 'wasm') throw new Error('Backend wasm failed to initialize');
   }
   if (!info) {

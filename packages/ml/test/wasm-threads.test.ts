@@ -6,6 +6,7 @@ import { blobs } from './helpers.ts';
 describe('multi-threaded wasm (TRAINHUB_ML_WASM_THREADS=2)', () => {
   it('starts XNNPack with two threads, trains, matches cpu and stays reproducible', async () => {
     process.env.TRAINHUB_ML_WASM_THREADS = '2';
+    process.env.TRAINHUB_ML_BLAS = '0'; // XNNPack's own threads are under test, not OpenBLAS
     try {
       const info = await initBackend('wasm');
       expect(info.provider).toBe('wasm-simd, 2 threads');
@@ -38,6 +39,7 @@ describe('multi-threaded wasm (TRAINHUB_ML_WASM_THREADS=2)', () => {
       expect((await run()).equals(await run())).toBe(true);
     } finally {
       delete process.env.TRAINHUB_ML_WASM_THREADS;
+      delete process.env.TRAINHUB_ML_BLAS;
     }
   });
 });

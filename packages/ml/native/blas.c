@@ -1,0 +1,94 @@
+// A Node-API binding of one BLAS routine, single-precision GEMM, so the wasm backend can hand its dense
+// layers' matrix products to OpenBLAS (AVX2/AVX-512 kernels, several cores) instead of 128-bit wasm SIMD.
+// OpenBLAS is loaded from Debian's libopenblas0 at link time; its header is not needed, the CBLAS
+// prototype is declared here.
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
+extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a,
+                        int lda, const float *b, int ldb, float beta, float *c, int ldc);
+extern void openblas_set_num_threads(int threads);
+extern int openblas_get_num_threads(void);
+
+#define CHECK(call)                                                                                          \
+  if ((call) != napi_ok) {                                                                                   \
+    napi_throw_error(env, NULL, "blas: bad arguments");                                                      \
+    return NULL;                                                                                             \
+  }
+
+static float *floats(napi_env env, napi_value value, size_t offset, size_t needed, bool *ok) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
+      type != napi_float32_array || offset + needed > length) {
+    *ok = false;
+    return NULL;
+  }
+  *ok = true;
+  return (float *)data + offset;
+}
+
+// sgemm(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset): row-major
+// C[m x n] = alpha * op(A) op(B) + beta * C, with op(A) m x k and op(B) k x n, dense (no padding).
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) {
+    napi_throw_error(env, NULL, "blas.sgemm takes 13 arguments");
+    return NULL;
+  }
+  bool transA, transB;
+  int32_t m, n, k;
+  double alpha, beta;
+  uint32_t aOffset, bOffset, cOffset;
+  CHECK(napi_get_value_bool(env, argv[0], &transA));
+  CHECK(napi_get_value_bool(env, argv[1], &transB));
+  CHECK(napi_get_value_int32(env, argv[2], &m));
+  CHECK(napi_get_value_int32(env, argv[3], &n));
+  CHECK(napi_get_value_int32(env, argv[4], &k));
+  CHECK(napi_get_value_double(env, argv[5], &alpha));
+  CHECK(napi_get_value_uint32(env, argv[7], &aOffset));
+  CHECK(napi_get_value_uint32(env, argv[9], &bOffset));
+  CHECK(napi_get_value_double(env, argv[10], &beta));
+  CHECK(napi_get_value_uint32(env, argv[12], &cOffset));
+  if (m <= 0 || n <= 0 || k <= 0) {
+    napi_throw_range_error(env, NULL, "blas.sgemm: dimensions must be positive");
+    return NULL;
+  }
+  bool okA, okB, okC;
+  const float *a = floats(env, argv[6], aOffset, (size_t)m * k, &okA);
+  const float *b = floats(env, argv[8], bOffset, (size_t)k * n, &okB);
+  float *c = floats(env, argv[11], cOffset, (size_t)m * n, &okC);
+  if (!okA || !okB || !okC) {
+    napi_throw_range_error(env, NULL, "blas.sgemm: operands must be Float32Arrays large enough");
+    return NULL;
+  }
+  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+              (float)alpha, a, transA ? m : k, b, transB ? k : n, (float)beta, c, n);
+  return NULL;
+}
+
+static napi_value setThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t threads;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &threads));
+  if (threads > 0) openblas_set_num_threads(threads);
+  napi_value result;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "sgemm", fn);
+  if (napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, setThreads, NULL, &fn) != napi_ok) return NULL;
+  napi_set_named_property(env, exports, "setThreads", fn);
+  return exports;
+}
