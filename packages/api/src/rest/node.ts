@@ -44,6 +44,16 @@ export function nodeRequestHandler(mounts: Mount[]) {
       res.end();
       return true;
     }
+    // Answers built in memory (JSON, plain text) go out in one write: piping a web stream through a Node
+    // stream cost more than the handler itself on a status read. Files and event streams are piped.
+    const type = response.headers.get('content-type') ?? '';
+    if (
+      type.startsWith('application/json') ||
+      (type.startsWith('text/') && !type.startsWith('text/event-stream'))
+    ) {
+      res.end(Buffer.from(await response.arrayBuffer()));
+      return true;
+    }
     await new Promise<void>((resolve) => {
       const body = Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>);
       body.on('error', () => {
