@@ -5,12 +5,10 @@
 //
 //   npm run prove:load                          (needs the production build: npm run build)
 //   LOAD_SECONDS=20 LOAD_READERS=50 LOAD_WRITERS=5 LOAD_DATABASES=sqlite npm run prove:load
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createDb } from '@trainhub/db';
 import { MlwClient } from './mlw';
-import { admin, createPlatform, exited, root, sleep, startTrainer, waitForHttp } from './platform';
+import { admin, createPlatform, exited, sleep, startTrainer, startWeb, waitForHttp } from './platform';
 
 export interface LoadOptions {
   provider: 'sqlite' | 'postgresql';
@@ -57,14 +55,6 @@ function csv(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-function startWebProcess(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
-    cwd: join(root, 'apps/web'),
-    env: { ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
 const figures = (r: autocannon.Result): LoadFigures => ({
   requests: r.requests.total,
   reqPerSec: r.requests.average,
@@ -88,7 +78,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const keyOut = admin(platform, ['create-api-key', '--email', email, '--team', 'Load', '--role', 'editor']);
   const apiKey = /\b(th_[A-Za-z0-9_-]{20,})/.exec(keyOut)?.[1];
   if (!apiKey) throw new Error(`no API key printed: ${keyOut}`);
-  const web = startWebProcess(platform.env);
+  const web = startWeb(platform);
   const trainer = startTrainer(platform, 'load-1');
   const db = createDb(platform.databaseUrl);
   try {
