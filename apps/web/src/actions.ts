@@ -337,7 +337,7 @@ export async function startTrainingAction(_prev: ActionState, formData: FormData
     const created = await services.createTraining(getDb(), principal, {
       projectId,
       name,
-      source: 'trpc',
+      source: 'web',
       definition: {
         version: 1,
         problemType,

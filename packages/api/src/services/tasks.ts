@@ -13,7 +13,7 @@ import { historyOf } from './executions';
 import { nextCronRun } from './schedules';
 
 /** Which surface created a task (Task.source). */
-export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
+export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc' | 'web';
 
 export type ScheduleInput =
   | { kind: 'ONE_TIME'; startAt?: Date | null }
