@@ -46,6 +46,8 @@ export async function historyOf(db: Db, executionIds: number[]): Promise<Map<num
       ...(await db.executionEvent.findMany({
         where: { executionId: { in: executionIds.slice(i, i + HISTORY_CHUNK) }, kind: 'EPOCH' },
         orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
+        // Only what a history row needs: lists read thousands of these.
+        select: { executionId: true, data: true, createdAt: true },
       })),
     );
   }
