@@ -304,3 +304,37 @@ test('a long training can be stopped early from its page, and a rerun cancelled'
   await shot(page, 'trainings-filtered');
   await page.close();
 });
+
+test('a user changes their password from the account page; only the new one signs in', async ({
+  browser,
+}) => {
+  const email = 'changer@e2e.test';
+  adminCreateUser(email, 'Changers');
+  const page = await browser.newPage();
+  await signIn(page, email);
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitem', { name: 'Account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  const form = page.getByRole('form', { name: 'Change password' });
+  await form.getByLabel('Current password').fill('not my password');
+  await form.getByLabel('New password', { exact: true }).fill('brand new password');
+  await form.getByLabel('Repeat new password').fill('brand new password');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByText(/current password is wrong/)).toBeVisible();
+  await form.getByLabel('Current password').fill(PASSWORD);
+  await form.getByLabel('New password', { exact: true }).fill('brand new password');
+  await form.getByLabel('Repeat new password').fill('brand new password');
+  await form.getByRole('button', { name: 'Change password' }).click();
+  await expect(form.getByRole('status')).toHaveText('Password changed.');
+  await shot(page, 'account');
+  await page.close();
+
+  const fresh = await browser.newPage();
+  await fresh.goto('/signin');
+  await fresh.getByLabel('Email').fill(email);
+  await fresh.getByLabel('Password').fill(PASSWORD);
+  await fresh.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(fresh.getByText('Wrong email or password.')).toBeVisible();
+  await signIn(fresh, email, 'brand new password');
+  await fresh.close();
+});

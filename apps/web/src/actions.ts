@@ -42,6 +42,21 @@ export async function signUpAction(_prev: ActionState, formData: FormData): Prom
   });
 }
 
+export async function changePasswordAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const principal = await requireUser();
+  return act(async () => {
+    if (field(formData, 'password') !== field(formData, 'confirm'))
+      throw new DomainError('INVALID', 'the two new passwords differ');
+    await services.changePassword(
+      getDb(),
+      principal.userId,
+      field(formData, 'current'),
+      field(formData, 'password'),
+    );
+    return { ok: true, message: 'Password changed.' };
+  });
+}
+
 export async function acceptInviteAction(token: string): Promise<ActionState> {
   const principal = await requireUser();
   const result = await act(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testProviders, type TestDatabase } from '@trainhub/db/testing';
-import { principalFromUserId } from '../src/auth/resolve';
+import { principalFromBasic, principalFromUserId } from '../src/auth/resolve';
 import { verifyPassword } from '../src/auth/secrets';
 import {
   acceptInvite,
@@ -9,7 +9,7 @@ import {
   listInvites,
   revokeInvite,
 } from '../src/services/invites';
-import { openSignupAvailable, signUp } from '../src/services/signup';
+import { changePassword, openSignupAvailable, signUp } from '../src/services/signup';
 import { createTeam, renameTeam } from '../src/services/team-settings';
 
 describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
@@ -45,6 +45,27 @@ describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
     await expect(
       signUp(t.db, { email: 'owner@x.io', password: 'owner pass' }, { allowOpenSignup: true }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('changes a password only with the current one, and Basic auth follows at once', async () => {
+    const { user } = await signUp(
+      t.db,
+      { email: 'changer@x.io', password: 'first pass' },
+      { allowOpenSignup: true },
+    );
+    // Warm the Basic-auth check cache with the old password.
+    expect(await principalFromBasic(t.db, 'changer@x.io', 'first pass')).not.toBeNull();
+    await expect(changePassword(t.db, user.id, 'wrong pass', 'second pass')).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(changePassword(t.db, user.id, 'first pass', 'short')).rejects.toMatchObject({
+      code: 'INVALID',
+    });
+    await changePassword(t.db, user.id, 'first pass', 'second pass');
+    expect(await principalFromBasic(t.db, 'changer@x.io', 'first pass')).toBeNull();
+    expect(await principalFromBasic(t.db, 'changer@x.io', 'second pass')).not.toBeNull();
+    const row = await t.db.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(await verifyPassword('second pass', row.passwordHash!)).toBe(true);
   });
 
   it('creates and renames teams; invites work once and within the inviter rights', async () => {

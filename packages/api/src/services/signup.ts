@@ -1,5 +1,5 @@
 import type { Db } from '@trainhub/db';
-import { hashPassword } from '../auth/secrets';
+import { hashPassword, verifyPassword } from '../auth/secrets';
 import { DomainError } from './errors';
 import { acceptInvite, describeInvite } from './invites';
 
@@ -14,6 +14,13 @@ export interface SignUpInput {
 export const MIN_PASSWORD_LENGTH = 8;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** The rules every new password meets (sign-up and change). */
+function checkNewPassword(password: string) {
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new DomainError('INVALID', `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 1024) throw new DomainError('INVALID', 'the password is too long');
+}
+
 /**
  * Self-service sign-up. The first account of a fresh install needs nothing; later ones need an invite link
  * unless `allowOpenSignup` (ALLOW_SIGNUP) is set. A user signing up without an invite has no team yet and
@@ -23,9 +30,7 @@ export async function signUp(db: Db, input: SignUpInput, options: { allowOpenSig
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email) || email.length > 254)
     throw new DomainError('INVALID', 'enter a valid email address');
-  if (input.password.length < MIN_PASSWORD_LENGTH)
-    throw new DomainError('INVALID', `the password needs at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (input.password.length > 1024) throw new DomainError('INVALID', 'the password is too long');
+  checkNewPassword(input.password);
   const token = input.inviteToken?.trim() || null;
   if (token) {
     if (!(await describeInvite(db, token)))
@@ -46,4 +51,16 @@ export async function signUp(db: Db, input: SignUpInput, options: { allowOpenSig
 /** Whether the sign-up form may be used without an invite right now. */
 export async function openSignupAvailable(db: Db, allowOpenSignup: boolean) {
   return allowOpenSignup || (await db.user.count()) === 0;
+}
+
+/**
+ * A signed-in user changes their password, proving the current one. Basic-auth callers using the old one are
+ * refused at once (their cached check is keyed by the stored hash).
+ */
+export async function changePassword(db: Db, userId: string, current: string, next: string) {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+  if (!user?.passwordHash || current.length > 1024 || !(await verifyPassword(current, user.passwordHash)))
+    throw new DomainError('FORBIDDEN', 'the current password is wrong');
+  checkNewPassword(next);
+  await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(next) } });
 }

@@ -1,6 +1,7 @@
 // Everything the web UI calls, as one namespace (`import { services } from '@trainhub/api'`): the same
 // services every API style uses, so the UI enforces exactly the same rules.
 export { principalFromUserId, checkPassword } from '../auth/resolve';
+export { changePassword } from './signup';
 export { roleIn, atLeast } from '../auth/principal';
 export { requireProject, requireTeamRole } from './access';
 export { listProjects, getProject, createProject, updateProject, deleteProject } from './projects';

@@ -1,5 +1,5 @@
 'use client';
-import { ChevronsUpDown, LogOut, Plus, Users } from 'lucide-react';
+import { ChevronsUpDown, LogOut, Plus, UserRound, Users } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { signOut } from 'next-auth/react';
@@ -101,6 +101,9 @@ export function AppHeader({
             </DropdownMenuTrigger>
             <DropdownMenuContent align="end">
               <DropdownMenuLabel>{email}</DropdownMenuLabel>
+              <DropdownMenuItem onSelect={() => router.push('/account')}>
+                <UserRound /> Account
+              </DropdownMenuItem>
               <DropdownMenuItem
                 onSelect={() =>
                   void signOut({ redirect: false }).then(() => {

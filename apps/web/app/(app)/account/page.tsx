@@ -1,0 +1,27 @@
+import { MIN_PASSWORD_LENGTH } from '@trainhub/api';
+import { ChangePasswordForm } from '@/components/auth/change-password-form';
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
+import { PageHeader } from '@/components/ui/misc';
+import { requireUser } from '@/server/session';
+
+export const metadata = { title: 'Account · Trainhub' };
+
+export default async function AccountPage() {
+  const principal = await requireUser();
+  return (
+    <>
+      <PageHeader title="Account" description={principal.email} />
+      <Card>
+        <CardHeader>
+          <CardTitle>Password</CardTitle>
+          <CardDescription>
+            Used to sign in here and for HTTP Basic auth in the MLW-style API. API keys are not affected.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <ChangePasswordForm minPassword={MIN_PASSWORD_LENGTH} />
+        </CardContent>
+      </Card>
+    </>
+  );
+}
