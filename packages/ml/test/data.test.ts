@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MlInputError, parseCsv, parseJsonData, preprocess } from '../src/index.ts';
 
@@ -48,6 +49,20 @@ describe('CSV', () => {
     expect(await code(parseCsv(''))).toMatch(/EMPTY_DATA/);
     expect(await code(parseCsv('a,b,label\n'))).toMatch(/EMPTY_DATA: .*no data rows/);
     expect(await code(parseCsv('a,b\n1,2\n', { labelColumns: ['c'] }))).toMatch(/MISSING_COLUMN: Column "c"/);
+  });
+
+  it('reads quoted fields, a BOM, CRLF and a stream split inside a character; an unclosed quote is bad data', async () => {
+    const d = await parseCsv('\uFEFFa,b,label\r\n1,2,"x, with a comma"\r\n\r\n3,4,"two\nlines"\r\n');
+    expect(d.featureNames).toEqual(['a', 'b']);
+    expect(d.labels.kind === 'categorical' && d.labels.classNames).toEqual(['x, with a comma', 'two\nlines']);
+    const bytes = Buffer.from('a,b,label\n1,2,ünïcødé\n3,4,日本語\n');
+    const chunks = [bytes.subarray(0, 20), bytes.subarray(20, 31), bytes.subarray(31)];
+    const s = await parseCsv(Readable.from(chunks));
+    expect(s.labels.kind === 'categorical' && s.labels.classNames).toEqual(['ünïcødé', '日本語']);
+    expect(Array.from(s.features)).toEqual([1, 2, 3, 4]);
+    expect(await code(parseCsv('a,b,label\n1,2,"x\n3,4,y\n'))).toMatch(
+      /INVALID_DATA: Record 2 .*quoted field/,
+    );
   });
 
   it('rejects a single class and a shape that does not fit the spec', async () => {
