@@ -34,16 +34,10 @@ export interface CsvSummary {
   labels: string[];
 }
 
-/** Header and first rows of a CSV (simple splitting; quoted commas are rare in numeric datasets). */
+/** Header and first rows of a CSV from the head of the file (a cut-off last row is left out). */
 export function summarizeCsv(text: string, maxRows = 20): CsvSummary | null {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  // A cut-off last line is dropped.
-  if (lines.length > 1 && !text.endsWith('\n')) lines.pop();
-  if (lines.length === 0) return null;
-  const split = (l: string) => l.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
-  const header = split(lines[0]!);
-  if (header.length < 2) return null;
-  const all = lines.slice(1).map(split);
-  const labels = [...new Set(all.map((r) => r[r.length - 1] ?? ''))].filter(Boolean);
-  return { header, rows: all.slice(0, maxRows), labels };
+  const preview = services.previewCsv(text, { maxRows: Number.MAX_SAFE_INTEGER });
+  if (!preview || preview.header.length < 2) return null;
+  const labels = [...new Set(preview.rows.map((r) => r[r.length - 1] ?? ''))].filter(Boolean);
+  return { header: preview.header, rows: preview.rows.slice(0, maxRows), labels };
 }

@@ -2,6 +2,7 @@ import type { Db, Execution, Prisma, SessionState, TrainingSession } from '@trai
 import { generateToken, hashToken } from '../auth/secrets';
 import type { Principal } from '../auth/principal';
 import { defaultTeamFor, requireProject } from './access';
+import { previewCsv } from './csv-preview';
 import { DomainError } from './errors';
 import { historyOf, isTerminal, requestStop } from './executions';
 import { uploadResources, type IncomingFile, type StoreDeps } from './resources';
@@ -223,8 +224,8 @@ export async function preprocessSession(deps: StoreDeps, key: string) {
     }),
   );
   const summary = (text: string) => {
-    const lines = text.split(/\r?\n/).filter((line) => line.trim());
-    return { columns: (lines[0] ?? '').split(',').map((c) => c.trim()), rows: Math.max(0, lines.length - 1) };
+    const preview = previewCsv(text, { maxRows: 0, complete: true });
+    return { columns: preview?.header ?? [], rows: preview?.rowCount ?? 0 };
   };
   const a = summary(train!);
   const b = summary(test!);

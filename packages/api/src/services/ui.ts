@@ -2,6 +2,7 @@
 // services every API style uses, so the UI enforces exactly the same rules.
 export { principalFromUserId, checkPassword } from '../auth/resolve';
 export { changePassword } from './signup';
+export { previewCsv, type CsvPreview } from './csv-preview';
 export { roleIn, atLeast } from '../auth/principal';
 export { requireProject, requireTeamRole } from './access';
 export { listProjects, getProject, createProject, updateProject, deleteProject } from './projects';
