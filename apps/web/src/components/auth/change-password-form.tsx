@@ -5,6 +5,7 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { FormError } from '@/components/ui/misc';
+import { NewPasswordFields } from './new-password-fields';
 
 export function ChangePasswordForm({ minPassword }: { minPassword: number }) {
   const [state, action, pending] = useActionState(changePasswordAction, {});
@@ -14,25 +15,7 @@ export function ChangePasswordForm({ minPassword }: { minPassword: number }) {
         <Label htmlFor="current">Current password</Label>
         <Input id="current" name="current" type="password" autoComplete="current-password" required />
       </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="password">New password</Label>
-        <Input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={minPassword}
-          aria-describedby="new-password-hint"
-        />
-        <p id="new-password-hint" className="text-xs text-slate-500">
-          At least {minPassword} characters.
-        </p>
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="confirm">Repeat new password</Label>
-        <Input id="confirm" name="confirm" type="password" autoComplete="new-password" required />
-      </div>
+      <NewPasswordFields minPassword={minPassword} label="New password" confirmLabel="Repeat new password" />
       <FormError message={state.error} />
       {state.message ? (
         <span role="status" className="text-sm text-emerald-600">

@@ -7,6 +7,7 @@ import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { FormError } from '@/components/ui/misc';
+import { NewPasswordFields } from './new-password-fields';
 
 export function SignUpForm({ invite, minPassword }: { invite: string | null; minPassword: number }) {
   const router = useRouter();
@@ -46,25 +47,7 @@ export function SignUpForm({ invite, minPassword }: { invite: string | null; min
         <Label htmlFor="email">Email</Label>
         <Input id="email" name="email" type="email" autoComplete="email" required />
       </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="password">Password</Label>
-        <Input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={minPassword}
-          aria-describedby="password-hint"
-        />
-        <p id="password-hint" className="text-xs text-slate-500">
-          At least {minPassword} characters.
-        </p>
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="confirm">Repeat password</Label>
-        <Input id="confirm" name="confirm" type="password" autoComplete="new-password" required />
-      </div>
+      <NewPasswordFields minPassword={minPassword} />
       <FormError message={error} />
       <Button type="submit" disabled={pending}>
         {pending ? 'Creating account…' : 'Create account'}
