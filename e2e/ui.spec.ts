@@ -305,36 +305,39 @@ test('a long training can be stopped early from its page, and a rerun cancelled'
   await page.close();
 });
 
-test('a user changes their password from the account page; only the new one signs in', async ({
-  browser,
-}) => {
+test('changing a password signs out every session; only the new password signs in', async ({ browser }) => {
   const email = 'changer@e2e.test';
   adminCreateUser(email, 'Changers');
+  const elsewhere = await browser.newPage(); // another device, signed in before the change
+  await signIn(elsewhere, email);
   const page = await browser.newPage();
   await signIn(page, email);
   await page.getByRole('button', { name: 'Account menu' }).click();
   await page.getByRole('menuitem', { name: 'Account' }).click();
   await expect(page).toHaveURL(/\/account$/);
   const form = page.getByRole('form', { name: 'Change password' });
-  await form.getByLabel('Current password').fill('not my password');
-  await form.getByLabel('New password', { exact: true }).fill('brand new password');
-  await form.getByLabel('Repeat new password').fill('brand new password');
-  await form.getByRole('button', { name: 'Change password' }).click();
+  const fill = async (current: string) => {
+    await form.getByLabel('Current password').fill(current);
+    await form.getByLabel('New password', { exact: true }).fill('brand new password');
+    await form.getByLabel('Repeat new password').fill('brand new password');
+    await form.getByRole('button', { name: 'Change password' }).click();
+  };
+  await fill('not my password');
   await expect(form.getByText(/current password is wrong/)).toBeVisible();
-  await form.getByLabel('Current password').fill(PASSWORD);
-  await form.getByLabel('New password', { exact: true }).fill('brand new password');
-  await form.getByLabel('Repeat new password').fill('brand new password');
-  await form.getByRole('button', { name: 'Change password' }).click();
-  await expect(form.getByRole('status')).toHaveText('Password changed.');
   await shot(page, 'account');
-  await page.close();
+  await fill(PASSWORD);
+  await expect(page).toHaveURL(/\/signin\?changed=1/);
+  await expect(page.getByRole('status')).toContainText('sign in with the new password');
 
-  const fresh = await browser.newPage();
-  await fresh.goto('/signin');
-  await fresh.getByLabel('Email').fill(email);
-  await fresh.getByLabel('Password').fill(PASSWORD);
-  await fresh.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await expect(fresh.getByText('Wrong email or password.')).toBeVisible();
-  await signIn(fresh, email, 'brand new password');
-  await fresh.close();
+  // The other session has ended too.
+  await elsewhere.goto('/projects');
+  await expect(elsewhere).toHaveURL(/\/signin/);
+  await elsewhere.close();
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByText('Wrong email or password.')).toBeVisible();
+  await signIn(page, email, 'brand new password');
+  await page.close();
 });

@@ -53,7 +53,8 @@ export async function changePasswordAction(_prev: ActionState, formData: FormDat
       field(formData, 'current'),
       field(formData, 'password'),
     );
-    return { ok: true, message: 'Password changed.' };
+    // Every session signed in before the change has ended, this one too: sign in with the new password.
+    redirect('/signin?changed=1');
   });
 }
 

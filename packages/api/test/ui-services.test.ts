@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testProviders, type TestDatabase } from '@trainhub/db/testing';
-import { principalFromBasic, principalFromUserId } from '../src/auth/resolve';
+import { signJwt } from '../src/auth/jwt';
+import { principalFromBasic, principalFromJwt, principalFromUserId } from '../src/auth/resolve';
 import { verifyPassword } from '../src/auth/secrets';
 import {
   acceptInvite,
@@ -47,14 +48,17 @@ describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
-  it('changes a password only with the current one, and Basic auth follows at once', async () => {
+  it('changes a password only with the current one; older tokens and the old password stop working', async () => {
     const { user } = await signUp(
       t.db,
       { email: 'changer@x.io', password: 'first pass' },
       { allowOpenSignup: true },
     );
-    // Warm the Basic-auth check cache with the old password.
+    // Warm the Basic-auth check cache with the old password; an Edge Impulse JWT issued a minute ago.
     expect(await principalFromBasic(t.db, 'changer@x.io', 'first pass')).not.toBeNull();
+    const secret = 'test-secret-0123456789abcdef0123';
+    const { token } = signJwt({ sub: user.id, typ: 'user' }, secret, 3600, Date.now() - 60_000);
+    expect(await principalFromJwt(t.db, token, secret)).not.toBeNull();
     await expect(changePassword(t.db, user.id, 'wrong pass', 'second pass')).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
@@ -63,6 +67,9 @@ describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
     });
     await changePassword(t.db, user.id, 'first pass', 'second pass');
     expect(await principalFromBasic(t.db, 'changer@x.io', 'first pass')).toBeNull();
+    expect(await principalFromJwt(t.db, token, secret)).toBeNull();
+    const fresh = signJwt({ sub: user.id, typ: 'user' }, secret, 3600).token;
+    expect(await principalFromJwt(t.db, fresh, secret)).not.toBeNull();
     expect(await principalFromBasic(t.db, 'changer@x.io', 'second pass')).not.toBeNull();
     const row = await t.db.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(await verifyPassword('second pass', row.passwordHash!)).toBe(true);

@@ -19,7 +19,14 @@ describe.each(testProviders)('schema round trip on %s', (provider) => {
     const later = new Date('2026-02-03T04:05:06.789Z');
 
     const user = await db.user.create({
-      data: { email: 'ada@example.com', name: 'Ada', passwordHash: 'h', emailVerified: at, image: 'i.png' },
+      data: {
+        email: 'ada@example.com',
+        name: 'Ada',
+        passwordHash: 'h',
+        passwordChangedAt: later,
+        emailVerified: at,
+        image: 'i.png',
+      },
     });
     expect(await db.user.findUniqueOrThrow({ where: { email: 'ada@example.com' } })).toEqual(user);
 

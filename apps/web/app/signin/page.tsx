@@ -29,6 +29,11 @@ export default async function SignInPage({
     typeof params.error === 'string' ? 'That sign-in did not work; your account may need an invite.' : null;
   return (
     <AuthCard title="Sign in" description="Welcome back.">
+      {params.changed === '1' ? (
+        <p role="status" className="mb-4 text-sm text-emerald-700 dark:text-emerald-400">
+          Your password was changed and every session signed out: sign in with the new password.
+        </p>
+      ) : null}
       <SignInForm callbackUrl={callbackUrl} providers={oauthProviders()} initialError={oauthError} />
       <p className="mt-4 text-sm text-slate-500">
         {open ? (

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { services } from '@trainhub/api';
+import type { SessionUser } from '@trainhub/api/trpc';
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import GitHubProvider from 'next-auth/providers/github';
@@ -100,10 +101,14 @@ export function authOptions(): NextAuthOptions {
           const id = await oauthUserId(user.email, user.name);
           if (id) token.sub = id;
         }
+        // When the user signed in: kept through the token's refreshes (which renew `iat`), so a password
+        // change can end every session signed in before it.
+        if (user) token.signedInAt = Math.floor(Date.now() / 1000);
         return token;
       },
       async session({ session, token }) {
         if (session.user && token.sub) (session.user as { id?: string }).id = token.sub;
+        (session as { signedInAt?: number }).signedInAt = signedInAt(token);
         return session;
       },
     },
@@ -111,10 +116,20 @@ export function authOptions(): NextAuthOptions {
   return cached;
 }
 
-/** The signed-in user's id, or null. */
-export async function sessionUserId(): Promise<string | null> {
-  const session = await getServerSession(authOptions());
-  return (session?.user as { id?: string } | undefined)?.id ?? null;
+/** When a session token's user signed in (seconds); tokens from before that claim existed: their `iat`. */
+export function signedInAt(token: Record<string, unknown>): number | undefined {
+  const value = token.signedInAt ?? token.iat;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** The signed-in user and when they signed in, or null. */
+export async function sessionUser(): Promise<SessionUser | null> {
+  const session = (await getServerSession(authOptions())) as {
+    user?: { id?: string };
+    signedInAt?: number;
+  } | null;
+  const userId = session?.user?.id;
+  return userId ? { userId, issuedAt: session.signedInAt } : null;
 }
 
 export function oauthProviders(): { id: string; name: string }[] {

@@ -1,15 +1,13 @@
 import 'server-only';
 import { DOMAIN_ERROR_STATUS, DomainError, services } from '@trainhub/api';
-import { getDb } from './db';
-import { sessionUserId } from './auth';
+import { currentPrincipal } from './session';
 
 /** The UI's JSON route handlers: the session's principal, domain errors as `{ error }` with their status. */
 export async function withPrincipal(
   fn: (principal: NonNullable<Awaited<ReturnType<typeof services.principalFromUserId>>>) => Promise<Response>,
 ): Promise<Response> {
   try {
-    const userId = await sessionUserId();
-    const principal = userId ? await services.principalFromUserId(getDb(), userId) : null;
+    const principal = await currentPrincipal();
     if (!principal) return Response.json({ error: 'sign in first' }, { status: 401 });
     return await fn(principal);
   } catch (error) {

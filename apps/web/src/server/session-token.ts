@@ -1,14 +1,15 @@
 import 'server-only';
 import { decode } from 'next-auth/jwt';
-import { authOptions } from './auth';
+import type { SessionUser } from '@trainhub/api/trpc';
+import { authOptions, signedInAt } from './auth';
 
 const COOKIES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
 
 /**
- * The user id of the web UI's session (next-auth JWT cookie) on a plain Request, for handlers that build
- * their own principal (e.g. the tRPC endpoint): null when there is no valid session cookie.
+ * The user of the web UI's session (next-auth JWT cookie) on a plain Request, for handlers that build their
+ * own principal (e.g. the tRPC endpoint): null when there is no valid session cookie.
  */
-export async function sessionUserIdFromRequest(request: Request): Promise<string | null> {
+export async function sessionUserFromRequest(request: Request): Promise<SessionUser | null> {
   const cookies = new Map(
     (request.headers.get('cookie') ?? '')
       .split(';')
@@ -38,7 +39,7 @@ export async function sessionUserIdFromRequest(request: Request): Promise<string
     if (!token) continue;
     try {
       const payload = await decode({ token, secret: authOptions().secret! });
-      if (payload?.sub) return payload.sub;
+      if (payload?.sub) return { userId: payload.sub, issuedAt: signedInAt(payload) };
     } catch {
       // An unreadable cookie is no session.
     }

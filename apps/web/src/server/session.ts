@@ -4,16 +4,18 @@ import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { DomainError, services, type Principal } from '@trainhub/api';
 import { getDb } from './db';
-import { sessionUserId } from './auth';
+import { sessionUser } from './auth';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 export const TEAM_COOKIE = 'th-team';
 
 /** The signed-in user's principal (cached per request), or null. */
 export const currentPrincipal = cache(async (): Promise<UserPrincipal | null> => {
-  const userId = await sessionUserId();
-  if (!userId) return null;
-  const principal = await services.principalFromUserId(getDb(), userId);
+  const session = await sessionUser();
+  if (!session) return null;
+  const principal = await services.principalFromUserId(getDb(), session.userId, {
+    issuedAt: session.issuedAt,
+  });
   return principal?.kind === 'user' ? principal : null;
 });
 

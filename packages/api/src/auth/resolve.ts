@@ -80,25 +80,33 @@ export async function principalFromApiKey(
   return { ...principal };
 }
 
+/**
+ * The principal of a signed-in user. `issuedAt` (seconds, a JWT session's or token's `iat`): one issued
+ * before the user's last password change is refused, so changing a password signs out everywhere. Callers
+ * without one (database sessions, which a password change deletes) are not checked.
+ */
 export async function principalFromUserId(
   db: Db,
   userId: string,
-  teamSlug?: string,
+  options: { issuedAt?: number } = {},
 ): Promise<Principal | null> {
   const user = await db.user.findUnique({
     where: { id: userId },
     select: {
       id: true,
       email: true,
-      memberships: { select: { teamId: true, role: true, team: { select: { slug: true } } } },
+      passwordChangedAt: true,
+      memberships: { select: { teamId: true, role: true } },
     },
   });
-  if (!user) return null;
-  const memberships = user.memberships
-    .filter((m) => teamSlug === undefined || m.team.slug === teamSlug)
-    .map((m) => ({ teamId: m.teamId, role: m.role }));
-  if (teamSlug !== undefined && memberships.length === 0) return null;
-  return { kind: 'user', userId: user.id, email: user.email, memberships };
+  if (!user || !issuedAfterPasswordChange(options.issuedAt, user.passwordChangedAt)) return null;
+  return { kind: 'user', userId: user.id, email: user.email, memberships: user.memberships };
+}
+
+/** Whether a session issued at `issuedAt` (seconds) postdates the last password change (to the second). */
+function issuedAfterPasswordChange(issuedAt: number | undefined, changedAt: Date | null): boolean {
+  if (!changedAt || issuedAt === undefined) return true;
+  return issuedAt >= Math.floor(changedAt.getTime() / 1000);
 }
 
 // bcrypt is slow by design; a client sending Basic auth on every request would pay it every time. Remember
@@ -163,7 +171,7 @@ export async function checkPassword(db: Db, email: string, password: string): Pr
 
 export async function principalFromJwt(db: Db, token: string, secret: string): Promise<Principal | null> {
   const claims = verifyJwt(token, secret, 'user');
-  return claims ? principalFromUserId(db, claims.sub) : null;
+  return claims ? principalFromUserId(db, claims.sub, { issuedAt: claims.iat }) : null;
 }
 
 /** A next-auth database session (its cookie value). */

@@ -54,13 +54,19 @@ export async function openSignupAvailable(db: Db, allowOpenSignup: boolean) {
 }
 
 /**
- * A signed-in user changes their password, proving the current one. Basic-auth callers using the old one are
- * refused at once (their cached check is keyed by the stored hash).
+ * A signed-in user changes their password, proving the current one. Every session and token issued before
+ * (web sessions, Edge Impulse JWTs) ends, and Basic-auth callers using the old password are refused at once
+ * (their cached check is keyed by the stored hash). API keys are not affected.
  */
 export async function changePassword(db: Db, userId: string, current: string, next: string) {
   const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
   if (!user?.passwordHash || current.length > 1024 || !(await verifyPassword(current, user.passwordHash)))
     throw new DomainError('FORBIDDEN', 'the current password is wrong');
   checkNewPassword(next);
-  await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(next) } });
+  const passwordHash = await hashPassword(next);
+  // Every session and token issued before now stops working (see principalFromUserId).
+  await db.$transaction([
+    db.user.update({ where: { id: userId }, data: { passwordHash, passwordChangedAt: new Date() } }),
+    db.session.deleteMany({ where: { userId } }),
+  ]);
 }

@@ -4,7 +4,7 @@ import { appRouter } from './root';
 import { createTrpcContext, type TrpcAuth } from './trpc';
 
 export { appRouter, createCaller, type AppRouter } from './root';
-export { createTrpcContext, type TrpcAuth, type TrpcContext } from './trpc';
+export { createTrpcContext, type SessionUser, type TrpcAuth, type TrpcContext } from './trpc';
 
 /** The tRPC endpoint as a fetch handler mounted at `endpoint` (apps/web: /api/trpc). */
 export function handleTrpc(request: Request, deps: RestDeps, endpoint = '/api/trpc', auth: TrpcAuth = {}) {

@@ -26,9 +26,15 @@ const SESSION_COOKIES = [
  * The caller of a tRPC request: an API key (`x-api-key` or `Authorization: Bearer`) or the next-auth
  * database session cookie.
  */
+/** A host app's signed-in user: the id and when the session was issued (seconds, a JWT's `iat`). */
+export interface SessionUser {
+  userId: string;
+  issuedAt?: number;
+}
+
 /** How the host app recognizes its own signed-in users (the web UI: its next-auth JWT cookie). */
 export interface TrpcAuth {
-  sessionUserId?: (request: Request) => Promise<string | null>;
+  sessionUser?: (request: Request) => Promise<SessionUser | null>;
 }
 
 export async function createTrpcContext(
@@ -39,8 +45,13 @@ export async function createTrpcContext(
   const auth = parseAuthorization(request.headers.get('authorization'));
   const key = request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
   if (key) return { deps, principal: await principalFromApiKey(deps.db, key) };
-  const userId = await hostAuth.sessionUserId?.(request);
-  if (userId) return { deps, principal: await principalFromUserId(deps.db, userId) };
+  const session = await hostAuth.sessionUser?.(request);
+  if (session) {
+    return {
+      deps,
+      principal: await principalFromUserId(deps.db, session.userId, { issuedAt: session.issuedAt }),
+    };
+  }
   const cookies = parseCookies(request.headers.get('cookie'));
   const sessionToken = SESSION_COOKIES.map((name) => cookies[name]).find(Boolean);
   return { deps, principal: sessionToken ? await principalFromNextAuthSession(deps.db, sessionToken) : null };

@@ -15,7 +15,8 @@ export default async function AccountPage() {
         <CardHeader>
           <CardTitle>Password</CardTitle>
           <CardDescription>
-            Used to sign in here and for HTTP Basic auth in the MLW-style API. API keys are not affected.
+            Used to sign in here and for HTTP Basic auth in the MLW-style API. Changing it signs out every
+            session, this one included, and ends Edge Impulse-style login tokens; API keys keep working.
           </CardDescription>
         </CardHeader>
         <CardContent>

@@ -17,11 +17,6 @@ export function ChangePasswordForm({ minPassword }: { minPassword: number }) {
       </div>
       <NewPasswordFields minPassword={minPassword} label="New password" confirmLabel="Repeat new password" />
       <FormError message={state.error} />
-      {state.message ? (
-        <span role="status" className="text-sm text-emerald-600">
-          {state.message}
-        </span>
-      ) : null}
       <Button type="submit" disabled={pending} className="self-start">
         {pending ? 'Changing…' : 'Change password'}
       </Button>

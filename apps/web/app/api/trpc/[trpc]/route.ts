@@ -1,11 +1,11 @@
 import { handleTrpc } from '@trainhub/api/trpc';
 import { restDeps } from '@/server/rest';
-import { sessionUserIdFromRequest } from '@/server/session-token';
+import { sessionUserFromRequest } from '@/server/session-token';
 
 export const dynamic = 'force-dynamic';
 
 // The UI's signed-in users reach tRPC with their session cookie; scripts use an API key.
 const handle = (request: Request) =>
-  handleTrpc(request, restDeps(), '/api/trpc', { sessionUserId: sessionUserIdFromRequest });
+  handleTrpc(request, restDeps(), '/api/trpc', { sessionUser: sessionUserFromRequest });
 
 export { handle as GET, handle as POST };
