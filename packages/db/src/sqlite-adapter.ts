@@ -9,22 +9,21 @@ import type {
   Transaction,
 } from '@prisma/driver-adapter-utils';
 
-/**
- * Embedded SQLite through Prisma, made safe for a server that answers many requests at once.
- *
- * The stock better-sqlite3 adapter keeps one connection for everything. A read issued while another
- * request's interactive transaction is open runs inside that transaction (it sees rows that may still be
- * rolled back, and an autocommit write joins the transaction and is rolled back with it); and a writer that
- * finds the file locked by another process (a trainer) busy-waits synchronously, freezing the whole event
- * loop for up to the busy timeout. Here:
- * - transactions get a connection of their own and take the write lock as they begin (as BEGIN IMMEDIATE
- *   would), so no statement inside one meets a locked file halfway;
- * - everything else runs on a second connection, which only ever sees committed data;
- * - the synchronous busy wait is a few milliseconds; past it the statement (or the transaction's start) is
- *   retried after an asynchronous pause, so other requests go on while a writer waits for the lock;
- * - compiled statements are kept and reused (the stock adapter compiles every query anew: about a sixth of
- *   a status read's time went to SQLite's parser).
- */
+// Embedded SQLite through Prisma, made safe for a server that answers many requests at once.
+//
+// The stock better-sqlite3 adapter keeps one connection for everything. A read issued while another
+// request's interactive transaction is open runs inside that transaction (it sees rows that may still be
+// rolled back, and an autocommit write joins the transaction and is rolled back with it); and a writer that
+// finds the file locked by another process (a trainer) busy-waits synchronously, freezing the whole event
+// loop for up to the busy timeout. Here:
+// - transactions get a connection of their own and take the write lock as they begin (as BEGIN IMMEDIATE
+//   would), so no statement inside one meets a locked file halfway;
+// - everything else runs on a second connection, which only ever sees committed data;
+// - the synchronous busy wait is a few milliseconds; past it the statement (or the transaction's start) is
+//   retried after an asynchronous pause, so other requests go on while a writer waits for the lock;
+// - compiled statements are kept and reused (the stock adapter compiles every query anew: about a sixth of
+//   a status read's time went to SQLite's parser).
+
 export interface SqliteAdapterOptions {
   /** Path of the database file. */
   path: string;

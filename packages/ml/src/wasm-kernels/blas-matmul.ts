@@ -5,15 +5,15 @@ import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs';
 import { f32, type KernelArgs, type WasmBackendLike } from './util.ts';
 
-/**
- * Matrix products of the wasm backend through OpenBLAS (native/blas.c, built by scripts/build-native.mjs
- * when the machine has a compiler and Debian's libopenblas0). wasm's XNNPack GEMM is limited to 128-bit
- * SIMD on one thread; OpenBLAS uses the CPU's widest vectors and, by default, every core. The operands stay
- * in the wasm heap: the addon reads and writes it in place, so nothing is copied.
- *
- * Off with TRAINHUB_ML_BLAS=0; TRAINHUB_ML_BLAS_THREADS=n sets OpenBLAS's thread count (default: its own,
- * all cores or OPENBLAS_NUM_THREADS).
- */
+// Matrix products of the wasm backend through OpenBLAS (native/blas.c, built by scripts/build-native.mjs
+// when the machine has a compiler and Debian's libopenblas0). wasm's XNNPack GEMM is limited to 128-bit
+// SIMD on one thread; OpenBLAS uses the CPU's widest vectors and, by default, every core. The operands stay
+// in the wasm heap: the addon reads and writes it in place, so nothing is copied.
+//
+// Off with TRAINHUB_ML_BLAS=0; TRAINHUB_ML_BLAS_THREADS=n sets OpenBLAS's thread count (default: its own,
+// all cores or OPENBLAS_NUM_THREADS).
+
+/** The binding's functions (native/blas.c). */
 interface BlasAddon {
   sgemm(
     transA: boolean,
