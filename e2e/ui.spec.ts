@@ -239,6 +239,11 @@ test('a user of another team cannot open the project (not found)', async ({ brow
   await page.getByTestId('team-switcher').click();
   await page.getByRole('menuitem', { name: /Elsewhere Labs/ }).click();
   await expect(page.getByTestId('team-switcher')).toContainText('Elsewhere Labs');
+  // Its only owner cannot leave it.
+  await page.goto('/team');
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Leave team' }).click();
+  await expect(page.getByText(/keeps at least one owner/)).toBeVisible();
   await page.close();
 });
 

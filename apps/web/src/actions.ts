@@ -115,6 +115,17 @@ export async function removeMemberAction(teamId: number, userId: string): Promis
   });
 }
 
+export async function leaveTeamAction(teamId: number): Promise<ActionState> {
+  const principal = await requireUser();
+  const result = await act(async () => {
+    await services.leaveTeam(getDb(), principal, teamId);
+    (await cookies()).delete(TEAM_COOKIE);
+  });
+  if (result.error) return result;
+  revalidatePath('/', 'layout');
+  redirect('/projects');
+}
+
 export async function createInviteAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
   const principal = await requireUser();
   return act(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testProviders, type TestDatabase } from '@trainhub/db/testing';
 import { signJwt } from '../src/auth/jwt';
+import { visibleTeamIds } from '../src/auth/principal';
 import { principalFromBasic, principalFromJwt, principalFromUserId } from '../src/auth/resolve';
 import { verifyPassword } from '../src/auth/secrets';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../src/services/invites';
 import { changePassword, openSignupAvailable, signUp } from '../src/services/signup';
 import { createTeam, renameTeam } from '../src/services/team-settings';
+import { leaveTeam, removeMember, setMemberRole } from '../src/services/teams';
 
 describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
   let t: TestDatabase;
@@ -121,5 +123,48 @@ describe.each(testProviders)('sign-up, teams and invites on %s', (provider) => {
     // Expired invites are refused.
     const old = await createInvite(t.db, p, team.id, 'EDITOR', new Date(Date.now() - 8 * 24 * 3600 * 1000));
     expect(await describeInvite(t.db, old.token)).toBeNull();
+  });
+
+  it('lets a member leave a team, but never leaves a team without an owner', async () => {
+    const { user: founder } = await signUp(
+      t.db,
+      { email: 'founder@x.io', password: 'founder pass' },
+      { allowOpenSignup: true },
+    );
+    const team = await createTeam(t.db, await principal(founder.id), 'Leavers');
+    const { token } = await createInvite(t.db, await principal(founder.id), team.id, 'EDITOR');
+    const { user: member } = await signUp(
+      t.db,
+      { email: 'member@x.io', password: 'member pass', inviteToken: token },
+      { allowOpenSignup: false },
+    );
+    const { user: outsider } = await signUp(
+      t.db,
+      { email: 'outsider@x.io', password: 'outsider pass' },
+      { allowOpenSignup: true },
+    );
+
+    // The only owner can neither leave nor be demoted or removed; an outsider has nothing to leave.
+    await expect(leaveTeam(t.db, await principal(founder.id), team.id)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(
+      setMemberRole(t.db, await principal(founder.id), team.id, founder.id, 'ADMIN'),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(removeMember(t.db, await principal(founder.id), team.id, founder.id)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(leaveTeam(t.db, await principal(outsider.id), team.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+
+    // A member leaves; once someone else owns the team, the founder may leave too.
+    await leaveTeam(t.db, await principal(member.id), team.id);
+    expect(visibleTeamIds(await principal(member.id))).toEqual([]);
+    const { token: again } = await createInvite(t.db, await principal(founder.id), team.id, 'OWNER');
+    await acceptInvite(t.db, outsider.id, again);
+    await leaveTeam(t.db, await principal(founder.id), team.id);
+    const owners = await t.db.membership.findMany({ where: { teamId: team.id } });
+    expect(owners.map((m) => [m.userId, m.role])).toEqual([[outsider.id, 'OWNER']]);
   });
 });

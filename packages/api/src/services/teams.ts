@@ -36,11 +36,14 @@ export async function setMemberRole(
   if (!member) throw new DomainError('NOT_FOUND', 'member not found');
   if ((role === 'OWNER' || member.role === 'OWNER') && mine !== 'OWNER')
     throw new DomainError('FORBIDDEN', 'only an owner can change ownership');
-  if (member.role === 'OWNER' && role !== 'OWNER') {
-    const owners = await db.membership.count({ where: { teamId, role: 'OWNER' } });
-    if (owners <= 1) throw new DomainError('CONFLICT', 'a team keeps at least one owner');
-  }
+  if (member.role === 'OWNER' && role !== 'OWNER') await keepAnOwner(db, teamId);
   return db.membership.update({ where: { id: member.id }, data: { role } });
+}
+
+/** Refuses a change that would leave the team without an owner (run before demoting or removing one). */
+async function keepAnOwner(db: Db, teamId: number) {
+  if ((await db.membership.count({ where: { teamId, role: 'OWNER' } })) <= 1)
+    throw new DomainError('CONFLICT', 'a team keeps at least one owner: make someone else owner first');
 }
 
 export async function removeMember(db: Db, principal: Principal, teamId: number, userId: string) {
@@ -49,11 +52,18 @@ export async function removeMember(db: Db, principal: Principal, teamId: number,
   if (!member) throw new DomainError('NOT_FOUND', 'member not found');
   if (member.role === 'OWNER') {
     if (mine !== 'OWNER') throw new DomainError('FORBIDDEN', 'only an owner can remove an owner');
-    if ((await db.membership.count({ where: { teamId, role: 'OWNER' } })) <= 1)
-      throw new DomainError('CONFLICT', 'a team keeps at least one owner');
+    await keepAnOwner(db, teamId);
   }
   await db.membership.delete({ where: { id: member.id } });
   return member;
+}
+
+/** A signed-in member leaves a team (any role); its last owner first makes someone else owner. */
+export async function leaveTeam(db: Db, principal: Principal, teamId: number) {
+  if (principal.kind !== 'user') throw new DomainError('FORBIDDEN', 'an API key cannot leave a team');
+  const mine = requireTeamRole(principal, teamId, 'VIEWER');
+  if (mine === 'OWNER') await keepAnOwner(db, teamId);
+  await db.membership.delete({ where: { teamId_userId: { teamId, userId: principal.userId } } });
 }
 
 export async function listApiKeys(db: Db, principal: Principal, teamId: number) {

@@ -33,6 +33,7 @@ export {
   listMembers,
   setMemberRole,
   removeMember,
+  leaveTeam,
   listApiKeys,
   createTeamApiKey,
   revokeApiKey,

@@ -3,6 +3,7 @@ import { CreateTeamForm } from '@/components/project/forms';
 import {
   ApiKeyForm,
   InviteForm,
+  LeaveTeamButton,
   MemberControls,
   RenameTeamForm,
   RevokeButton,
@@ -208,6 +209,17 @@ export default async function TeamPage() {
           </Card>
         </>
       ) : null}
+      <Card>
+        <CardHeader>
+          <CardTitle>Leave this team</CardTitle>
+          <CardDescription>
+            Its projects stay with the team. The last owner first makes someone else owner.
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          <LeaveTeamButton teamId={team.id} teamName={team.name} />
+        </CardContent>
+      </Card>
       {createCard}
     </div>
   );

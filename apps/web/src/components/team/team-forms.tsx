@@ -4,6 +4,7 @@ import { useActionState, useState, useTransition } from 'react';
 import {
   createApiKeyAction,
   createInviteAction,
+  leaveTeamAction,
   removeMemberAction,
   renameTeamAction,
   revokeApiKeyAction,
@@ -237,5 +238,32 @@ export function RevokeButton({ kind, teamId, id }: { kind: 'invite' | 'key'; tea
         </span>
       ) : null}
     </>
+  );
+}
+
+export function LeaveTeamButton({ teamId, teamName }: { teamId: number; teamName: string }) {
+  const { pending, error, run } = useRowAction();
+  return (
+    <div className="flex flex-col items-start gap-2">
+      <Button
+        variant="outline"
+        disabled={pending}
+        onClick={() => {
+          if (
+            window.confirm(
+              `Leave ${teamName}? You lose access to its projects until someone invites you again.`,
+            )
+          )
+            run(() => leaveTeamAction(teamId));
+        }}
+      >
+        Leave team
+      </Button>
+      {error ? (
+        <span role="alert" className="text-sm text-red-600">
+          {error}
+        </span>
+      ) : null}
+    </div>
   );
 }
