@@ -1,0 +1,49 @@
+import 'server-only';
+import { services } from '@trainhub/api';
+import { executionMetricsSchema, stageLogSchema, type Execution } from '@trainhub/db';
+import { getDb } from './db';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * What the execution page shows and then polls (`/api/ui/executions/:id`): status, timings, stage log,
+ * metrics, the full epoch history and the log lines after `afterSeq`. `execution` was read through the
+ * services, so the caller's access is already checked.
+ */
+export async function executionProgress(execution: Execution, afterSeq = 0) {
+  const db = getDb();
+  const [history, logs] = await Promise.all([
+    services.historyOf(db, [execution.id]),
+    services.listEvents(db, execution.id, { afterSeq, kinds: ['LOG', 'STAGE'], take: 2000 }),
+  ]);
+  const metrics = executionMetricsSchema.safeParse(execution.metrics);
+  const stageLog = stageLogSchema.safeParse(execution.stageLog ?? {});
+  return {
+    execution: {
+      id: execution.id,
+      taskId: execution.taskId,
+      status: execution.status,
+      stage: execution.stage,
+      message: execution.message,
+      error: execution.error,
+      backend: execution.backend,
+      attempt: execution.attempt,
+      stopRequest: execution.stopRequest,
+      modelResourceId: execution.modelResourceId,
+      createdAt: execution.createdAt.toISOString(),
+      startedAt: iso(execution.startedAt),
+      finishedAt: iso(execution.finishedAt),
+      dueAt: execution.dueAt.toISOString(),
+      stageLog: stageLog.success ? stageLog.data : {},
+      metrics: metrics.success ? metrics.data : null,
+    },
+    history: (history.get(execution.id) ?? []).map(({ createdAt: _c, ...row }) => row),
+    logs: logs.map((e) => ({
+      seq: e.seq,
+      kind: e.kind,
+      level: e.level,
+      message: e.message,
+      at: e.createdAt.toISOString(),
+    })),
+  };
+}
