@@ -2,7 +2,7 @@ export { getHealth, TRAINER_LIVENESS_MS, type Health, type TrainerHealth } from 
 export { createApiKey, createUserWithTeam, ROLE_RANK, API_KEY_PREFIX, slugify } from './services/accounts';
 export { DOMAIN_ERROR_STATUS, DomainError, type DomainErrorCode } from './services/errors';
 export { generateToken, hashPassword, hashToken, verifyPassword } from './auth/secrets';
-export { loadJwtSecret } from './auth/secret-file';
+export { loadJwtSecret, loadSecretFile } from './auth/secret-file';
 export type { Principal } from './auth/principal';
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';

@@ -1,8 +1,5 @@
 import 'server-only';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { services } from '@trainhub/api';
+import { loadSecretFile, services } from '@trainhub/api';
 import type { SessionUser } from '@trainhub/api/trpc';
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
@@ -11,27 +8,6 @@ import GoogleProvider from 'next-auth/providers/google';
 import { getDb } from './db';
 import { webEnv } from './env';
 import { signInLimiter } from './rate-limit';
-
-/**
- * NEXTAUTH_SECRET when set, else a random secret kept in DATA_DIR/nextauth-secret (created once, mode
- * 0600): `npm start` needs no configuration and restarts keep people signed in. Web instances on several
- * machines must share NEXTAUTH_SECRET.
- */
-function loadSecret(dataDir: string, configured: string | null): string {
-  if (configured) return configured;
-  const path = join(dataDir, 'nextauth-secret');
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    try {
-      writeFileSync(path, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
-    } catch {
-      // Another process created it first: use theirs.
-    }
-    return readFileSync(path, 'utf8').trim();
-  }
-}
 
 function clientIp(headers: Record<string, unknown> | undefined): string {
   const forwarded = headers?.['x-forwarded-for'];
@@ -86,7 +62,8 @@ export function authOptions(): NextAuthOptions {
   if (env.auth.github) providers.push(GitHubProvider(env.auth.github));
   if (env.auth.google) providers.push(GoogleProvider(env.auth.google));
   cached = {
-    secret: loadSecret(env.dataDir, env.auth.secret),
+    // NEXTAUTH_SECRET, else a random one kept in DATA_DIR/nextauth-secret (`npm start` needs no setup).
+    secret: loadSecretFile(env.dataDir, 'nextauth-secret', env.auth.secret),
     session: { strategy: 'jwt', maxAge: 30 * 24 * 3600 },
     pages: { signIn: '/signin', error: '/signin' },
     providers,

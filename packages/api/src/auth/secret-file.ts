@@ -3,13 +3,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The JWT signing secret: JWT_SECRET when set, else a random secret kept in DATA_DIR/jwt-secret (created
- * once, mode 0600), so every web process on the same data folder signs and verifies alike and tokens
- * survive restarts. Several processes on different machines must share JWT_SECRET.
+ * `configured` when set, else a random secret kept in `DATA_DIR/<fileName>` (created once, mode 0600), so
+ * every process on the same data folder agrees and restarts keep it. Processes on different machines must
+ * be configured with one shared value.
  */
-export function loadJwtSecret(dataDir: string, configured?: string | null): string {
+export function loadSecretFile(dataDir: string, fileName: string, configured?: string | null): string {
   if (configured) return configured;
-  const path = join(dataDir, 'jwt-secret');
+  const path = join(dataDir, fileName);
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
@@ -21,4 +21,9 @@ export function loadJwtSecret(dataDir: string, configured?: string | null): stri
     }
     return readFileSync(path, 'utf8').trim();
   }
+}
+
+/** The JWT signing secret: JWT_SECRET when set, else DATA_DIR/jwt-secret (see loadSecretFile). */
+export function loadJwtSecret(dataDir: string, configured?: string | null): string {
+  return loadSecretFile(dataDir, 'jwt-secret', configured);
 }
