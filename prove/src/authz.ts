@@ -11,6 +11,7 @@ import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } fr
 import { appRouter, handleTrpc } from '@trainhub/api/trpc';
 import { ROLE_RANK } from '../../packages/api/src/services/accounts';
 import { ROLES, basic, makeWorld, multipart, PASSWORD, type World } from '../../packages/api/test/helpers';
+import { printTable } from './table';
 
 export type Surface = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
 
@@ -620,14 +621,7 @@ export function printAuthz(reports: AuthzReport[]) {
     ['plain secrets at rest (must be 0)', ...reports.map((r) => String(r.secretsAtRest.length))],
     ['seconds', ...reports.map((r) => r.seconds.toFixed(1))],
   ];
-  const width = Math.max(...rows.map((r) => r[0]!.length));
-  for (const row of rows)
-    console.log(
-      `${row[0]!.padEnd(width)}  ${row
-        .slice(1)
-        .map((c) => c.padStart(14))
-        .join('')}`,
-    );
+  printTable(rows);
   for (const r of reports)
     for (const line of [
       ...r.mismatches,

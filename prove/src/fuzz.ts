@@ -13,6 +13,7 @@ import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } fr
 import type { RestStyle, RouteDef } from '@trainhub/api/rest';
 import { appRouter, handleTrpc } from '@trainhub/api/trpc';
 import { basic, makeWorld, type World } from '../../packages/api/test/helpers';
+import { printTable } from './table';
 
 export type Surface = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
 
@@ -785,14 +786,7 @@ export function printFuzz(reports: FuzzReport[]) {
     ['rows written by rejected requests (must be 0)', ...reports.map((r) => String(r.rowsByRejected))],
     ['seconds', ...reports.map((r) => r.seconds.toFixed(1))],
   ];
-  const width = Math.max(...rows.map((r) => r[0]!.length));
-  for (const row of rows)
-    console.log(
-      `${row[0]!.padEnd(width)}  ${row
-        .slice(1)
-        .map((c) => c.padStart(14))
-        .join('')}`,
-    );
+  printTable(rows);
   for (const r of reports) {
     const seen = new Set<string>();
     for (const f of r.findings) {

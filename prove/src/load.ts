@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { createDb } from '@trainhub/db';
 import { MlwClient } from './mlw';
 import { admin, createPlatform, exited, sleep, startTrainer, startWeb, waitForHttp } from './platform';
+import { printTable } from './table';
 
 export interface LoadOptions {
   provider: 'sqlite' | 'postgresql';
@@ -262,14 +263,7 @@ export function printLoad(reports: LoadReport[], options: Omit<LoadOptions, 'pro
     ['slowdown (alone / under load)', ...reports.map((r) => `${r.slowdown.toFixed(2)}x`)],
     ['trainings (alone/under load)', ...reports.map((r) => r.trainingStatus)],
   ];
-  const width = Math.max(...rows.map((r) => r[0]!.length));
-  for (const row of rows)
-    console.log(
-      `${row[0]!.padEnd(width)}  ${row
-        .slice(1)
-        .map((c) => c.padStart(22))
-        .join('')}`,
-    );
+  printTable(rows, 22);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
