@@ -3,6 +3,8 @@ import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler } from '../src/rest/http';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
 import { mlwStyle } from '../src/rest/mlw/routes';
+import { trainingModuleStyle } from '../src/rest/training-module/routes';
+import { generateToken } from '../src/auth/secrets';
 import { LIST_RUNS_PER_TASK, TASK_RUNS } from '../src/services/tasks';
 import { handleTrpc } from '../src/trpc';
 import { parseCookies } from '../src/auth/cookies';
@@ -145,6 +147,13 @@ function countingDb(db: World['t']['db']) {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (prop === '$transaction') counter.calls.push('$transaction');
+      if (prop === '$queryRaw' && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          counter.queries++;
+          counter.calls.push('$queryRaw');
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
       if (typeof prop !== 'string' || prop.startsWith('$') || typeof value !== 'object' || value === null)
         return value;
       return new Proxy(value, {
@@ -195,24 +204,61 @@ describe.each(testProviders)('status reads stay cheap on %s (bench:api)', (provi
       }),
     );
 
-  it('an MLW status read with a recently used API key costs 2 queries (was 4)', async () => {
+  it('an MLW status read with a recently used API key is three plain SQL reads (was 4 Prisma queries)', async () => {
     const { db, counter } = countingDb(w.t.db);
     expect((await statusRead(db, `Bearer ${w.a.keys.VIEWER}`)).status).toBe(200);
     counter.queries = 0;
     counter.calls = [];
     expect((await statusRead(db, `Bearer ${w.a.keys.VIEWER}`)).status).toBe(200);
-    expect(counter.calls).toEqual(['execution.findFirst', 'executionEvent.findMany']);
+    // The execution with its scope, its task, its history: plain SQL, at once (status-reads).
+    expect(counter.calls).toEqual(['$queryRaw', '$queryRaw', '$queryRaw']);
   });
 
-  it('an MLW status read with Basic auth checks bcrypt once, then costs 3 queries', async () => {
+  it('an MLW status read with Basic auth checks bcrypt once, then reads the user too', async () => {
     const { db, counter } = countingDb(w.t.db);
     const auth = basic(w.a.users.VIEWER.email);
     expect((await statusRead(db, auth)).status).toBe(200);
     counter.calls = [];
     expect((await statusRead(db, auth)).status).toBe(200);
-    expect(counter.calls).toEqual(['user.findUnique', 'execution.findFirst', 'executionEvent.findMany']);
+    expect(counter.calls).toEqual(['user.findUnique', '$queryRaw', '$queryRaw', '$queryRaw']);
     // A wrong password is never served from the cache.
     expect((await statusRead(db, basic(w.a.users.VIEWER.email, 'wrong password'))).status).toBe(401);
+  });
+
+  it('Edge Impulse job status is one plain SQL read, the session monitor three', async () => {
+    const { db, counter } = countingDb(w.t.db);
+    const jobStatus = () =>
+      createRestHandler(edgeImpulseStyle, () => ({ ...w.deps, db }))(
+        new Request(`http://localhost/v1/api/${w.a.projectId}/jobs/${executionId}/status`, {
+          headers: { 'x-api-key': w.a.keys.VIEWER },
+        }),
+      );
+    expect((await jobStatus()).status).toBe(200);
+    counter.calls = [];
+    expect((await jobStatus()).status).toBe(200);
+    expect(counter.calls).toEqual(['$queryRaw']);
+
+    const { token, hash } = generateToken('tm');
+    await w.t.db.trainingSession.create({
+      data: {
+        keyHash: hash,
+        teamId: w.a.id,
+        projectId: w.a.projectId,
+        taskId,
+        state: 'TRAINING',
+        config: {},
+      },
+    });
+    await w.t.db.executionEvent.create({
+      data: { executionId, seq: 1, kind: 'EPOCH', epoch: 1, data: { epoch: 1, loss: 0.5, metrics: {} } },
+    });
+    counter.calls = [];
+    const monitor = await createRestHandler(trainingModuleStyle, () => ({ ...w.deps, db }))(
+      new Request(`http://localhost/training-module/monitor/${token}`),
+    );
+    expect(monitor.status).toBe(200);
+    expect(await monitor.json()).toMatchObject({ epoch: 1, metrics: { loss: 0.5 }, job_id: executionId });
+    expect(counter.calls).toEqual(['$queryRaw', '$queryRaw', '$queryRaw']);
   });
 
   it('a cached API key stops working the moment it is revoked through the services', async () => {

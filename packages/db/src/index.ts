@@ -35,3 +35,4 @@ export type {
 export * from './contracts';
 export * from './storage';
 export * from './schedule';
+export * from './status-reads';

@@ -43,7 +43,10 @@ export function visibleTeamIds(principal: Principal): number[] {
   return principal.kind === 'user' ? principal.memberships.map((m) => m.teamId) : [principal.teamId];
 }
 
-/** The Prisma filter for the projects a principal can see. */
+/**
+ * The Prisma filter for the projects a principal can see. `canSeeProject` is the same rule for a project
+ * row already read (hot reads fetch by primary key, which Prisma batches, and check the row): change both.
+ */
 export function projectScope(principal: Principal): {
   teamId: { in: number[] };
   id?: number;
@@ -53,6 +56,15 @@ export function projectScope(principal: Principal): {
     return { teamId: { in: [principal.teamId] }, id: principal.projectId, deletedAt: null };
   }
   return { teamId: { in: visibleTeamIds(principal) }, deletedAt: null };
+}
+
+/** Whether the principal can see this project (the rule of `projectScope`, applied to a read row). */
+export function canSeeProject(
+  principal: Principal,
+  project: { id: number; teamId: number; deletedAt: Date | null },
+): boolean {
+  if (project.deletedAt !== null || !visibleTeamIds(principal).includes(project.teamId)) return false;
+  return principal.kind === 'user' || principal.projectId === null || principal.projectId === project.id;
 }
 
 export function principalUserId(principal: Principal): string | null {

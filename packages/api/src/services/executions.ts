@@ -1,32 +1,54 @@
-import type { Db, ExecutionEventKind, ExecutionStatus, StopRequest } from '@trainhub/db';
-import { epochDataSchema, type EpochData } from '@trainhub/db';
-import { projectScope, type Principal } from '../auth/principal';
+import type {
+  Db,
+  EpochEventRow,
+  ExecutionEventKind,
+  ExecutionStatus,
+  ExecutionWithScope,
+  StopRequest,
+} from '@trainhub/db';
+import {
+  epochDataSchema,
+  readEpochEvents,
+  readExecutionWithScope,
+  readTask,
+  type EpochData,
+} from '@trainhub/db';
+import { canSeeProject, projectScope, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 
 export const TERMINAL_STATUSES: ExecutionStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
 export const isTerminal = (status: ExecutionStatus) => TERMINAL_STATUSES.includes(status);
 
-/** One execution the caller can see (optionally required to belong to a project or task). */
+/** Whether the caller sees this execution (of a task not deleted, within the given project or task). */
+function isVisible(
+  principal: Principal,
+  { execution, project, task }: ExecutionWithScope,
+  within: { projectId?: number; taskId?: number },
+): boolean {
+  return (
+    (within.projectId === undefined || execution.projectId === within.projectId) &&
+    (within.taskId === undefined || execution.taskId === within.taskId) &&
+    task.deletedAt === null &&
+    canSeeProject(principal, project)
+  );
+}
+
+/**
+ * One execution the caller can see (optionally required to belong to a project or task). Status polling
+ * reads this in every style: it is read in plain SQL with its scope (see @trainhub/db's status-reads), and
+ * the caller's scope is checked on the row (`canSeeProject`, the rule of `projectScope`).
+ */
 export async function getExecution(
   db: Db,
   principal: Principal,
   executionId: number,
   within: { projectId?: number; taskId?: number } = {},
 ) {
-  const execution = Number.isSafeInteger(executionId)
-    ? await db.execution.findFirst({
-        where: {
-          id: executionId,
-          ...(within.projectId !== undefined ? { projectId: within.projectId } : {}),
-          ...(within.taskId !== undefined ? { taskId: within.taskId } : {}),
-          project: projectScope(principal),
-          task: { deletedAt: null },
-        },
-      })
-    : null;
-  if (!execution) throw new DomainError('NOT_FOUND', 'execution not found');
-  return execution;
+  const found = Number.isSafeInteger(executionId) ? await readExecutionWithScope(db, executionId) : null;
+  if (!found || !isVisible(principal, found, within))
+    throw new DomainError('NOT_FOUND', 'execution not found');
+  return found.execution;
 }
 
 export interface HistoryRow extends EpochData {
@@ -35,27 +57,30 @@ export interface HistoryRow extends EpochData {
 
 const HISTORY_CHUNK = 500;
 
-/** Per-epoch history of executions, from their EPOCH events, keyed by execution id. */
-export async function historyOf(db: Db, executionIds: number[]): Promise<Map<number, HistoryRow[]>> {
-  const result = new Map<number, HistoryRow[]>(executionIds.map((id) => [id, []]));
-  if (executionIds.length === 0) return result;
-  // In chunks: one IN list of thousands of ids exceeds SQLite's bound-parameter limit (was a 500).
-  const events = [];
-  for (let i = 0; i < executionIds.length; i += HISTORY_CHUNK) {
-    events.push(
-      ...(await db.executionEvent.findMany({
-        where: { executionId: { in: executionIds.slice(i, i + HISTORY_CHUNK) }, kind: 'EPOCH' },
-        orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
-        // Only what a history row needs: lists read thousands of these.
-        select: { executionId: true, data: true, createdAt: true },
-      })),
-    );
-  }
+/** History rows from EPOCH events; an event whose data does not parse is left out. */
+export function toHistory(events: EpochEventRow[]): HistoryRow[] {
+  const rows: HistoryRow[] = [];
   for (const event of events) {
     const parsed = epochDataSchema.safeParse(event.data);
-    if (parsed.success) result.get(event.executionId)?.push({ ...parsed.data, createdAt: event.createdAt });
+    if (parsed.success) rows.push({ ...parsed.data, createdAt: event.createdAt });
   }
-  return result;
+  return rows;
+}
+
+/** Per-epoch history of executions, from their EPOCH events, keyed by execution id. */
+export async function historyOf(db: Db, executionIds: number[]): Promise<Map<number, HistoryRow[]>> {
+  const events = new Map<number, EpochEventRow[]>(executionIds.map((id) => [id, []]));
+  // In chunks: one IN list of thousands of ids exceeds SQLite's bound-parameter limit (was a 500).
+  for (let i = 0; i < executionIds.length; i += HISTORY_CHUNK) {
+    const chunk = await db.executionEvent.findMany({
+      where: { executionId: { in: executionIds.slice(i, i + HISTORY_CHUNK) }, kind: 'EPOCH' },
+      orderBy: [{ executionId: 'asc' }, { seq: 'asc' }],
+      // Only what a history row needs: lists read thousands of these.
+      select: { executionId: true, data: true, createdAt: true },
+    });
+    for (const event of chunk) events.get(event.executionId)?.push(event);
+  }
+  return new Map([...events].map(([id, rows]) => [id, toHistory(rows)]));
 }
 
 /** Executions of a task with their history, newest first, a page at a time (`beforeId`: the cursor). */
@@ -171,22 +196,23 @@ export async function deleteExecution(
   return execution;
 }
 
-/** One execution of a task with its task and history (MLW's individual task). */
+/** One execution of a task with its task and history (MLW's individual task; status polling, see getExecution). */
 export async function getExecutionWithHistory(
   db: Db,
   principal: Principal,
   taskId: number,
   executionId: number,
 ) {
-  // The task comes with the execution (one query less on the hottest read: status polling).
-  const found = Number.isSafeInteger(executionId)
-    ? await db.execution.findFirst({
-        where: { id: executionId, taskId, project: projectScope(principal), task: { deletedAt: null } },
-        include: { task: true },
-      })
-    : null;
-  if (!found) throw new DomainError('NOT_FOUND', 'execution not found');
-  const { task, ...execution } = found;
-  const history = await historyOf(db, [executionId]);
-  return { task, execution, history: history.get(executionId) ?? [] };
+  // Three independent reads: at once (one round trip on PostgreSQL); nothing is returned unless visible.
+  const [found, task, events] = Number.isSafeInteger(executionId)
+    ? await Promise.all([
+        readExecutionWithScope(db, executionId),
+        readTask(db, taskId),
+        readEpochEvents(db, executionId),
+      ])
+    : [null, null, []];
+  if (!found || !task || !isVisible(principal, found, { taskId })) {
+    throw new DomainError('NOT_FOUND', 'execution not found');
+  }
+  return { task, execution: found.execution, history: toHistory(events) };
 }

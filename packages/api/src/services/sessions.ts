@@ -1,10 +1,15 @@
 import type { Db, Execution, Prisma, SessionState, TrainingSession } from '@trainhub/db';
+import {
+  readLastEpochBySessionKeyHash,
+  readLatestExecutionBySessionKeyHash,
+  readSessionByKeyHash,
+} from '@trainhub/db';
 import { generateToken, hashToken } from '../auth/secrets';
 import type { Principal } from '../auth/principal';
 import { defaultTeamFor, requireProject } from './access';
 import { previewCsv } from './csv-preview';
 import { DomainError } from './errors';
-import { historyOf, isTerminal, requestStop } from './executions';
+import { historyOf, isTerminal, requestStop, toHistory } from './executions';
 import { uploadResources, type IncomingFile, type StoreDeps } from './resources';
 import { createTraining } from './tasks';
 
@@ -68,9 +73,15 @@ async function latestExecution(db: Db, session: TrainingSession) {
     : null;
 }
 
-/** Moves a training session whose run has finished to DONE (a conditional update: safe under races). */
-async function refresh(db: Db, session: TrainingSession): Promise<SessionWithExecution> {
-  const execution = await latestExecution(db, session);
+/**
+ * The session with its latest execution; a training session whose run has finished moves to DONE (a
+ * conditional update: safe under races).
+ */
+async function withLatestExecution(
+  db: Db,
+  session: TrainingSession,
+  execution: Execution | null,
+): Promise<SessionWithExecution> {
   if (session.state === 'TRAINING' && execution && isTerminal(execution.status)) {
     await db.trainingSession.updateMany({
       where: { id: session.id, state: 'TRAINING' },
@@ -79,6 +90,17 @@ async function refresh(db: Db, session: TrainingSession): Promise<SessionWithExe
     return { ...session, state: 'DONE', execution };
   }
   return { ...session, execution };
+}
+
+/** The hash of a well-formed session key; anything else is UNAUTHENTICATED (as an unknown key is). */
+function keyHashOf(key: string): string {
+  if (!key || key.length >= 200) throw new DomainError('UNAUTHENTICATED', 'invalid or expired session key');
+  return hashToken(key);
+}
+
+function requireActive(session: TrainingSession | null): TrainingSession {
+  if (!session?.active) throw new DomainError('UNAUTHENTICATED', 'invalid or expired session key');
+  return session;
 }
 
 /** Starts a session for the caller's team (an API key's project, else the team's "Training module" project). */
@@ -127,14 +149,17 @@ export async function startSession(db: Db, principal: Principal, options: { forc
   return { session: { ...session, execution: null }, key: token };
 }
 
-/** The active session a key opens; an unknown, wiped or malformed key is UNAUTHENTICATED. */
+/**
+ * The active session a key opens; an unknown, wiped or malformed key is UNAUTHENTICATED. Every keyed call
+ * reads this, monitoring polls it: plain SQL reads by the key's hash, at once (@trainhub/db status-reads).
+ */
 export async function sessionByKey(db: Db, key: string): Promise<SessionWithExecution> {
-  const session =
-    key && key.length < 200
-      ? await db.trainingSession.findUnique({ where: { keyHash: hashToken(key) } })
-      : null;
-  if (!session || !session.active) throw new DomainError('UNAUTHENTICATED', 'invalid or expired session key');
-  return refresh(db, session);
+  const keyHash = keyHashOf(key);
+  const [session, execution] = await Promise.all([
+    readSessionByKeyHash(db, keyHash),
+    readLatestExecutionBySessionKeyHash(db, keyHash),
+  ]);
+  return withLatestExecution(db, requireActive(session), execution);
 }
 
 /** The caller's team's active session (the style's key-less status calls). */
@@ -149,7 +174,7 @@ export async function activeSession(db: Db, principal: Principal): Promise<Sessi
       : { teamId: { in: principal.memberships.map((m) => m.teamId) }, active: true };
   const session = await db.trainingSession.findFirst({ where, orderBy: { id: 'desc' } });
   if (!session) throw new DomainError('NOT_FOUND', 'there is no active session');
-  return refresh(db, session);
+  return withLatestExecution(db, session, await latestExecution(db, session));
 }
 
 function requireState(session: TrainingSession, states: SessionState[], action: string) {
@@ -300,13 +325,18 @@ export async function stopSessionTraining(db: Db, key: string) {
   return { ...session, execution };
 }
 
-/** The last epoch of the session's run. */
+/** The last epoch of the session's run (monitoring polls this: see sessionByKey). */
 export async function monitorSession(db: Db, key: string) {
-  const session = await sessionByKey(db, key);
-  const history = session.execution
-    ? ((await historyOf(db, [session.execution.id])).get(session.execution.id) ?? [])
-    : [];
-  return { session, lastEpoch: history.at(-1) ?? null, epochs: history.length };
+  const keyHash = keyHashOf(key);
+  const [session, execution, lastEpochEvent] = await Promise.all([
+    readSessionByKeyHash(db, keyHash),
+    readLatestExecutionBySessionKeyHash(db, keyHash),
+    readLastEpochBySessionKeyHash(db, keyHash),
+  ]);
+  return {
+    session: await withLatestExecution(db, requireActive(session), execution),
+    lastEpoch: toHistory(lastEpochEvent ? [lastEpochEvent] : [])[0] ?? null,
+  };
 }
 
 /** The finished run and its model, or CONFLICT while there is none yet. */
