@@ -40,6 +40,19 @@ describe('SQLite adapter', () => {
     expect(slugs).toEqual(['independent']);
   });
 
+  it('keeps column lists per statement, and drops them when the schema changes under the process', async () => {
+    const { db, url } = test;
+    await db.team.create({ data: { name: 'a', slug: 'a' } });
+    const read = () => db.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "Team"`;
+    expect(Object.keys((await read())[0]!)).not.toContain('extra');
+    // A migration by another process adds a column while this one keeps the compiled statement.
+    const other = new Database(url.slice('file:'.length));
+    other.exec(`ALTER TABLE "Team" ADD COLUMN "extra" TEXT DEFAULT 'x'`);
+    other.close();
+    await read().catch(() => undefined); // the width changed: the kept list is dropped
+    expect((await read())[0]).toMatchObject({ slug: 'a', extra: 'x' });
+  });
+
   it('waits for a write lock held by another process without freezing the event loop', async () => {
     const { db, url } = test;
     const other = new Database(url.slice('file:'.length));
