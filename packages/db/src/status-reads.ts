@@ -13,11 +13,14 @@ import type { Execution, Task, TrainingSession } from './generated/postgresql/cl
 // scalar subqueries; enum values are written as literals (PostgreSQL compares an enum column with a text
 // parameter only through a cast).
 
-/** An execution with what deciding who may see it needs: its project's team and the deletion marks. */
+/**
+ * An execution with what deciding who may see it needs (its project's team, the deletion marks) and what
+ * presenting it needs of its task (name, definition).
+ */
 export interface ExecutionWithScope {
   execution: Execution;
   project: { id: number; teamId: number; deletedAt: Date | null };
-  task: { deletedAt: Date | null };
+  task: Pick<Task, 'id' | 'projectId' | 'name' | 'definition' | 'deletedAt'>;
 }
 
 /** One EPOCH event's payload, oldest first in lists. */
@@ -26,11 +29,13 @@ export interface EpochEventRow {
   createdAt: Date;
 }
 
-type ScopeColumns = {
+interface ScopeColumns {
   scopeTeamId: number;
   scopeProjectDeletedAt: Date | null;
+  scopeTaskName: string;
+  scopeTaskDefinition: Task['definition'];
   scopeTaskDeletedAt: Date | null;
-};
+}
 
 export async function readExecutionWithScope(
   db: Db,
@@ -38,23 +43,32 @@ export async function readExecutionWithScope(
 ): Promise<ExecutionWithScope | null> {
   const [row] = await db.$queryRaw<(Execution & ScopeColumns)[]>`
     SELECT e.*, p."teamId" AS "scopeTeamId", p."deletedAt" AS "scopeProjectDeletedAt",
+           t."name" AS "scopeTaskName", t."definition" AS "scopeTaskDefinition",
            t."deletedAt" AS "scopeTaskDeletedAt"
     FROM "Execution" e
     JOIN "Project" p ON p."id" = e."projectId"
     JOIN "Task" t ON t."id" = e."taskId"
     WHERE e."id" = ${executionId}`;
   if (!row) return null;
-  const { scopeTeamId, scopeProjectDeletedAt, scopeTaskDeletedAt, ...execution } = row;
+  const {
+    scopeTeamId,
+    scopeProjectDeletedAt,
+    scopeTaskName,
+    scopeTaskDefinition,
+    scopeTaskDeletedAt,
+    ...execution
+  } = row;
   return {
     execution,
     project: { id: execution.projectId, teamId: scopeTeamId, deletedAt: scopeProjectDeletedAt },
-    task: { deletedAt: scopeTaskDeletedAt },
+    task: {
+      id: execution.taskId,
+      projectId: execution.projectId,
+      name: scopeTaskName,
+      definition: scopeTaskDefinition,
+      deletedAt: scopeTaskDeletedAt,
+    },
   };
-}
-
-export async function readTask(db: Db, taskId: number): Promise<Task | null> {
-  const [row] = await db.$queryRaw<Task[]>`SELECT * FROM "Task" WHERE "id" = ${taskId}`;
-  return row ?? null;
 }
 
 /** The EPOCH events of an execution, oldest first. */
@@ -71,29 +85,24 @@ export async function readSessionByKeyHash(db: Db, keyHash: string): Promise<Tra
   return row ?? null;
 }
 
-// The session's newest execution and its last epoch are read by the key hash too (not by the ids the
-// session row holds), so the reads of a session can run at once.
-
-/** The newest execution of the task of the session with this key hash. */
+/**
+ * The newest execution of the task of the session with this key hash, and its last EPOCH event. Read by the
+ * key hash (not by the task id the session row holds) so that it runs at once with readSessionByKeyHash.
+ */
 export async function readLatestExecutionBySessionKeyHash(
   db: Db,
   keyHash: string,
-): Promise<Execution | null> {
-  const [row] = await db.$queryRaw<Execution[]>`
-    SELECT * FROM "Execution"
-    WHERE "taskId" = (SELECT "taskId" FROM "TrainingSession" WHERE "keyHash" = ${keyHash})
-    ORDER BY "id" DESC LIMIT 1`;
-  return row ?? null;
-}
-
-/** The last EPOCH event of the newest execution of the session with this key hash. */
-export async function readLastEpochBySessionKeyHash(db: Db, keyHash: string): Promise<EpochEventRow | null> {
-  const [row] = await db.$queryRaw<EpochEventRow[]>`
-    SELECT "data", "createdAt" FROM "ExecutionEvent"
-    WHERE "kind" = 'EPOCH' AND "executionId" = (
-      SELECT "id" FROM "Execution"
-      WHERE "taskId" = (SELECT "taskId" FROM "TrainingSession" WHERE "keyHash" = ${keyHash})
-      ORDER BY "id" DESC LIMIT 1)
-    ORDER BY "seq" DESC LIMIT 1`;
-  return row ?? null;
+): Promise<{ execution: Execution; lastEpoch: EpochEventRow | null } | null> {
+  const [row] = await db.$queryRaw<(Execution & { lastEpochData: unknown; lastEpochAt: Date | null })[]>`
+    SELECT e.*, ev."data" AS "lastEpochData", ev."createdAt" AS "lastEpochAt"
+    FROM "Execution" e
+    LEFT JOIN "ExecutionEvent" ev ON ev."id" = (
+      SELECT "id" FROM "ExecutionEvent"
+      WHERE "executionId" = e."id" AND "kind" = 'EPOCH'
+      ORDER BY "seq" DESC LIMIT 1)
+    WHERE e."taskId" = (SELECT "taskId" FROM "TrainingSession" WHERE "keyHash" = ${keyHash})
+    ORDER BY e."id" DESC LIMIT 1`;
+  if (!row) return null;
+  const { lastEpochData, lastEpochAt, ...execution } = row;
+  return { execution, lastEpoch: lastEpochAt ? { data: lastEpochData, createdAt: lastEpochAt } : null };
 }

@@ -3,10 +3,8 @@ import { createTestDatabase, testProviders, type TestDatabase } from '../src/tes
 import {
   readEpochEvents,
   readExecutionWithScope,
-  readLastEpochBySessionKeyHash,
   readLatestExecutionBySessionKeyHash,
   readSessionByKeyHash,
-  readTask,
 } from '../src/status-reads';
 
 // The status reads are plain SQL for speed; they must return exactly what the Prisma query API returns for
@@ -14,7 +12,7 @@ import {
 describe.each(testProviders)('status reads on %s', (provider) => {
   let t: TestDatabase;
   const at = new Date('2026-01-02T03:04:05.678Z');
-  let ids: { team: number; project: number; task: number; idle: number; executions: number[] };
+  let ids: { team: number; project: number; task: number; executions: number[] };
   beforeAll(async () => {
     t = await createTestDatabase(provider);
     const { db } = t;
@@ -34,9 +32,6 @@ describe.each(testProviders)('status reads on %s', (provider) => {
         nextRunAt: at,
         startAt: at,
       },
-    });
-    const idle = await db.task.create({
-      data: { projectId: project.id, name: 'idle', source: 'ei', definition: {}, hyperparameters: {} },
     });
     const first = await db.execution.create({
       data: { taskId: task.id, projectId: project.id, status: 'COMPLETED', finishedAt: at },
@@ -105,7 +100,6 @@ describe.each(testProviders)('status reads on %s', (provider) => {
       team: team.id,
       project: project.id,
       task: task.id,
-      idle: idle.id,
       executions: [first.id, second.id],
     };
   });
@@ -113,26 +107,25 @@ describe.each(testProviders)('status reads on %s', (provider) => {
     await t?.drop();
   });
 
-  it('readExecutionWithScope is the Prisma row plus its project and deletion marks', async () => {
+  it('readExecutionWithScope is the Prisma row plus its project and what presenting needs of its task', async () => {
     const { db } = t;
+    const task = await db.task.findUniqueOrThrow({ where: { id: ids.task } });
     for (const id of ids.executions) {
       const read = await readExecutionWithScope(db, id);
       expect(read?.execution).toEqual(await db.execution.findUniqueOrThrow({ where: { id } }));
       expect(read?.project).toEqual({ id: ids.project, teamId: ids.team, deletedAt: at });
-      expect(read?.task).toEqual({ deletedAt: null });
+      expect(read?.task).toEqual({
+        id: task.id,
+        projectId: task.projectId,
+        name: task.name,
+        definition: task.definition,
+        deletedAt: null,
+      });
     }
     await db.task.update({ where: { id: ids.task }, data: { deletedAt: at } });
-    expect((await readExecutionWithScope(db, ids.executions[0]!))?.task).toEqual({ deletedAt: at });
+    expect((await readExecutionWithScope(db, ids.executions[0]!))?.task.deletedAt).toEqual(at);
     await db.task.update({ where: { id: ids.task }, data: { deletedAt: null } });
     expect(await readExecutionWithScope(db, 999_999)).toBeNull();
-  });
-
-  it('readTask is the Prisma row', async () => {
-    const { db } = t;
-    for (const id of [ids.task, ids.idle]) {
-      expect(await readTask(db, id)).toEqual(await db.task.findUniqueOrThrow({ where: { id } }));
-    }
-    expect(await readTask(db, 999_999)).toBeNull();
   });
 
   it('readEpochEvents are the EPOCH events oldest first, as Prisma reads them', async () => {
@@ -161,16 +154,21 @@ describe.each(testProviders)('status reads on %s', (provider) => {
       orderBy: { id: 'desc' },
     });
     expect(newest.id).toBe(ids.executions[1]);
-    expect(await readLatestExecutionBySessionKeyHash(db, 'with-task')).toEqual(newest);
-    expect(await readLatestExecutionBySessionKeyHash(db, 'without-task')).toBeNull();
-    expect(await readLatestExecutionBySessionKeyHash(db, 'unknown')).toBeNull();
-    expect(await readLastEpochBySessionKeyHash(db, 'with-task')).toEqual(
-      await db.executionEvent.findFirst({
+    expect(await readLatestExecutionBySessionKeyHash(db, 'with-task')).toEqual({
+      execution: newest,
+      lastEpoch: await db.executionEvent.findFirstOrThrow({
         where: { executionId: newest.id, kind: 'EPOCH' },
         orderBy: { seq: 'desc' },
         select: { data: true, createdAt: true },
       }),
-    );
-    expect(await readLastEpochBySessionKeyHash(db, 'without-task')).toBeNull();
+    });
+    expect(await readLatestExecutionBySessionKeyHash(db, 'without-task')).toBeNull();
+    expect(await readLatestExecutionBySessionKeyHash(db, 'unknown')).toBeNull();
+    // A run without an epoch yet.
+    const fresh = await db.execution.create({ data: { taskId: ids.task, projectId: ids.project } });
+    expect(await readLatestExecutionBySessionKeyHash(db, 'with-task')).toEqual({
+      execution: await db.execution.findUniqueOrThrow({ where: { id: fresh.id } }),
+      lastEpoch: null,
+    });
   });
 });

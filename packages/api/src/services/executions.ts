@@ -6,13 +6,7 @@ import type {
   ExecutionWithScope,
   StopRequest,
 } from '@trainhub/db';
-import {
-  epochDataSchema,
-  readEpochEvents,
-  readExecutionWithScope,
-  readTask,
-  type EpochData,
-} from '@trainhub/db';
+import { epochDataSchema, readEpochEvents, readExecutionWithScope, type EpochData } from '@trainhub/db';
 import { canSeeProject, projectScope, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
@@ -203,16 +197,12 @@ export async function getExecutionWithHistory(
   taskId: number,
   executionId: number,
 ) {
-  // Three independent reads: at once (one round trip on PostgreSQL); nothing is returned unless visible.
-  const [found, task, events] = Number.isSafeInteger(executionId)
-    ? await Promise.all([
-        readExecutionWithScope(db, executionId),
-        readTask(db, taskId),
-        readEpochEvents(db, executionId),
-      ])
-    : [null, null, []];
-  if (!found || !task || !isVisible(principal, found, { taskId })) {
+  // Two independent reads: at once (one round trip on PostgreSQL); nothing is returned unless visible.
+  const [found, events] = Number.isSafeInteger(executionId)
+    ? await Promise.all([readExecutionWithScope(db, executionId), readEpochEvents(db, executionId)])
+    : [null, []];
+  if (!found || !isVisible(principal, found, { taskId })) {
     throw new DomainError('NOT_FOUND', 'execution not found');
   }
-  return { task, execution: found.execution, history: toHistory(events) };
+  return { task: found.task, execution: found.execution, history: toHistory(events) };
 }

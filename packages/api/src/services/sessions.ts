@@ -1,9 +1,5 @@
 import type { Db, Execution, Prisma, SessionState, TrainingSession } from '@trainhub/db';
-import {
-  readLastEpochBySessionKeyHash,
-  readLatestExecutionBySessionKeyHash,
-  readSessionByKeyHash,
-} from '@trainhub/db';
+import { readLatestExecutionBySessionKeyHash, readSessionByKeyHash } from '@trainhub/db';
 import { generateToken, hashToken } from '../auth/secrets';
 import type { Principal } from '../auth/principal';
 import { defaultTeamFor, requireProject } from './access';
@@ -80,7 +76,7 @@ async function latestExecution(db: Db, session: TrainingSession) {
 async function withLatestExecution(
   db: Db,
   session: TrainingSession,
-  execution: Execution | null,
+  execution: Execution | null | undefined,
 ): Promise<SessionWithExecution> {
   if (session.state === 'TRAINING' && execution && isTerminal(execution.status)) {
     await db.trainingSession.updateMany({
@@ -89,7 +85,7 @@ async function withLatestExecution(
     });
     return { ...session, state: 'DONE', execution };
   }
-  return { ...session, execution };
+  return { ...session, execution: execution ?? null };
 }
 
 /** The hash of a well-formed session key; anything else is UNAUTHENTICATED (as an unknown key is). */
@@ -155,11 +151,11 @@ export async function startSession(db: Db, principal: Principal, options: { forc
  */
 export async function sessionByKey(db: Db, key: string): Promise<SessionWithExecution> {
   const keyHash = keyHashOf(key);
-  const [session, execution] = await Promise.all([
+  const [session, latest] = await Promise.all([
     readSessionByKeyHash(db, keyHash),
     readLatestExecutionBySessionKeyHash(db, keyHash),
   ]);
-  return withLatestExecution(db, requireActive(session), execution);
+  return withLatestExecution(db, requireActive(session), latest?.execution);
 }
 
 /** The caller's team's active session (the style's key-less status calls). */
@@ -328,14 +324,13 @@ export async function stopSessionTraining(db: Db, key: string) {
 /** The last epoch of the session's run (monitoring polls this: see sessionByKey). */
 export async function monitorSession(db: Db, key: string) {
   const keyHash = keyHashOf(key);
-  const [session, execution, lastEpochEvent] = await Promise.all([
+  const [session, latest] = await Promise.all([
     readSessionByKeyHash(db, keyHash),
     readLatestExecutionBySessionKeyHash(db, keyHash),
-    readLastEpochBySessionKeyHash(db, keyHash),
   ]);
   return {
-    session: await withLatestExecution(db, requireActive(session), execution),
-    lastEpoch: toHistory(lastEpochEvent ? [lastEpochEvent] : [])[0] ?? null,
+    session: await withLatestExecution(db, requireActive(session), latest?.execution),
+    lastEpoch: toHistory(latest?.lastEpoch ? [latest.lastEpoch] : [])[0] ?? null,
   };
 }
 

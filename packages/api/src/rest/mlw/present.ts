@@ -136,7 +136,7 @@ export function historyRow(
 }
 
 export function presentIndividualTask(
-  task: Task,
+  task: Pick<Task, 'id' | 'projectId' | 'name' | 'definition'>,
   execution: Execution,
   history: HistoryRow[],
 ): z.infer<typeof mlwIndividualTaskSchema> {
