@@ -26,6 +26,8 @@ const databaseUrl = `file:${join(dataDir, 'bench.db')}`;
 const port = Number(process.env.BENCH_PORT ?? 3456);
 const duration = Number(process.env.BENCH_SECONDS ?? 10);
 const base = `http://127.0.0.1:${port}`;
+const TARGET_RPS = 2000;
+const TARGET_P99_MS = 50;
 
 await migrate(databaseUrl);
 const db = createDb(databaseUrl);
@@ -173,11 +175,19 @@ try {
     console.log(
       `${c.name.padEnd(42)} ${result.requests.average.toFixed(0).padStart(6)} req/s   p50 ${String(result.latency.p50).padStart(4)} ms   p99 ${String(result.latency.p99).padStart(4)} ms${bad ? `   (${bad} non-2xx/errors)` : ''}`,
     );
+    return { rps: result.requests.average, p99: result.latency.p99, bad };
   };
   console.log(
     `\nautocannon: 50 connections, ${duration}s each, SQLite, production web server (apps/web/server.ts)\n`,
   );
-  for (const c of cases) await measure(c);
+  const results = [];
+  for (const c of cases) results.push(await measure(c));
+  // The target applies to the three status reads (not to creating a training).
+  const reads = results.slice(0, 3);
+  const met = reads.every((r) => r.rps >= TARGET_RPS && r.p99 < TARGET_P99_MS && r.bad === 0);
+  console.log(
+    `\nstatus reads: slowest ${Math.min(...reads.map((r) => r.rps)).toFixed(0)} req/s, worst p99 ${Math.max(...reads.map((r) => r.p99))} ms; target >= ${TARGET_RPS} req/s with p99 < ${TARGET_P99_MS} ms: ${met ? 'met' : 'NOT met'}`,
+  );
 
   // The same reads, the same handlers and database, without Next.
   const deps = {

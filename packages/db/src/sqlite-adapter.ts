@@ -59,42 +59,70 @@ async function whileBusy<T>(lockWaitMs: number, attempt: () => Promise<T>): Prom
 
 const STATEMENT_CACHE_SIZE = 500;
 
+interface CachedStatement {
+  statement: BetterSqlite3.Statement<unknown[]>;
+  columns?: BetterSqlite3.ColumnDefinition[];
+}
+
 /**
- * Makes `handle.prepare` reuse compiled statements. The stock adapter calls `prepare(sql).bind(args)` and
- * then `reader`, `columns()`, `raw().all()` or `run()` once; better-sqlite3 binds parameters to a statement
- * for good, so the cached statement is wrapped in a view that passes the arguments to each call instead.
- * A statement's column list is kept too: better-sqlite3 builds it anew on every `columns()` call, which cost
- * more than running the statement (30 us for an execution row). Should the schema change under a running
- * process (SQLite then recompiles the statement), a row of another width drops the kept list.
+ * What the stock adapter gets from `prepare(sql)` and `.bind(args)`: a cached statement with the arguments
+ * to pass to each call (better-sqlite3 would bind them to the statement for good). A class rather than an
+ * object of closures: this runs for every query.
+ */
+class StatementView {
+  constructor(
+    private readonly cached: CachedStatement,
+    private readonly args: unknown[] = [],
+  ) {}
+
+  get reader(): boolean {
+    return this.cached.statement.reader;
+  }
+
+  bind(args: unknown[]): StatementView {
+    return new StatementView(this.cached, args);
+  }
+
+  columns(): BetterSqlite3.ColumnDefinition[] {
+    return (this.cached.columns ??= this.cached.statement.columns());
+  }
+
+  /** The stock adapter calls `raw().all()`; rows always come as arrays here. */
+  raw(): this {
+    return this;
+  }
+
+  all(): unknown[][] {
+    const rows = this.cached.statement.raw(true).all(...this.args) as unknown[][];
+    // A row of another width: the schema changed under this process (SQLite recompiled the statement).
+    if (rows.length > 0 && this.cached.columns && rows[0]!.length !== this.cached.columns.length) {
+      this.cached.columns = undefined;
+    }
+    return rows;
+  }
+
+  run(): BetterSqlite3.RunResult {
+    return this.cached.statement.run(...this.args);
+  }
+}
+
+/**
+ * Makes `handle.prepare` reuse compiled statements and their column lists. The stock adapter compiles every
+ * query anew and then asks for its columns, which better-sqlite3 builds anew on every call (30 us for an
+ * execution row, more than running the statement). Should the schema change under a running process, a row
+ * of another width drops the kept column list.
  */
 function reuseStatements(handle: BetterSqlite3.Database): void {
   const compile = handle.prepare.bind(handle);
-  const cache = new Map<string, { statement: BetterSqlite3.Statement<unknown[]>; columns?: unknown[] }>();
-  const reusable = (
-    entry: { statement: BetterSqlite3.Statement<unknown[]>; columns?: unknown[] },
-    args: unknown[],
-  ) => ({
-    reader: entry.statement.reader,
-    columns: () => (entry.columns ??= entry.statement.columns()),
-    raw: () => ({
-      all: () => {
-        const rows = entry.statement.raw(true).all(...args) as unknown[][];
-        if (rows.length > 0 && entry.columns && rows[0]!.length !== entry.columns.length)
-          entry.columns = undefined;
-        return rows;
-      },
-    }),
-    run: () => entry.statement.run(...args),
-  });
+  const cache = new Map<string, CachedStatement>();
   handle.prepare = ((sql: string) => {
-    let entry = cache.get(sql);
-    if (!entry) {
-      entry = { statement: compile(sql) };
+    let cached = cache.get(sql);
+    if (!cached) {
+      cached = { statement: compile(sql) };
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      cache.set(sql, entry);
+      cache.set(sql, cached);
     }
-    const compiled = entry;
-    return { ...reusable(compiled, []), bind: (args: unknown[]) => reusable(compiled, args) };
+    return new StatementView(cached);
   }) as unknown as typeof handle.prepare;
 }
 
