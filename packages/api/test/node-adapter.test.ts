@@ -52,4 +52,16 @@ describe('nodeRequestHandler', () => {
     expect(await denied.json()).toMatchObject({ success: false });
     expect((await fetch(`${base}/elsewhere`)).status).toBe(418);
   });
+
+  it('writes JSON answers whole, with their type and byte length (non-ASCII included)', async () => {
+    const name = 'Ünïcødé ✓ project';
+    const { id } = await w.t.db.project.create({ data: { teamId: w.a.id, name } });
+    const response = await fetch(`${base}/service/mlw/projects/${id}_Project`, {
+      headers: { authorization: `Bearer ${w.a.keys.EDITOR}` },
+    });
+    const text = await response.text();
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+    expect((JSON.parse(text) as { name: string }).name).toBe(name);
+  });
 });

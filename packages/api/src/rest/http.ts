@@ -278,12 +278,22 @@ export function multipartFiles(
   };
 }
 
+// The text of each JSON answer, by response: a Node server (node.ts) writes it as it is instead of reading
+// the response's body stream back (which cost as much as building the answer on a status read).
+const jsonTexts = new WeakMap<Response, string>();
+
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const response = new Response(text, {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
+  jsonTexts.set(response, text);
+  return response;
 }
+
+/** The body of a response made by `json`, without consuming it; undefined for any other response. */
+export const jsonTextOf = (response: Response): string | undefined => jsonTexts.get(response);
 
 /** A download: streams the bytes with a safe Content-Disposition. */
 export function fileResponse(

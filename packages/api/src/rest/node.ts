@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { jsonTextOf } from './http';
 
 /** A fetch-style handler mounted under a path prefix. */
 export interface Mount {
@@ -46,6 +47,11 @@ export function nodeRequestHandler(mounts: Mount[]) {
     }
     // Answers built in memory (JSON, plain text) go out in one write: piping a web stream through a Node
     // stream cost more than the handler itself on a status read. Files and event streams are piped.
+    const text = jsonTextOf(response);
+    if (text !== undefined) {
+      res.end(text);
+      return true;
+    }
     const type = response.headers.get('content-type') ?? '';
     if (
       type.startsWith('application/json') ||
