@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, defaultLayer, layersOfSpec, toSpec } from '../src/lib/architecture';
+import { parseModelSpec } from '@trainhub/ml/spec';
+import { LAYER_TYPES, analyze, defaultLayer, layersOfSpec, toSpec } from '../src/lib/architecture';
 
 describe('architecture editor shapes and parameter counts', () => {
   it('matches Keras counts for a dense network with batch normalization and a softmax head', () => {
@@ -55,5 +56,11 @@ describe('architecture editor shapes and parameter counts', () => {
     });
     expect(layersOfSpec([{ type: 'flatten' }])).toEqual({ input: [], layers: [{ type: 'flatten' }] });
     expect(layersOfSpec('nope')).toBeNull();
+  });
+
+  it('saves specs the training core accepts, with every layer type the editor offers at its defaults', () => {
+    const layers = LAYER_TYPES.map((type) => defaultLayer(type));
+    const spec = parseModelSpec(toSpec('all layers', [8, 8, 1], layers));
+    expect(spec.layers.map((l) => l.type)).toEqual([...LAYER_TYPES]);
   });
 });

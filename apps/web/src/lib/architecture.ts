@@ -1,7 +1,13 @@
 // The architecture editor's model: layers of the `trainhub.architecture` spec (packages/ml's format) with
 // each layer's output shape and parameter count, computed here without TensorFlow.js so it runs in the
-// browser. packages/ml validates again when the model is built.
+// browser (`@trainhub/ml/spec` is the spec alone, without TensorFlow.js). packages/ml validates again when
+// the model is built.
+import { activationSchema, SPEC_FORMAT, SPEC_VERSION, type LayerType } from '@trainhub/ml/spec';
 
+/**
+ * The layer types the editor offers: those of the spec, less depthwise convolutions and transfer learning
+ * (set through the Edge Impulse style's Keras-like layers).
+ */
 export const LAYER_TYPES = [
   'dense',
   'conv1d',
@@ -19,24 +25,10 @@ export const LAYER_TYPES = [
   'globalAvgPool2d',
   'globalMaxPool2d',
   'activation',
-] as const;
+] as const satisfies readonly LayerType[];
 export type EditorLayerType = (typeof LAYER_TYPES)[number];
 
-export const ACTIVATIONS = [
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'leakyRelu',
-  'sigmoid',
-  'tanh',
-  'softmax',
-  'softplus',
-  'softsign',
-  'swish',
-  'gelu',
-  'linear',
-] as const;
+export const ACTIVATIONS = activationSchema.options;
 
 export interface EditorLayer {
   type: string;
@@ -215,8 +207,8 @@ function step(shape: number[], layer: EditorLayer): LayerInfo {
 /** The spec saved as an `.architecture` resource. */
 export function toSpec(name: string, input: number[], layers: EditorLayer[]) {
   return {
-    format: 'trainhub.architecture',
-    version: 1,
+    format: SPEC_FORMAT,
+    version: SPEC_VERSION,
     name,
     input: { shape: input },
     layers: layers.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined))),
