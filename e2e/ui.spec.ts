@@ -244,6 +244,22 @@ test('a user of another team cannot open the project (not found)', async ({ brow
   page.once('dialog', (dialog) => void dialog.accept());
   await page.getByRole('button', { name: 'Leave team' }).click();
   await expect(page.getByText(/keeps at least one owner/)).toBeVisible();
+  // Its owner deletes the second team: the button arms only once the name is typed.
+  await page.getByTestId('team-switcher').click();
+  await page.getByRole('menuitem', { name: /Second team/ }).click();
+  await expect(page.getByTestId('team-switcher')).toContainText('Second team');
+  await page.goto('/team');
+  const remove = page.getByRole('button', { name: 'Delete team' });
+  await expect(remove).toBeDisabled();
+  await page.getByLabel('Type Second team to confirm').fill('Second tea');
+  await expect(remove).toBeDisabled();
+  await page.getByLabel('Type Second team to confirm').fill('Second team');
+  await remove.click();
+  await expect(page).toHaveURL(/\/projects$/);
+  await expect(page.getByTestId('team-switcher')).toContainText('Elsewhere Labs');
+  await page.getByTestId('team-switcher').click();
+  await expect(page.getByRole('menuitem', { name: /Second team/ })).toHaveCount(0);
+  await page.keyboard.press('Escape');
   await page.close();
 });
 

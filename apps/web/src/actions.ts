@@ -126,6 +126,22 @@ export async function leaveTeamAction(teamId: number): Promise<ActionState> {
   redirect('/projects');
 }
 
+export async function deleteTeamAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const principal = await requireUser();
+  const result = await act(async () => {
+    await services.deleteTeam(
+      restDeps(),
+      principal,
+      intField(formData, 'teamId'),
+      field(formData, 'confirm'),
+    );
+    (await cookies()).delete(TEAM_COOKIE);
+  });
+  if (result.error) return result;
+  revalidatePath('/', 'layout');
+  redirect('/projects');
+}
+
 export async function createInviteAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
   const principal = await requireUser();
   return act(async () => {

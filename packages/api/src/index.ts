@@ -6,5 +6,5 @@ export { loadJwtSecret, loadSecretFile } from './auth/secret-file';
 export type { Principal } from './auth/principal';
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';
-export { createTeam, renameTeam } from './services/team-settings';
+export { createTeam, deleteTeam, renameTeam } from './services/team-settings';
 export * as services from './services/ui';

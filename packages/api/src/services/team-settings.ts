@@ -1,4 +1,4 @@
-import type { Db } from '@trainhub/db';
+import type { ArtifactStore, Db } from '@trainhub/db';
 import type { Principal } from '../auth/principal';
 import { requireTeamRole } from './access';
 import { slugify } from './accounts';
@@ -37,4 +37,49 @@ export async function createTeam(db: Db, principal: Principal, rawName: string) 
 export async function renameTeam(db: Db, principal: Principal, teamId: number, rawName: string) {
   requireTeamRole(principal, teamId, 'ADMIN');
   return db.team.update({ where: { id: teamId }, data: { name: teamName(rawName) } });
+}
+
+/**
+ * Deletes a team and everything in it: projects, resources and their files, tasks, runs and their
+ * checkpoints, API keys, invites, memberships (the database cascades from the team row). Owners only, naming
+ * the team to confirm. Refused while any of its trainings is queued or running: stop them first, so that no
+ * trainer is writing into rows that are going away.
+ */
+export async function deleteTeam(
+  deps: { db: Db; store: ArtifactStore },
+  principal: Principal,
+  teamId: number,
+  confirmName: string,
+) {
+  if (principal.kind !== 'user') throw new DomainError('FORBIDDEN', 'only people delete teams');
+  requireTeamRole(principal, teamId, 'OWNER');
+  const { team, files } = await deps.db.$transaction(async (tx) => {
+    const team = await tx.team.findUniqueOrThrow({ where: { id: teamId } });
+    if (confirmName.trim() !== team.name) {
+      throw new DomainError('INVALID', 'type the team name exactly to confirm');
+    }
+    const inTeam = { project: { teamId } };
+    const active = await tx.execution.count({ where: { ...inTeam, status: { in: ['QUEUED', 'RUNNING'] } } });
+    if (active > 0) {
+      throw new DomainError(
+        'CONFLICT',
+        `${active} of this team's trainings are queued or running: stop them first`,
+      );
+    }
+    const [resources, checkpoints] = await Promise.all([
+      tx.resource.findMany({ where: { ...inTeam, deletedAt: null }, select: { storageKey: true } }),
+      tx.execution.findMany({
+        where: { ...inTeam, checkpointKey: { not: null } },
+        select: { checkpointKey: true },
+      }),
+    ]);
+    await tx.team.delete({ where: { id: teamId } });
+    return {
+      team,
+      files: [...resources.map((r) => r.storageKey), ...checkpoints.map((c) => c.checkpointKey!)],
+    };
+  });
+  // Files go after the rows are gone: a failure leaves an unreferenced file, never a row without its file.
+  await Promise.all(files.map((key) => deps.store.delete(key).catch(() => undefined)));
+  return team;
 }

@@ -40,4 +40,4 @@ export {
 } from './teams';
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './signup';
-export { createTeam, renameTeam } from './team-settings';
+export { createTeam, deleteTeam, renameTeam } from './team-settings';

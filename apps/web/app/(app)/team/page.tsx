@@ -2,6 +2,7 @@ import { services } from '@trainhub/api';
 import { CreateTeamForm } from '@/components/project/forms';
 import {
   ApiKeyForm,
+  DeleteTeamForm,
   InviteForm,
   LeaveTeamButton,
   MemberControls,
@@ -220,6 +221,20 @@ export default async function TeamPage() {
           <LeaveTeamButton teamId={team.id} teamName={team.name} />
         </CardContent>
       </Card>
+      {role === 'OWNER' ? (
+        <Card>
+          <CardHeader>
+            <CardTitle>Delete this team</CardTitle>
+            <CardDescription>
+              Deletes its projects, datasets, models, runs, API keys and invites for good. Stop its running
+              trainings first.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            <DeleteTeamForm teamId={team.id} teamName={team.name} />
+          </CardContent>
+        </Card>
+      ) : null}
       {createCard}
     </div>
   );

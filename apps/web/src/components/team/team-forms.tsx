@@ -4,6 +4,7 @@ import { useActionState, useState, useTransition } from 'react';
 import {
   createApiKeyAction,
   createInviteAction,
+  deleteTeamAction,
   leaveTeamAction,
   removeMemberAction,
   renameTeamAction,
@@ -265,5 +266,30 @@ export function LeaveTeamButton({ teamId, teamName }: { teamId: number; teamName
         </span>
       ) : null}
     </div>
+  );
+}
+
+/** Deleting a team: typing its name arms the button (the server checks the name again). */
+export function DeleteTeamForm({ teamId, teamName }: { teamId: number; teamName: string }) {
+  const [state, action, pending] = useActionState(deleteTeamAction, {});
+  const [typed, setTyped] = useState('');
+  return (
+    <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Delete team">
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-1 flex-col gap-2">
+        <Label htmlFor="team-delete-confirm">Type {teamName} to confirm</Label>
+        <Input
+          id="team-delete-confirm"
+          name="confirm"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+        />
+      </div>
+      <Button type="submit" variant="destructive" disabled={pending || typed.trim() !== teamName}>
+        Delete team
+      </Button>
+      <FormError message={state.error} />
+    </form>
   );
 }
