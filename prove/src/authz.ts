@@ -29,6 +29,8 @@ interface Op {
   id: string;
   scope: Scope;
   min: TeamRole;
+  /** Only people (signed-in users) may: API keys are refused (403) whatever their role. */
+  people?: boolean;
   /** Builds the request for a caller (fresh scratch rows for destructive calls). */
   build: (auth: Record<string, string>) => Promise<Request>;
 }
@@ -370,11 +372,18 @@ function operations(s: Setup): Op[] {
     tm('get_imported_model', 'public', 'VIEWER', 'GET', `/get_imported_model/${key}`),
   ];
 
-  const trpc = (id: string, scope: Scope, min: TeamRole, input: () => Promise<unknown> | unknown): Op => ({
+  const trpc = (
+    id: string,
+    scope: Scope,
+    min: TeamRole,
+    input: () => Promise<unknown> | unknown,
+    options: { people?: boolean } = {},
+  ): Op => ({
     surface: 'trpc',
     id,
     scope,
     min,
+    ...options,
     async build(auth) {
       const value = await input();
       const type = (
@@ -394,6 +403,19 @@ function operations(s: Setup): Op[] {
     },
   });
   const team = { teamId: w.a.id };
+  // A fresh team whose members are team A's, with the same roles (plus a second owner, so that A's owner
+  // may leave it): team-wide calls that would break team A (leave, delete) act on one of these.
+  const mirrorOfTeamA = async () => {
+    const slug = `mirror-${randomBytes(5).toString('hex')}`;
+    const mirror = await db.team.create({ data: { name: slug, slug } });
+    const members = await db.membership.findMany({ where: { teamId: w.a.id } });
+    await db.membership.createMany({
+      data: members.map((m) => ({ teamId: mirror.id, userId: m.userId, role: m.role })),
+    });
+    const owner = await db.user.create({ data: { email: `${slug}@alpha.test` } });
+    await db.membership.create({ data: { teamId: mirror.id, userId: owner.id, role: 'OWNER' } });
+    return mirror;
+  };
   ops.push(
     trpc('projects.list', 'own', 'VIEWER', () => undefined),
     trpc('projects.get', 'project', 'VIEWER', () => ({ projectId: pid })),
@@ -460,6 +482,34 @@ function operations(s: Setup): Op[] {
       role: 'VIEWER',
     })),
     trpc('members.remove', 'project', 'ADMIN', async () => ({ ...team, userId: await scratchMember() })),
+    trpc('teams.create', 'own', 'VIEWER', () => ({ name: 'made by authz' }), { people: true }),
+    trpc('teams.rename', 'project', 'ADMIN', () => ({ ...team, name: 'alpha' })),
+    trpc('teams.leave', 'project', 'VIEWER', async () => ({ teamId: (await mirrorOfTeamA()).id }), {
+      people: true,
+    }),
+    trpc(
+      'teams.delete',
+      'project',
+      'OWNER',
+      async () => {
+        const mirror = await mirrorOfTeamA();
+        return { teamId: mirror.id, confirmName: mirror.name };
+      },
+      { people: true },
+    ),
+    trpc('invites.list', 'project', 'ADMIN', () => team),
+    trpc('invites.create', 'project', 'ADMIN', () => ({ ...team, role: 'VIEWER' })),
+    trpc('invites.revoke', 'project', 'ADMIN', async () => {
+      const invite = await db.teamInvite.create({
+        data: {
+          teamId: w.a.id,
+          role: 'VIEWER',
+          tokenHash: randomBytes(16).toString('hex'),
+          expiresAt: new Date(Date.now() + 3600_000),
+        },
+      });
+      return { ...team, inviteId: invite.id };
+    }),
     trpc('apiKeys.list', 'project', 'ADMIN', () => team),
     trpc('apiKeys.create', 'project', 'ADMIN', () => ({ ...team, name: 'k', role: 'VIEWER' })),
     trpc('apiKeys.revoke', 'project', 'ADMIN', async () => {
@@ -495,6 +545,7 @@ function allOperationIds(): string[] {
 function expected(op: Op, caller: Caller): { allowed: boolean; status?: number } {
   if (op.scope === 'public') return { allowed: true };
   if (caller.kind === 'none' || caller.headers[op.surface] === null) return { allowed: false, status: 401 };
+  if (op.people && caller.kind === 'key') return { allowed: false, status: 403 };
   const enough = ROLE_RANK[caller.role!] >= ROLE_RANK[op.min];
   if (op.scope === 'own') return enough ? { allowed: true } : { allowed: false, status: 403 };
   if (caller.team === 'B') return { allowed: false, status: 404 };

@@ -1,5 +1,6 @@
 import { apiKeysRouter } from './routers/api-keys';
 import { executionsRouter } from './routers/executions';
+import { invitesRouter } from './routers/invites';
 import { learnBlocksRouter } from './routers/learn-blocks';
 import { membersRouter } from './routers/members';
 import { projectsRouter } from './routers/projects';
@@ -22,6 +23,7 @@ export const appRouter = router({
   teams: teamsRouter,
   members: membersRouter,
   apiKeys: apiKeysRouter,
+  invites: invitesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,10 @@
-import { listTeams } from '../../services/teams';
+import { z } from 'zod';
+import { createTeam, deleteTeam, renameTeam } from '../../services/team-settings';
+import { leaveTeam, listTeams } from '../../services/teams';
 import { plain, protectedProcedure, router } from '../trpc';
+
+const team = z.object({ teamId: z.number().int().positive() });
+const name = z.string().max(200);
 
 export const teamsRouter = router({
   list: protectedProcedure.query(async ({ ctx }) => plain(await listTeams(ctx.deps.db, ctx.principal))),
@@ -7,4 +12,24 @@ export const teamsRouter = router({
     principal: ctx.principal.kind,
     userId: ctx.principal.userId,
   })),
+  /** A new team with the signed-in user as its owner (people only). */
+  create: protectedProcedure
+    .input(z.object({ name }))
+    .mutation(async ({ ctx, input }) => plain(await createTeam(ctx.deps.db, ctx.principal, input.name))),
+  rename: protectedProcedure
+    .input(team.extend({ name }))
+    .mutation(async ({ ctx, input }) =>
+      plain(await renameTeam(ctx.deps.db, ctx.principal, input.teamId, input.name)),
+    ),
+  /** The signed-in user leaves the team (its last owner first makes someone else owner). */
+  leave: protectedProcedure.input(team).mutation(async ({ ctx, input }) => {
+    await leaveTeam(ctx.deps.db, ctx.principal, input.teamId);
+    return { left: true };
+  }),
+  /** Deletes the team with everything in it (owners only, naming it to confirm). */
+  delete: protectedProcedure
+    .input(team.extend({ confirmName: name }))
+    .mutation(async ({ ctx, input }) =>
+      plain(await deleteTeam(ctx.deps, ctx.principal, input.teamId, input.confirmName)),
+    ),
 });
