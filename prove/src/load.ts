@@ -6,7 +6,7 @@
 //   npm run prove:load                          (needs the production build: npm run build)
 //   LOAD_SECONDS=20 LOAD_READERS=50 LOAD_WRITERS=5 LOAD_DATABASES=sqlite npm run prove:load
 import autocannon from 'autocannon';
-import { createDb } from '@trainhub/db';
+import { createDb, isTerminal } from '@trainhub/db';
 import { MlwClient } from './mlw';
 import { admin, createPlatform, exited, sleep, startTrainer, startWeb, waitForHttp } from './platform';
 import { printTable } from './table';
@@ -124,7 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       const executionId = Number(task.individualTasks[0]!.id);
       for (;;) {
         const execution = await db.execution.findUniqueOrThrow({ where: { id: executionId } });
-        if (['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'].includes(execution.status)) {
+        if (isTerminal(execution.status)) {
           await during;
           const epochs = await db.executionEvent.findMany({ where: { executionId, kind: 'EPOCH' } });
           const rates = epochs
@@ -201,7 +201,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     for (;;) {
       const execution = await db.execution.findUniqueOrThrow({ where: { id: executionId } });
       status = execution.status;
-      if (['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'].includes(status)) break;
+      if (isTerminal(status)) break;
       await sleep(500);
     }
     const [r, w] = await both;

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import type { ExecutionStatus } from './generated/postgresql/enums';
+
+/** The statuses an execution ends in (no trainer works on it any more). */
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
+export const isTerminal = (status: string): boolean =>
+  (TERMINAL_STATUSES as readonly string[]).includes(status);
 
 // The JSON columns shared by the web app (which writes tasks and reads progress) and the trainer (which
 // reads tasks and writes progress). One schema per column, so both sides agree on the shape.

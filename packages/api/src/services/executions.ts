@@ -2,7 +2,6 @@ import type {
   Db,
   EpochEventRow,
   ExecutionEventKind,
-  ExecutionStatus,
   ExecutionWithScope,
   StopRequest,
 } from '@trainhub/db';
@@ -11,8 +10,7 @@ import { canSeeProject, projectScope, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 
-export const TERMINAL_STATUSES: ExecutionStatus[] = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
-export const isTerminal = (status: ExecutionStatus) => TERMINAL_STATUSES.includes(status);
+export { TERMINAL_STATUSES, isTerminal } from '@trainhub/db';
 
 /** Whether the caller sees this execution (of a task not deleted, within the given project or task). */
 function isVisible(

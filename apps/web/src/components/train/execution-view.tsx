@@ -9,17 +9,8 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormError, Table, Td, Th } from '@/components/ui/misc';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
 import { formatDate, formatDuration } from '@/lib/utils';
+import { isTerminal, trainingStages, type TrainingStage } from '@trainhub/db/contracts';
 
-const STAGES = [
-  'ARCH_READ',
-  'ARCH_CREATE_LAYER',
-  'DATA_INIT',
-  'DATA_PROCESS',
-  'COMPILE',
-  'TRAIN',
-  'SAVE',
-] as const;
-const TERMINAL = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
 const COLORS = ['#4f46e5', '#f59e0b', '#10b981', '#ef4444', '#0ea5e9', '#a855f7'];
 
 interface Metrics {
@@ -49,7 +40,7 @@ interface Progress {
     startedAt: string | null;
     finishedAt: string | null;
     dueAt: string;
-    stageLog: Partial<Record<(typeof STAGES)[number], string>>;
+    stageLog: Partial<Record<TrainingStage, string>>;
     metrics: Metrics | null;
   };
   history: { epoch: number; loss: number; metrics: Record<string, number>; durationMs?: number }[];
@@ -128,7 +119,7 @@ export function ExecutionView({
   const [now, setNow] = useState<number | null>(null);
   const [notice, setNotice] = useState<{ error?: string; message?: string } | null>(null);
   const status = data.execution.status;
-  const done = TERMINAL.includes(status);
+  const done = isTerminal(status);
 
   const poll = useCallback(async () => {
     const response = await fetch(`/api/ui/executions/${initial.execution.id}?after=${lastSeq.current}`, {
@@ -387,7 +378,7 @@ export function ExecutionView({
         </TabsList>
         <TabsContent value="stages">
           <ol className="flex flex-col gap-1 text-sm" data-testid="stage-log">
-            {STAGES.map((stage) => (
+            {trainingStages.map((stage) => (
               <li key={stage} className="flex gap-3">
                 <code className={`w-40 shrink-0 ${e.stageLog[stage] ? '' : 'text-slate-400'}`}>{stage}</code>
                 <span className="text-slate-600 dark:text-slate-400">{e.stageLog[stage] ?? '—'}</span>

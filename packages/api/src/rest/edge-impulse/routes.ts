@@ -2,7 +2,7 @@ import { parseCookies } from '../../auth/cookies';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Execution, Hyperparameters, TrainingDefinition } from '@trainhub/db';
-import { executionMetricsSchema } from '@trainhub/db';
+import { executionMetricsSchema, isTerminal } from '@trainhub/db';
 import { z } from 'zod';
 import { signJwt } from '../../auth/jwt';
 import type { Principal } from '../../auth/principal';
@@ -116,7 +116,7 @@ async function principalOf(ctx: RouteContext): Promise<Principal> {
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
 
 export function presentJob(execution: Execution) {
-  const finished = ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'].includes(execution.status);
+  const finished = isTerminal(execution.status);
   return {
     id: execution.id,
     category: 'Training model',

@@ -1,4 +1,5 @@
 import type { Db, ExecutionEvent } from '@trainhub/db';
+import { TERMINAL_STATUSES } from '@trainhub/db';
 import type { Server, Socket } from 'socket.io';
 import { verifyJwt } from '../../auth/jwt';
 
@@ -96,7 +97,7 @@ export function attachEdgeImpulseSockets(
       const finished = await deps.db.execution.findMany({
         where: {
           projectId: { in: projects },
-          status: { in: ['COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'] },
+          status: { in: [...TERMINAL_STATUSES] },
           finishedAt: { gte: since },
         },
         select: { id: true, projectId: true, status: true },

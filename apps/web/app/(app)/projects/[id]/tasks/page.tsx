@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { services } from '@trainhub/api';
+import { ExecutionStatus } from '@trainhub/db';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
@@ -8,7 +9,7 @@ import { can, formatDate, formatDuration } from '@/lib/utils';
 import { getDb } from '@/server/db';
 import { projectContext } from '@/server/session';
 
-const STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'STOPPED', 'CANCELLED'];
+const STATUSES: string[] = Object.values(ExecutionStatus);
 const PAGE = 20;
 
 export default async function TasksPage({
