@@ -1,16 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  ArtifactNotFoundError,
-  ArtifactTooLargeError,
-  assertSafeKey,
-  type ArtifactStore,
-  type StoredObject,
-} from './types';
+import { ArtifactNotFoundError, assertSafeKey, Meter, type ArtifactStore, type StoredObject } from './types';
 
 /** Artifacts as files under a root folder; written to a temp file, fsynced by close, then renamed in place. */
 export class LocalArtifactStore implements ArtifactStore {
@@ -30,19 +24,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = `${target}.${randomUUID()}.tmp`;
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) {
-          done(new ArtifactTooLargeError(options.maxBytes));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new Meter(options.maxBytes);
     try {
       const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
       await pipeline(source, meter, createWriteStream(temp, { flush: true }));
@@ -51,7 +33,7 @@ export class LocalArtifactStore implements ArtifactStore {
       await rm(temp, { force: true });
       throw error;
     }
-    return { key, size, contentHash: `sha256:${hash.digest('hex')}` };
+    return { key, ...meter.measured() };
   }
 
   async get(key: string): Promise<Buffer> {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -10,13 +9,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import {
-  ArtifactNotFoundError,
-  ArtifactTooLargeError,
-  assertSafeKey,
-  type ArtifactStore,
-  type StoredObject,
-} from './types';
+import { ArtifactNotFoundError, assertSafeKey, Meter, type ArtifactStore, type StoredObject } from './types';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -59,19 +52,7 @@ export class S3ArtifactStore implements ArtifactStore {
     body: Buffer | Readable,
     options: { maxBytes?: number } = {},
   ): Promise<StoredObject> {
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) {
-          done(new ArtifactTooLargeError(options.maxBytes));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new Meter(options.maxBytes);
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
     const passThrough = new PassThrough();
     const upload = new Upload({
@@ -87,7 +68,7 @@ export class S3ArtifactStore implements ArtifactStore {
     // The source's error (e.g. too large) explains an aborted upload better than the abort itself.
     if (fed.status === 'rejected') throw fed.reason;
     if (uploaded.status === 'rejected') throw uploaded.reason;
-    return { key, size, contentHash: `sha256:${hash.digest('hex')}` };
+    return { key, ...meter.measured() };
   }
 
   async get(key: string): Promise<Buffer> {

@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 
 export interface StoredObject {
   key: string;
@@ -19,6 +20,38 @@ export interface ArtifactStore {
   stream(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+}
+
+/**
+ * A pass-through stream that counts and hashes what a store writes, failing with ArtifactTooLargeError past
+ * `maxBytes` (every store measures its uploads the same way).
+ */
+export class Meter extends Transform {
+  private size = 0;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly maxBytes?: number) {
+    super();
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null, data?: Buffer) => void,
+  ) {
+    this.size += chunk.length;
+    if (this.maxBytes !== undefined && this.size > this.maxBytes) {
+      done(new ArtifactTooLargeError(this.maxBytes));
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Size and `sha256:<hex>` of everything that went through (call once, at the end). */
+  measured(): { size: number; contentHash: string } {
+    return { size: this.size, contentHash: `sha256:${this.hash.digest('hex')}` };
+  }
 }
 
 export class ArtifactTooLargeError extends Error {
