@@ -2,13 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import type { TeamRole } from '@trainhub/db';
 import { createClient } from '../src/client';
-import { createRestHandler } from '../src/rest/http';
-import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
-import { mlwStyle } from '../src/rest/mlw/routes';
-import { trainingModuleStyle } from '../src/rest/training-module/routes';
-import { handleTrpc } from '../src/trpc';
 import { ROLE_RANK } from '../src/services/accounts';
-import { ROLES, basic, makeWorld, multipart, type World } from './helpers';
+import { ROLES, basic, inProcessFetch, makeWorld, multipart, type World } from './helpers';
 
 type Outcome = 'ok' | 'forbidden' | 'notfound';
 interface Op {
@@ -26,16 +21,7 @@ describe.each(testProviders)('authorization matrix on %s (2 teams x 4 roles x ev
 
   beforeAll(async () => {
     w = await makeWorld(provider);
-    const styles = [mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
-      style,
-      handle: createRestHandler(style, () => w.deps),
-    }));
-    fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      const path = new URL(request.url).pathname;
-      if (path.startsWith('/api/trpc')) return handleTrpc(request, w.deps);
-      return styles.find(({ style }) => path.startsWith(style.basePath))!.handle(request);
-    }) as typeof fetch;
+    fetcher = inProcessFetch(w.deps);
     const pid = w.a.projectId;
     const status = async (response: Response): Promise<Outcome> => {
       if (response.status === 200) return 'ok';

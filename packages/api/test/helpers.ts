@@ -5,7 +5,11 @@ import { LocalArtifactStore, type DatabaseProvider, type TeamRole } from '@train
 import { createTestDatabase, type TestDatabase } from '@trainhub/db/testing';
 import { generateToken, hashPassword } from '../src/auth/secrets';
 import { API_KEY_PREFIX } from '../src/services/accounts';
-import type { RestDeps } from '../src/rest/http';
+import { createRestHandler, type RestDeps } from '../src/rest/http';
+import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
+import { mlwStyle } from '../src/rest/mlw/routes';
+import { trainingModuleStyle } from '../src/rest/training-module/routes';
+import { handleTrpc } from '../src/trpc';
 
 export const PASSWORD = 'correct horse battery';
 export const ROLES: TeamRole[] = ['OWNER', 'ADMIN', 'EDITOR', 'VIEWER'];
@@ -85,6 +89,21 @@ export async function makeWorld(provider: DatabaseProvider, uploadLimitBytes = 6
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One in-process "server" for every surface (the three REST styles and tRPC): what apps/web mounts. */
+export function inProcessFetch(deps: RestDeps): typeof fetch {
+  const styles = [mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
+    style,
+    handle: createRestHandler(style, () => deps),
+  }));
+  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/api/trpc')) return handleTrpc(request, deps);
+    const mount = styles.find(({ style }) => path.startsWith(style.basePath));
+    return mount ? mount.handle(request) : new Response('not found', { status: 404 });
+  }) as typeof fetch;
 }
 
 export const basic = (user: string, password = PASSWORD) =>

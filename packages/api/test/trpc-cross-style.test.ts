@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createClient } from '../src/client';
-import { createRestHandler } from '../src/rest/http';
-import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
-import { mlwStyle } from '../src/rest/mlw/routes';
-import { trainingModuleStyle } from '../src/rest/training-module/routes';
 import { createCaller, handleTrpc } from '../src/trpc';
-import { ARCHITECTURE, IRIS_CSV, makeWorld, multipart, simulateTraining, type World } from './helpers';
+import {
+  ARCHITECTURE,
+  IRIS_CSV,
+  inProcessFetch,
+  makeWorld,
+  multipart,
+  simulateTraining,
+  type World,
+} from './helpers';
 
 describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider) => {
   let w: World;
@@ -14,17 +18,7 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
 
   beforeAll(async () => {
     w = await makeWorld(provider);
-    const styles = [mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
-      style,
-      handle: createRestHandler(style, () => w.deps),
-    }));
-    // One in-process "server" for every surface: what apps/web mounts.
-    fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const request = new Request(input, init);
-      const path = new URL(request.url).pathname;
-      if (path.startsWith('/api/trpc')) return handleTrpc(request, w.deps);
-      return styles.find(({ style }) => path.startsWith(style.basePath))!.handle(request);
-    }) as typeof fetch;
+    fetcher = inProcessFetch(w.deps);
   });
   afterAll(async () => {
     await w?.drop();
