@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalArtifactStore, type DatabaseProvider, type TeamRole } from '@trainhub/db';
+import { LocalArtifactStore, type DatabaseProvider, type ExecutionStatus, type TeamRole } from '@trainhub/db';
 import { createTestDatabase, type TestDatabase } from '@trainhub/db/testing';
 import { generateToken, hashPassword } from '../src/auth/secrets';
 import { API_KEY_PREFIX } from '../src/services/accounts';
@@ -89,6 +89,30 @@ export async function makeWorld(provider: DatabaseProvider, uploadLimitBytes = 6
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A bare task in a project (the rows a training would make, without the API). */
+export function makeTask(db: TestDatabase['db'], projectId: number, name = 't') {
+  return db.task.create({
+    data: {
+      projectId,
+      name,
+      source: 'test',
+      definition: { version: 1 },
+      hyperparameters: { epochs: 1, batchSize: 1 },
+    },
+  });
+}
+
+/** A task with one run in the given status. */
+export async function makeRun(
+  db: TestDatabase['db'],
+  projectId: number,
+  status: ExecutionStatus = 'RUNNING',
+) {
+  const task = await makeTask(db, projectId);
+  const execution = await db.execution.create({ data: { taskId: task.id, projectId, status } });
+  return { task, execution };
 }
 
 /** One in-process "server" for every surface (the three REST styles and tRPC): what apps/web mounts. */

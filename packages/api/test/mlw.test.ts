@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler } from '../src/rest/http';
 import { mlwStyle } from '../src/rest/mlw/routes';
-import { ARCHITECTURE, IRIS_CSV, basic, makeWorld, multipart, simulateTraining, type World } from './helpers';
+import {
+  ARCHITECTURE,
+  IRIS_CSV,
+  basic,
+  makeTask,
+  makeWorld,
+  multipart,
+  simulateTraining,
+  type World,
+} from './helpers';
 
 const SEED_BODY = {
   batchSize: 15,
@@ -344,9 +353,7 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
       expect(unknown.status).toBe(404);
       expect(foreign.status).toBe(404);
       expect(await foreign.text()).toBe(await unknown.text());
-      const foreignTask = await w.t.db.task.create({
-        data: { projectId: w.b.projectId, name: 'b', source: 'test', definition: {}, hyperparameters: {} },
-      });
+      const foreignTask = await makeTask(w.t.db, w.b.projectId);
       const a = await call('GET', `/tasks/${foreignTask.id}`);
       const b = await call('GET', `/tasks/99999999`);
       expect([a.status, b.status]).toEqual([404, 404]);

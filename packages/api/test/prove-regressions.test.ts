@@ -10,7 +10,16 @@ import { handleTrpc } from '../src/trpc';
 import { parseCookies } from '../src/auth/cookies';
 import { clearCredentialCaches, principalFromApiKey } from '../src/auth/resolve';
 import { revokeApiKey } from '../src/services/teams';
-import { ARCHITECTURE, IRIS_CSV, basic, makeWorld, multipart, type World } from './helpers';
+import {
+  ARCHITECTURE,
+  IRIS_CSV,
+  basic,
+  makeRun,
+  makeTask,
+  makeWorld,
+  multipart,
+  type World,
+} from './helpers';
 
 // Regressions found by the prove suites (prove/src/fuzz.ts, prove/src/authz.ts).
 
@@ -52,15 +61,7 @@ describe.each(testProviders)('prove regressions on %s', (provider) => {
   });
 
   it("tRPC executions.listForTask: another team's task answers NOT_FOUND, not an empty list", async () => {
-    const task = await w.t.db.task.create({
-      data: {
-        projectId: w.a.projectId,
-        name: 't',
-        source: 'mlw',
-        definition: { version: 1 },
-        hyperparameters: { epochs: 1, batchSize: 1 },
-      },
-    });
+    const task = await makeTask(w.t.db, w.a.projectId);
     const call = (key: string) =>
       handleTrpc(
         new Request(
@@ -178,19 +179,9 @@ describe.each(testProviders)('status reads stay cheap on %s (bench:api)', (provi
   let executionId: number;
   beforeAll(async () => {
     w = await makeWorld(provider);
-    const task = await w.t.db.task.create({
-      data: {
-        projectId: w.a.projectId,
-        name: 't',
-        source: 'mlw',
-        definition: { version: 1 },
-        hyperparameters: { epochs: 1, batchSize: 1 },
-      },
-    });
+    const { task, execution } = await makeRun(w.t.db, w.a.projectId);
     taskId = task.id;
-    executionId = (
-      await w.t.db.execution.create({ data: { taskId, projectId: w.a.projectId, status: 'RUNNING' } })
-    ).id;
+    executionId = execution.id;
   });
   afterAll(async () => {
     clearCredentialCaches();

@@ -6,6 +6,7 @@ import {
   ARCHITECTURE,
   IRIS_CSV,
   inProcessFetch,
+  makeRun,
   makeWorld,
   multipart,
   simulateTraining,
@@ -95,16 +96,7 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
   });
 
   it('a progress subscription to an unknown or foreign execution streams NOT_FOUND, not a server error', async () => {
-    const task = await w.t.db.task.create({
-      data: {
-        projectId: w.b.projectId,
-        name: 'b',
-        source: 'test',
-        definition: { version: 1 },
-        hyperparameters: {},
-      },
-    });
-    const foreign = await w.t.db.execution.create({ data: { taskId: task.id, projectId: w.b.projectId } });
+    const { execution: foreign } = await makeRun(w.t.db, w.b.projectId, 'QUEUED');
     for (const executionId of [foreign.id, 999_999]) {
       const abort = new AbortController();
       const input = encodeURIComponent(JSON.stringify({ executionId }));

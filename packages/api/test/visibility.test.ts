@@ -5,7 +5,7 @@ import { principalFromApiKey, principalFromUserId } from '../src/auth/resolve';
 import { createRestHandler } from '../src/rest/http';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
 import { mlwStyle } from '../src/rest/mlw/routes';
-import { makeWorld, ROLES, type World } from './helpers';
+import { makeRun, makeWorld, ROLES, type World } from './helpers';
 
 // Status reads fetch executions by primary key and check the caller's scope on the row (canSeeProject)
 // instead of filtering in the query (projectScope). The two forms of the rule must agree.
@@ -67,12 +67,7 @@ describe.each(testProviders)('visibility of projects and executions on %s', (pro
     const db = w.t.db;
     const other = projects.find((p) => p.name === 'alpha other')!.id;
     const run = async (projectId: number) => {
-      const task = await db.task.create({
-        data: { projectId, name: 'v', source: 'mlw', definition: { version: 1 }, hyperparameters: {} },
-      });
-      const execution = await db.execution.create({
-        data: { taskId: task.id, projectId, status: 'RUNNING' },
-      });
+      const { task, execution } = await makeRun(db, projectId);
       return { projectId, taskId: task.id, executionId: execution.id };
     };
     const mlw = createRestHandler(mlwStyle, () => w.deps);
