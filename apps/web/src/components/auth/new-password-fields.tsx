@@ -1,5 +1,5 @@
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 
 /** A new password and its repetition (fields `password` and `confirm`), for sign-up and password change. */
 export function NewPasswordFields({
@@ -13,8 +13,7 @@ export function NewPasswordFields({
 }) {
   return (
     <>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="password">{label}</Label>
+      <Field id="password" label={label}>
         <Input
           id="password"
           name="password"
@@ -27,11 +26,10 @@ export function NewPasswordFields({
         <p id="password-hint" className="text-xs text-slate-500">
           At least {minPassword} characters.
         </p>
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="confirm">{confirmLabel}</Label>
+      </Field>
+      <Field id="confirm" label={confirmLabel}>
         <Input id="confirm" name="confirm" type="password" autoComplete="new-password" required />
-      </div>
+      </Field>
     </>
   );
 }

@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 
 export function SignInForm({
@@ -46,14 +46,12 @@ export function SignInForm({
   return (
     <div className="flex flex-col gap-4">
       <form onSubmit={onSubmit} className="flex flex-col gap-4" aria-label="Sign in">
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="email">Email</Label>
+        <Field id="email" label="Email">
           <Input id="email" name="email" type="email" autoComplete="email" required autoFocus />
-        </div>
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="password">Password</Label>
+        </Field>
+        <Field id="password" label="Password">
           <Input id="password" name="password" type="password" autoComplete="current-password" required />
-        </div>
+        </Field>
         <FormError message={error} />
         <Button type="submit" disabled={pending}>
           {pending ? 'Signing in…' : 'Sign in'}

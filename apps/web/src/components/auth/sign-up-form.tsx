@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { signUpAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 import { NewPasswordFields } from './new-password-fields';
 
@@ -39,14 +39,12 @@ export function SignUpForm({ invite, minPassword }: { invite: string | null; min
   return (
     <form onSubmit={onSubmit} className="flex flex-col gap-4" aria-label="Create account">
       {invite ? <input type="hidden" name="invite" value={invite} /> : null}
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="name">Name (optional)</Label>
+      <Field id="name" label="Name (optional)">
         <Input id="name" name="name" autoComplete="name" maxLength={100} />
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="email">Email</Label>
+      </Field>
+      <Field id="email" label="Email">
         <Input id="email" name="email" type="email" autoComplete="email" required />
-      </div>
+      </Field>
       <NewPasswordFields minPassword={minPassword} />
       <FormError message={error} />
       <Button type="submit" disabled={pending}>

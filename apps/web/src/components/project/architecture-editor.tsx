@@ -6,6 +6,7 @@ import { saveArchitectureAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input, NativeSelect } from '@/components/ui/input';
+import { Field } from '@/components/ui/field';
 import { Label } from '@/components/ui/label';
 import { FormError } from '@/components/ui/misc';
 import {
@@ -184,8 +185,7 @@ export function ArchitectureEditor({
           </CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4 sm:grid-cols-3">
-          <div className="flex flex-col gap-2">
-            <Label htmlFor="arch-dataset">Dataset</Label>
+          <Field id="arch-dataset" label="Dataset">
             <NativeSelect
               id="arch-dataset"
               value={datasetId ?? ''}
@@ -198,9 +198,8 @@ export function ArchitectureEditor({
                 </option>
               ))}
             </NativeSelect>
-          </div>
-          <div className="flex flex-col gap-2">
-            <Label htmlFor="arch-problem">Problem type</Label>
+          </Field>
+          <Field id="arch-problem" label="Problem type">
             <NativeSelect
               id="arch-problem"
               value={problemType}
@@ -210,7 +209,7 @@ export function ArchitectureEditor({
               <option value="binary">Binary</option>
               <option value="regression">Regression</option>
             </NativeSelect>
-          </div>
+          </Field>
           <div className="flex flex-col gap-2 text-sm">
             <span className="font-medium">Input shape</span>
             <span data-testid="input-shape">{shapeText(input.length ? input : null)}</span>
@@ -334,10 +333,9 @@ export function ArchitectureEditor({
 
       <Card>
         <CardContent className="flex flex-col gap-3 pt-5 sm:flex-row sm:items-end">
-          <div className="flex flex-1 flex-col gap-2">
-            <Label htmlFor="arch-name">Save as</Label>
+          <Field id="arch-name" label="Save as" className="flex-1">
             <Input id="arch-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={150} />
-          </div>
+          </Field>
           <Button
             disabled={pending || !analysis.valid || !dataset}
             onClick={() =>

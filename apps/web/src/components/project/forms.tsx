@@ -20,17 +20,16 @@ import {
   DialogTrigger,
 } from '@/components/ui/dialog';
 import { Input, Textarea } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 
 export function CreateTeamForm() {
   const [state, action, pending] = useActionState(createTeamAction, {});
   return (
     <form action={action} className="flex flex-col gap-3 sm:flex-row sm:items-end" aria-label="Create team">
-      <div className="flex flex-1 flex-col gap-2">
-        <Label htmlFor="team-name">Team name</Label>
+      <Field id="team-name" label="Team name" className="flex-1">
         <Input id="team-name" name="name" required maxLength={100} placeholder="e.g. Vision lab" />
-      </div>
+      </Field>
       <Button type="submit" disabled={pending}>
         {pending ? 'Creating…' : 'Create team'}
       </Button>
@@ -57,14 +56,12 @@ export function CreateProjectDialog({ teamId }: { teamId: number }) {
         </DialogHeader>
         <form action={action} className="flex flex-col gap-4">
           <input type="hidden" name="teamId" value={teamId} />
-          <div className="flex flex-col gap-2">
-            <Label htmlFor="project-name">Name</Label>
+          <Field id="project-name" label="Name">
             <Input id="project-name" name="name" required maxLength={200} autoFocus />
-          </div>
-          <div className="flex flex-col gap-2">
-            <Label htmlFor="project-description">Description (optional)</Label>
+          </Field>
+          <Field id="project-description" label="Description (optional)">
             <Textarea id="project-description" name="description" maxLength={2000} />
-          </div>
+          </Field>
           <FormError message={state.error} />
           <DialogFooter>
             <Button type="submit" disabled={pending}>
@@ -90,19 +87,17 @@ export function RenameProjectForm({
   return (
     <form action={action} className="flex flex-col gap-3" aria-label="Project settings">
       <input type="hidden" name="projectId" value={projectId} />
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="rename-project">Name</Label>
+      <Field id="rename-project" label="Name">
         <Input id="rename-project" name="name" defaultValue={name} required maxLength={200} />
-      </div>
-      <div className="flex flex-col gap-2">
-        <Label htmlFor="rename-description">Description</Label>
+      </Field>
+      <Field id="rename-description" label="Description">
         <Textarea
           id="rename-description"
           name="description"
           defaultValue={description ?? ''}
           maxLength={2000}
         />
-      </div>
+      </Field>
       <div className="flex items-center gap-3">
         <Button type="submit" variant="outline" disabled={pending}>
           {pending ? 'Saving…' : 'Save'}

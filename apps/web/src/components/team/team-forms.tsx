@@ -14,7 +14,7 @@ import {
 } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 import { roleLabel } from '@/lib/utils';
 
@@ -56,10 +56,9 @@ export function RenameTeamForm({ teamId, name }: { teamId: number; name: string 
   return (
     <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Rename team">
       <input type="hidden" name="teamId" value={teamId} />
-      <div className="flex flex-1 flex-col gap-2">
-        <Label htmlFor="team-rename">Current name</Label>
+      <Field id="team-rename" label="Current name" className="flex-1">
         <Input id="team-rename" name="name" defaultValue={name} required maxLength={100} />
-      </div>
+      </Field>
       <Button type="submit" variant="outline" disabled={pending}>
         Rename
       </Button>
@@ -79,8 +78,7 @@ export function InviteForm({ teamId, roles }: { teamId: number; roles: string[] 
     <form action={action} className="flex flex-col gap-3" aria-label="Invite">
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="invite-role">Invite as</Label>
+        <Field id="invite-role" label="Invite as">
           <NativeSelect id="invite-role" name="role" defaultValue="EDITOR" className="w-40">
             {ROLE_OPTIONS.filter((r) => roles.includes(r)).map((r) => (
               <option key={r} value={r}>
@@ -88,7 +86,7 @@ export function InviteForm({ teamId, roles }: { teamId: number; roles: string[] 
               </option>
             ))}
           </NativeSelect>
-        </div>
+        </Field>
         <Button type="submit" disabled={pending}>
           Create invite link
         </Button>
@@ -119,12 +117,10 @@ export function ApiKeyForm({
     <form action={action} className="flex flex-col gap-3" aria-label="Create API key">
       <input type="hidden" name="teamId" value={teamId} />
       <div className="grid gap-3 sm:grid-cols-4 sm:items-end">
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="key-name">Name</Label>
+        <Field id="key-name" label="Name">
           <Input id="key-name" name="name" required maxLength={100} placeholder="CI pipeline" />
-        </div>
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="key-role">Role</Label>
+        </Field>
+        <Field id="key-role" label="Role">
           <NativeSelect id="key-role" name="role" defaultValue="EDITOR">
             {['VIEWER', 'EDITOR', 'ADMIN']
               .filter((r) => roles.includes(r))
@@ -134,9 +130,8 @@ export function ApiKeyForm({
                 </option>
               ))}
           </NativeSelect>
-        </div>
-        <div className="flex flex-col gap-2">
-          <Label htmlFor="key-project">Scope</Label>
+        </Field>
+        <Field id="key-project" label="Scope">
           <NativeSelect id="key-project" name="projectId" defaultValue="">
             <option value="">Whole team</option>
             {projects.map((p) => (
@@ -145,7 +140,7 @@ export function ApiKeyForm({
               </option>
             ))}
           </NativeSelect>
-        </div>
+        </Field>
         <Button type="submit" disabled={pending}>
           Create key
         </Button>
@@ -276,8 +271,7 @@ export function DeleteTeamForm({ teamId, teamName }: { teamId: number; teamName:
   return (
     <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Delete team">
       <input type="hidden" name="teamId" value={teamId} />
-      <div className="flex flex-1 flex-col gap-2">
-        <Label htmlFor="team-delete-confirm">Type {teamName} to confirm</Label>
+      <Field id="team-delete-confirm" label={<>Type {teamName} to confirm</>} className="flex-1">
         <Input
           id="team-delete-confirm"
           name="confirm"
@@ -285,7 +279,7 @@ export function DeleteTeamForm({ teamId, teamName }: { teamId: number; teamName:
           onChange={(e) => setTyped(e.target.value)}
           autoComplete="off"
         />
-      </div>
+      </Field>
       <Button type="submit" variant="destructive" disabled={pending || typed.trim() !== teamName}>
         Delete team
       </Button>

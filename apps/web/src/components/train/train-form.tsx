@@ -1,46 +1,16 @@
 'use client';
-import { cloneElement, useActionState, useState, type ReactElement } from 'react';
+import { useActionState, useState } from 'react';
 import { startTrainingAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input, NativeSelect, Textarea } from '@/components/ui/input';
-import { Label } from '@/components/ui/label';
+import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 import { CronPreview } from './cron-preview';
 
 interface Option {
   id: number;
   name: string;
-}
-
-function Field({
-  id,
-  label,
-  hint,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  children: ReactElement;
-}) {
-  // The hint is the field's description for screen readers too.
-  const hintId = `${id}-hint`;
-  return (
-    <div className="flex flex-col gap-2">
-      <Label htmlFor={id}>{label}</Label>
-      {hint
-        ? cloneElement(children as ReactElement<{ 'aria-describedby'?: string }>, {
-            'aria-describedby': hintId,
-          })
-        : children}
-      {hint ? (
-        <p id={hintId} className="text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-    </div>
-  );
 }
 
 export function TrainForm({
