@@ -121,7 +121,7 @@ export function inProcessFetch(deps: RestDeps): typeof fetch {
     style,
     handle: createRestHandler(style, () => deps),
   }));
-  return (async (input: RequestInfo | URL, init?: RequestInit) => {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname;
     if (path.startsWith('/api/trpc')) return handleTrpc(request, deps);

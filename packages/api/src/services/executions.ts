@@ -1,10 +1,4 @@
-import type {
-  Db,
-  EpochEventRow,
-  ExecutionEventKind,
-  ExecutionWithScope,
-  StopRequest,
-} from '@trainhub/db';
+import type { Db, EpochEventRow, ExecutionEventKind, ExecutionWithScope, StopRequest } from '@trainhub/db';
 import { epochDataSchema, readEpochEvents, readExecutionWithScope, type EpochData } from '@trainhub/db';
 import { canSeeProject, projectScope, type Principal } from '../auth/principal';
 import { requireProject } from './access';
