@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseModelSpec } from '@trainhub/ml/spec';
-import { LAYER_TYPES, analyze, defaultLayer, layersOfSpec, toSpec } from '../src/lib/architecture';
+import {
+  LAYER_TYPES,
+  analyze,
+  defaultLayer,
+  layersOfSpec,
+  toSpec,
+  type EditorLayer,
+} from '../src/lib/architecture';
 
 describe('architecture editor shapes and parameter counts', () => {
   it('matches Keras counts for a dense network with batch normalization and a softmax head', () => {
@@ -62,5 +69,56 @@ describe('architecture editor shapes and parameter counts', () => {
     const layers = LAYER_TYPES.map((type) => defaultLayer(type));
     const spec = parseModelSpec(toSpec('all layers', [8, 8, 1], layers));
     expect(spec.layers.map((l) => l.type)).toEqual([...LAYER_TYPES]);
+  });
+
+  it('counts what the training core builds, for every layer type the editor offers', async () => {
+    const { buildModel } = await import('@trainhub/ml');
+    const networks: { input: number[]; layers: EditorLayer[] }[] = [
+      {
+        input: [8, 8, 3],
+        layers: [
+          { ...defaultLayer('conv2d'), filters: 4, stack: 2 },
+          { ...defaultLayer('depthwiseConv2d'), depthMultiplier: 2 },
+          defaultLayer('batchNormalization'),
+          defaultLayer('avgPool2d'),
+          defaultLayer('maxPool2d'),
+          defaultLayer('globalMaxPool2d'),
+          { ...defaultLayer('dense'), units: 5 },
+        ],
+      },
+      {
+        input: [8, 8],
+        layers: [defaultLayer('depthwiseConv2d'), defaultLayer('globalAvgPool2d')],
+      },
+      {
+        input: [24],
+        layers: [
+          { ...defaultLayer('reshape'), columns: 3 },
+          { ...defaultLayer('conv1d'), filters: 6, pool: null },
+          defaultLayer('maxPool1d'),
+          defaultLayer('avgPool1d'),
+          defaultLayer('globalAvgPool1d'),
+          defaultLayer('dropout'),
+          defaultLayer('activation'),
+        ],
+      },
+      {
+        input: [12],
+        layers: [{ ...defaultLayer('reshape'), columns: 4 }, defaultLayer('globalMaxPool1d')],
+      },
+      { input: [4, 4], layers: [defaultLayer('flatten'), { ...defaultLayer('dense'), units: 7 }] },
+    ];
+    // Every type the editor offers is exercised here.
+    expect(new Set(networks.flatMap((n) => n.layers.map((l) => l.type)))).toEqual(new Set(LAYER_TYPES));
+    for (const { input, layers } of networks) {
+      const analysis = analyze(input, layers, { problemType: 'classification', outputs: 3 });
+      expect(analysis.valid, JSON.stringify(layers)).toBe(true);
+      const { model } = await buildModel(toSpec('check', input, layers), {
+        problem: 'classification',
+        numClasses: 3,
+      });
+      expect(analysis.total, JSON.stringify(layers)).toBe(model.countParams());
+      model.dispose();
+    }
   });
 });

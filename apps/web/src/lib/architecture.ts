@@ -5,13 +5,14 @@
 import { activationSchema, SPEC_FORMAT, SPEC_VERSION, type LayerType } from '@trainhub/ml/spec';
 
 /**
- * The layer types the editor offers: those of the spec, less depthwise convolutions and transfer learning
- * (set through the Edge Impulse style's Keras-like layers).
+ * The layer types the editor offers: those of the spec, less transfer learning (a base model from the model
+ * store, set through the Edge Impulse style's Keras-like layers).
  */
 export const LAYER_TYPES = [
   'dense',
   'conv1d',
   'conv2d',
+  'depthwiseConv2d',
   'reshape',
   'flatten',
   'dropout',
@@ -36,6 +37,7 @@ export interface EditorLayer {
   units?: number;
   filters?: number;
   kernelSize?: number;
+  depthMultiplier?: number;
   strides?: number;
   padding?: 'same' | 'valid';
   activation?: string;
@@ -62,6 +64,8 @@ export function defaultLayer(type: EditorLayerType): EditorLayer {
         stack: 1,
         pool: { type: 'max', size: 2 },
       };
+    case 'depthwiseConv2d':
+      return { type, kernelSize: 3, depthMultiplier: 1, activation: 'relu' };
     case 'reshape':
       return { type, columns: 1 };
     case 'dropout':
@@ -160,6 +164,23 @@ function step(shape: number[], layer: EditorLayer): LayerInfo {
         s = [...s.slice(0, rank).map((d) => out(d, size, size, 'same')), filters];
       }
       return { shape: s, params };
+    }
+    case 'depthwiseConv2d': {
+      const s = shape.length === 2 ? [...shape, 1] : shape;
+      if (s.length !== 3)
+        return {
+          shape: null,
+          params: 0,
+          error: 'depthwiseConv2d needs [height, width, channels] input; add a reshape',
+        };
+      const k = num(layer.kernelSize, 3);
+      const stride = num(layer.strides, 1);
+      const channels = s[2]! * num(layer.depthMultiplier, 1);
+      // One k x k filter per input channel and multiplier, plus a bias per output channel (as Keras counts).
+      return {
+        shape: [...s.slice(0, 2).map((d) => out(d, k, stride, layer.padding ?? 'same')), channels],
+        params: k * k * channels + channels,
+      };
     }
     case 'maxPool1d':
     case 'avgPool1d':

@@ -105,6 +105,24 @@ function LayerParams({ layer, set }: { layer: EditorLayer; set: (patch: Partial<
           </label>
         </>
       );
+    case 'depthwiseConv2d':
+      return (
+        <>
+          <NumberField
+            label="kernel"
+            value={layer.kernelSize}
+            min={1}
+            onChange={(kernelSize) => set({ kernelSize })}
+          />
+          <NumberField
+            label="depth multiplier"
+            value={layer.depthMultiplier}
+            min={1}
+            onChange={(depthMultiplier) => set({ depthMultiplier })}
+          />
+          <ActivationField value={layer.activation} onChange={(activation) => set({ activation })} />
+        </>
+      );
     case 'reshape':
       return (
         <NumberField label="columns" value={layer.columns} min={1} onChange={(columns) => set({ columns })} />
