@@ -54,7 +54,8 @@ export async function deleteTeam(
   if (principal.kind !== 'user') throw new DomainError('FORBIDDEN', 'only people delete teams');
   requireTeamRole(principal, teamId, 'OWNER');
   const { team, files } = await deps.db.$transaction(async (tx) => {
-    const team = await tx.team.findUniqueOrThrow({ where: { id: teamId } });
+    const team = await tx.team.findUnique({ where: { id: teamId } });
+    if (!team) throw new DomainError('NOT_FOUND', 'team not found');
     if (confirmName.trim() !== team.name) {
       throw new DomainError('INVALID', 'type the team name exactly to confirm');
     }
