@@ -7,14 +7,14 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * What the execution page shows and then polls (`/api/ui/executions/:id`): status, timings, stage log,
- * metrics, the full epoch history and the log lines after `afterSeq`. `execution` was read through the
- * services, so the caller's access is already checked.
+ * metrics, the epochs after `afterEpoch` and the log lines after `afterSeq` (a poll brings only what is new).
+ * `execution` was read through the services, so the caller's access is already checked.
  */
-export async function executionProgress(execution: Execution, afterSeq = 0) {
+export async function executionProgress(execution: Execution, after: { seq?: number; epoch?: number } = {}) {
   const db = getDb();
   const [history, logs] = await Promise.all([
-    services.historyOf(db, [execution.id]),
-    services.listEvents(db, execution.id, { afterSeq, kinds: ['LOG', 'STAGE'], take: 2000 }),
+    services.historyAfter(db, execution.id, after.epoch ?? 0),
+    services.listEvents(db, execution.id, { afterSeq: after.seq ?? 0, kinds: ['LOG', 'STAGE'], take: 2000 }),
   ]);
   const metrics = executionMetricsSchema.safeParse(execution.metrics);
   const stageLog = stageLogSchema.safeParse(execution.stageLog ?? {});
@@ -37,7 +37,7 @@ export async function executionProgress(execution: Execution, afterSeq = 0) {
       stageLog: stageLog.success ? stageLog.data : {},
       metrics: metrics.success ? metrics.data : null,
     },
-    history: (history.get(execution.id) ?? []).map(({ createdAt: _c, ...row }) => row),
+    history: history.map(({ createdAt: _c, ...row }) => row),
     logs: logs.map((e) => ({
       seq: e.seq,
       kind: e.kind,

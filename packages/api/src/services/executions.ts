@@ -69,6 +69,19 @@ export async function historyOf(db: Db, executionIds: number[]): Promise<Map<num
   return new Map([...events].map(([id, rows]) => [id, toHistory(rows)]));
 }
 
+/**
+ * The history rows of one execution after an epoch, oldest first: what a live view polls for (epochs are
+ * only appended; an epoch appears once per execution, also across resumes).
+ */
+export async function historyAfter(db: Db, executionId: number, afterEpoch: number): Promise<HistoryRow[]> {
+  const events = await db.executionEvent.findMany({
+    where: { executionId, kind: 'EPOCH', epoch: { gt: afterEpoch } },
+    orderBy: { seq: 'asc' },
+    select: { data: true, createdAt: true },
+  });
+  return toHistory(events);
+}
+
 /** Executions of a task with their history, newest first, a page at a time (`beforeId`: the cursor). */
 export async function listExecutionsWithHistory(
   db: Db,

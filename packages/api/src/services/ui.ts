@@ -20,6 +20,7 @@ export { createTraining, listTasks, getTask, deleteTask, rerunTask } from './tas
 export { trainFromArchitecture } from './trainings';
 export {
   getExecution,
+  historyAfter,
   historyOf,
   listEvents,
   listProjectExecutions,

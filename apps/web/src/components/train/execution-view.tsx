@@ -114,6 +114,7 @@ export function ExecutionView({
   const [data, setData] = useState<Progress>(initial);
   const [logs, setLogs] = useState(initial.logs);
   const lastSeq = useRef(initial.logs.at(-1)?.seq ?? 0);
+  const lastEpoch = useRef(initial.history.at(-1)?.epoch ?? 0);
   const [pending, start] = useTransition();
   // The clock for running durations: set after mount (server and client must render the same first).
   const [now, setNow] = useState<number | null>(null);
@@ -122,12 +123,16 @@ export function ExecutionView({
   const done = isTerminal(status);
 
   const poll = useCallback(async () => {
-    const response = await fetch(`/api/ui/executions/${initial.execution.id}?after=${lastSeq.current}`, {
-      cache: 'no-store',
-    });
+    const response = await fetch(
+      `/api/ui/executions/${initial.execution.id}?after=${lastSeq.current}&epochsAfter=${lastEpoch.current}`,
+      { cache: 'no-store' },
+    );
     if (!response.ok) return;
     const next = (await response.json()) as Progress;
-    setData(next);
+    // The poll brings the epochs after the last one seen: append them.
+    const fresh = next.history.filter((h) => h.epoch > lastEpoch.current);
+    if (fresh.length) lastEpoch.current = fresh.at(-1)!.epoch;
+    setData((current) => ({ ...next, history: [...current.history, ...fresh] }));
     setNow(Date.now());
     if (next.logs.length) {
       lastSeq.current = next.logs.at(-1)!.seq;

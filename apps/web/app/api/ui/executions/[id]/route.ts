@@ -6,18 +6,24 @@ import { idParam, withPrincipal } from '@/server/route-util';
 export const dynamic = 'force-dynamic';
 
 /**
- * The execution page's poll: status, timings, stage log, metrics, the full epoch history and the stdout
- * lines after `?after=` (an event sequence number).
+ * The execution page's poll: status, timings, stage log, metrics, the epochs after `?epochsAfter=` and the
+ * stdout lines after `?after=` (an event sequence number).
  */
 export async function GET(request: Request, context: { params: Promise<{ id: string }> }) {
   return withPrincipal(async (principal) => {
     const db = getDb();
     const id = idParam((await context.params).id);
     const execution = await services.getExecution(db, principal, id);
-    const afterRaw = new URL(request.url).searchParams.get('after');
-    const after = afterRaw && /^\d{1,12}$/.test(afterRaw) ? Number(afterRaw) : 0;
-    return Response.json(await executionProgress(execution, after), {
-      headers: { 'cache-control': 'no-store' },
-    });
+    const query = new URL(request.url).searchParams;
+    const count = (name: string) => {
+      const raw = query.get(name);
+      return raw && /^\d{1,12}$/.test(raw) ? Number(raw) : 0;
+    };
+    return Response.json(
+      await executionProgress(execution, { seq: count('after'), epoch: count('epochsAfter') }),
+      {
+        headers: { 'cache-control': 'no-store' },
+      },
+    );
   });
 }
