@@ -115,10 +115,10 @@ export async function removeMemberAction(teamId: number, userId: string): Promis
   });
 }
 
-export async function leaveTeamAction(teamId: number): Promise<ActionState> {
-  const principal = await requireUser();
+/** Runs a change that takes the user out of the current team (leaving it, deleting it), then shows the projects of another. */
+async function leaveCurrentTeam(change: () => Promise<unknown>): Promise<ActionState> {
   const result = await act(async () => {
-    await services.leaveTeam(getDb(), principal, teamId);
+    await change();
     (await cookies()).delete(TEAM_COOKIE);
   });
   if (result.error) return result;
@@ -126,20 +126,16 @@ export async function leaveTeamAction(teamId: number): Promise<ActionState> {
   redirect('/projects');
 }
 
+export async function leaveTeamAction(teamId: number): Promise<ActionState> {
+  const principal = await requireUser();
+  return leaveCurrentTeam(() => services.leaveTeam(getDb(), principal, teamId));
+}
+
 export async function deleteTeamAction(_prev: ActionState, formData: FormData): Promise<ActionState> {
   const principal = await requireUser();
-  const result = await act(async () => {
-    await services.deleteTeam(
-      restDeps(),
-      principal,
-      intField(formData, 'teamId'),
-      field(formData, 'confirm'),
-    );
-    (await cookies()).delete(TEAM_COOKIE);
-  });
-  if (result.error) return result;
-  revalidatePath('/', 'layout');
-  redirect('/projects');
+  return leaveCurrentTeam(() =>
+    services.deleteTeam(restDeps(), principal, intField(formData, 'teamId'), field(formData, 'confirm')),
+  );
 }
 
 export async function createInviteAction(_prev: ActionState, formData: FormData): Promise<ActionState> {

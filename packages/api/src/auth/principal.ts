@@ -45,7 +45,7 @@ export function visibleTeamIds(principal: Principal): number[] {
 
 /**
  * The Prisma filter for the projects a principal can see. `canSeeProject` is the same rule for a project
- * row already read (hot reads fetch by primary key, which Prisma batches, and check the row): change both.
+ * row already read (the status reads fetch rows in plain SQL and check them): change both.
  */
 export function projectScope(principal: Principal): {
   teamId: { in: number[] };

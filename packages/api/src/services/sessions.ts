@@ -146,16 +146,25 @@ export async function startSession(db: Db, principal: Principal, options: { forc
 }
 
 /**
- * The active session a key opens; an unknown, wiped or malformed key is UNAUTHENTICATED. Every keyed call
- * reads this, monitoring polls it: plain SQL reads by the key's hash, at once (@trainhub/db status-reads).
+ * The active session a key opens, with its newest run and that run's last epoch; an unknown, wiped or
+ * malformed key is UNAUTHENTICATED. Every keyed call reads this, monitoring polls it: two plain SQL reads by
+ * the key's hash, at once (@trainhub/db status-reads).
  */
-export async function sessionByKey(db: Db, key: string): Promise<SessionWithExecution> {
+async function readByKey(db: Db, key: string) {
   const keyHash = keyHashOf(key);
   const [session, latest] = await Promise.all([
     readSessionByKeyHash(db, keyHash),
     readLatestExecutionBySessionKeyHash(db, keyHash),
   ]);
-  return withLatestExecution(db, requireActive(session), latest?.execution);
+  return {
+    session: await withLatestExecution(db, requireActive(session), latest?.execution),
+    lastEpoch: latest?.lastEpoch ?? null,
+  };
+}
+
+/** The active session a key opens (see readByKey). */
+export async function sessionByKey(db: Db, key: string): Promise<SessionWithExecution> {
+  return (await readByKey(db, key)).session;
 }
 
 /** The caller's team's active session (the style's key-less status calls). */
@@ -323,15 +332,8 @@ export async function stopSessionTraining(db: Db, key: string) {
 
 /** The last epoch of the session's run (monitoring polls this: see sessionByKey). */
 export async function monitorSession(db: Db, key: string) {
-  const keyHash = keyHashOf(key);
-  const [session, latest] = await Promise.all([
-    readSessionByKeyHash(db, keyHash),
-    readLatestExecutionBySessionKeyHash(db, keyHash),
-  ]);
-  return {
-    session: await withLatestExecution(db, requireActive(session), latest?.execution),
-    lastEpoch: toHistory(latest?.lastEpoch ? [latest.lastEpoch] : [])[0] ?? null,
-  };
+  const { session, lastEpoch } = await readByKey(db, key);
+  return { session, lastEpoch: toHistory(lastEpoch ? [lastEpoch] : [])[0] ?? null };
 }
 
 /** The finished run and its model, or CONFLICT while there is none yet. */

@@ -67,13 +67,15 @@ export async function deleteTeam(
         `${active} of this team's trainings are queued or running: stop them first`,
       );
     }
-    const [resources, checkpoints] = await Promise.all([
-      tx.resource.findMany({ where: { ...inTeam, deletedAt: null }, select: { storageKey: true } }),
-      tx.execution.findMany({
-        where: { ...inTeam, checkpointKey: { not: null } },
-        select: { checkpointKey: true },
-      }),
-    ]);
+    // One after the other: statements of one transaction share its connection.
+    const resources = await tx.resource.findMany({
+      where: { ...inTeam, deletedAt: null },
+      select: { storageKey: true },
+    });
+    const checkpoints = await tx.execution.findMany({
+      where: { ...inTeam, checkpointKey: { not: null } },
+      select: { checkpointKey: true },
+    });
     await tx.team.delete({ where: { id: teamId } });
     return {
       team,
