@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
 import { parseCookies } from '../auth/cookies';
 import type { Principal } from '../auth/principal';
 import {
@@ -119,4 +120,7 @@ export type Jsonify<T> = T extends Date
     : T extends object
       ? { [K in keyof T]: Jsonify<T[K]> }
       : T;
+/** The input of every team-wide procedure (members, API keys, invites, team settings). */
+export const teamInput = z.object({ teamId: z.number().int().positive() });
+
 export const plain = <T>(value: T): Jsonify<T> => JSON.parse(JSON.stringify(value)) as Jsonify<T>;

@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { createTeamApiKey, listApiKeys, revokeApiKey } from '../../services/teams';
-import { plain, protectedProcedure, router } from '../trpc';
-
-const team = z.object({ teamId: z.number().int().positive() });
+import { plain, protectedProcedure, router, teamInput } from '../trpc';
 
 export const apiKeysRouter = router({
   list: protectedProcedure
-    .input(team)
+    .input(teamInput)
     .query(async ({ ctx, input }) => plain(await listApiKeys(ctx.deps.db, ctx.principal, input.teamId))),
   create: protectedProcedure
     .input(
-      team.extend({
+      teamInput.extend({
         name: z.string().trim().min(1).max(100),
         role: z.enum(['ADMIN', 'EDITOR', 'VIEWER']),
         projectId: z.number().int().positive().nullish(),
@@ -18,6 +16,6 @@ export const apiKeysRouter = router({
     )
     .mutation(async ({ ctx, input }) => createTeamApiKey(ctx.deps.db, ctx.principal, input)),
   revoke: protectedProcedure
-    .input(team.extend({ keyId: z.number().int().positive() }))
+    .input(teamInput.extend({ keyId: z.number().int().positive() }))
     .mutation(async ({ ctx, input }) => revokeApiKey(ctx.deps.db, ctx.principal, input.teamId, input.keyId)),
 });

@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import { createInvite, listInvites, revokeInvite } from '../../services/invites';
-import { plain, protectedProcedure, router } from '../trpc';
-
-const team = z.object({ teamId: z.number().int().positive() });
+import { plain, protectedProcedure, router, teamInput } from '../trpc';
 
 // Invite links (admins); accepting one is part of signing up or in, in the web UI.
 export const invitesRouter = router({
   list: protectedProcedure
-    .input(team)
+    .input(teamInput)
     .query(async ({ ctx, input }) => plain(await listInvites(ctx.deps.db, ctx.principal, input.teamId))),
   /** The link's token is shown once: only its hash is stored. */
   create: protectedProcedure
-    .input(team.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))
+    .input(teamInput.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))
     .mutation(async ({ ctx, input }) =>
       plain(await createInvite(ctx.deps.db, ctx.principal, input.teamId, input.role)),
     ),
   revoke: protectedProcedure
-    .input(team.extend({ inviteId: z.number().int().positive() }))
+    .input(teamInput.extend({ inviteId: z.number().int().positive() }))
     .mutation(async ({ ctx, input }) => {
       await revokeInvite(ctx.deps.db, ctx.principal, input.teamId, input.inviteId);
       return { revoked: true };

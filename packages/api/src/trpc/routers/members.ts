@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { listMembers, removeMember, setMemberRole } from '../../services/teams';
-import { plain, protectedProcedure, router } from '../trpc';
+import { plain, protectedProcedure, router, teamInput } from '../trpc';
 
-const member = z.object({ teamId: z.number().int().positive(), userId: z.string().min(1) });
+const member = teamInput.extend({ userId: z.string().min(1) });
 
 export const membersRouter = router({
   list: protectedProcedure
-    .input(z.object({ teamId: z.number().int().positive() }))
+    .input(teamInput)
     .query(async ({ ctx, input }) => plain(await listMembers(ctx.deps.db, ctx.principal, input.teamId))),
   setRole: protectedProcedure
     .input(member.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))

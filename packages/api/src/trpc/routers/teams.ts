@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { createTeam, deleteTeam, renameTeam } from '../../services/team-settings';
 import { leaveTeam, listTeams } from '../../services/teams';
-import { plain, protectedProcedure, router } from '../trpc';
+import { plain, protectedProcedure, router, teamInput } from '../trpc';
 
-const team = z.object({ teamId: z.number().int().positive() });
 const name = z.string().max(200);
 
 export const teamsRouter = router({
@@ -17,18 +16,18 @@ export const teamsRouter = router({
     .input(z.object({ name }))
     .mutation(async ({ ctx, input }) => plain(await createTeam(ctx.deps.db, ctx.principal, input.name))),
   rename: protectedProcedure
-    .input(team.extend({ name }))
+    .input(teamInput.extend({ name }))
     .mutation(async ({ ctx, input }) =>
       plain(await renameTeam(ctx.deps.db, ctx.principal, input.teamId, input.name)),
     ),
   /** The signed-in user leaves the team (its last owner first makes someone else owner). */
-  leave: protectedProcedure.input(team).mutation(async ({ ctx, input }) => {
+  leave: protectedProcedure.input(teamInput).mutation(async ({ ctx, input }) => {
     await leaveTeam(ctx.deps.db, ctx.principal, input.teamId);
     return { left: true };
   }),
   /** Deletes the team with everything in it (owners only, naming it to confirm). */
   delete: protectedProcedure
-    .input(team.extend({ confirmName: name }))
+    .input(teamInput.extend({ confirmName: name }))
     .mutation(async ({ ctx, input }) =>
       plain(await deleteTeam(ctx.deps, ctx.principal, input.teamId, input.confirmName)),
     ),
