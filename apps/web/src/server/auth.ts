@@ -8,6 +8,7 @@ import GoogleProvider from 'next-auth/providers/google';
 import { getDb } from './db';
 import { webEnv } from './env';
 import { signInLimiter } from './rate-limit';
+import { signedInAt } from './session-token';
 
 function clientIp(headers: Record<string, unknown> | undefined): string {
   const forwarded = headers?.['x-forwarded-for'];
@@ -91,12 +92,6 @@ export function authOptions(): NextAuthOptions {
     },
   };
   return cached;
-}
-
-/** When a session token's user signed in (seconds); tokens from before that claim existed: their `iat`. */
-export function signedInAt(token: Record<string, unknown>): number | undefined {
-  const value = token.signedInAt ?? token.iat;
-  return typeof value === 'number' ? value : undefined;
 }
 
 /** The signed-in user and when they signed in, or null. */

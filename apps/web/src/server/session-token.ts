@@ -1,15 +1,23 @@
-import 'server-only';
 import { decode } from 'next-auth/jwt';
 import type { SessionUser } from '@trainhub/api/trpc';
-import { authOptions, signedInAt } from './auth';
 
 const COOKIES = ['__Secure-next-auth.session-token', 'next-auth.session-token'];
 
+/** When a session token's user signed in (seconds); tokens from before that claim existed: their `iat`. */
+export function signedInAt(token: Record<string, unknown>): number | undefined {
+  const value = token.signedInAt ?? token.iat;
+  return typeof value === 'number' ? value : undefined;
+}
+
 /**
- * The user of the web UI's session (next-auth JWT cookie) on a plain Request, for handlers that build their
- * own principal (e.g. the tRPC endpoint): null when there is no valid session cookie.
+ * The user of the web UI's session (next-auth JWT cookie, signed with `secret`: next-auth's own) on a plain
+ * Request, for handlers that build their own principal (the tRPC endpoint): null when there is no valid
+ * session cookie. Free of server-only imports so the authorization suite (prove/) signs in exactly this way.
  */
-export async function sessionUserFromRequest(request: Request): Promise<SessionUser | null> {
+export async function sessionUserFromRequest(
+  request: Request,
+  secret: string,
+): Promise<SessionUser | null> {
   const cookies = new Map(
     (request.headers.get('cookie') ?? '')
       .split(';')
@@ -38,7 +46,7 @@ export async function sessionUserFromRequest(request: Request): Promise<SessionU
         .join('');
     if (!token) continue;
     try {
-      const payload = await decode({ token, secret: authOptions().secret! });
+      const payload = await decode({ token, secret });
       if (payload?.sub) return { userId: payload.sub, issuedAt: signedInAt(payload) };
     } catch {
       // An unreadable cookie is no session.

@@ -23,15 +23,24 @@ export type Principal =
       userId: string | null;
     };
 
-/** The caller's role in a team (and project), or null when it has none there. */
+/**
+ * The caller's role in a team, or inside one project of it when `projectId` is given; null when it has none
+ * there. This is the one rule for project-scoped API keys: such a key has a role only inside its project and
+ * none at team level, so every team-level check (keys, invites, members, team settings, creating projects),
+ * which asks without a project id, refuses it.
+ */
 export function roleIn(principal: Principal, teamId: number, projectId?: number): TeamRole | null {
   if (principal.kind === 'user') {
     return principal.memberships.find((m) => m.teamId === teamId)?.role ?? null;
   }
   if (principal.teamId !== teamId) return null;
-  if (principal.projectId !== null && projectId !== undefined && principal.projectId !== projectId)
-    return null;
+  if (principal.projectId !== null && principal.projectId !== projectId) return null;
   return principal.role;
+}
+
+/** Whether the caller is an API key limited to one project (it acts inside that project and nowhere else). */
+export function isProjectScoped(principal: Principal): boolean {
+  return principal.kind === 'apiKey' && principal.projectId !== null;
 }
 
 export function atLeast(role: TeamRole | null, min: TeamRole): boolean {

@@ -174,13 +174,6 @@ export async function principalFromJwt(db: Db, token: string, secret: string): P
   return claims ? principalFromUserId(db, claims.sub, { issuedAt: claims.iat }) : null;
 }
 
-/** A next-auth database session (its cookie value). */
-export async function principalFromNextAuthSession(db: Db, sessionToken: string): Promise<Principal | null> {
-  const session = await db.session.findUnique({ where: { sessionToken } });
-  if (!session || session.expires.getTime() < Date.now()) return null;
-  return principalFromUserId(db, session.userId);
-}
-
 /** `Authorization` header value -> scheme + credentials. */
 export function parseAuthorization(
   header: string | null,

@@ -1,5 +1,5 @@
 import type { Db, Project, TeamRole } from '@trainhub/db';
-import { atLeast, roleIn, visibleTeamIds, type Principal } from '../auth/principal';
+import { atLeast, isProjectScoped, roleIn, visibleTeamIds, type Principal } from '../auth/principal';
 import { DomainError } from './errors';
 
 /**
@@ -21,7 +21,11 @@ export async function requireProject(
   return project;
 }
 
-/** Checks a role in a team the caller already proved it belongs to. */
+/**
+ * Checks the caller's role in a team for a team-level operation (or inside `projectId` when given). A team the
+ * caller is not in answers NOT_FOUND; a project-scoped API key of this team answers FORBIDDEN, since it acts
+ * only inside its project (see `roleIn`).
+ */
 export function requireTeamRole(
   principal: Principal,
   teamId: number,
@@ -29,7 +33,11 @@ export function requireTeamRole(
   projectId?: number,
 ): TeamRole {
   const role = roleIn(principal, teamId, projectId);
-  if (role === null) throw new DomainError('NOT_FOUND', 'team not found');
+  if (role === null) {
+    if (isProjectScoped(principal) && visibleTeamIds(principal).includes(teamId))
+      throw new DomainError('FORBIDDEN', 'a project API key acts only inside its project');
+    throw new DomainError('NOT_FOUND', 'team not found');
+  }
   if (!atLeast(role, min)) throw new DomainError('FORBIDDEN', `this needs the ${min.toLowerCase()} role`);
   return role;
 }
@@ -41,8 +49,6 @@ export function defaultTeamFor(principal: Principal, min: TeamRole, teamId?: num
     return teamId;
   }
   if (principal.kind === 'apiKey') {
-    if (principal.projectId !== null)
-      throw new DomainError('FORBIDDEN', 'a project API key cannot create projects');
     requireTeamRole(principal, principal.teamId, min);
     return principal.teamId;
   }

@@ -1,13 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { parseCookies } from '../auth/cookies';
 import type { Principal } from '../auth/principal';
-import {
-  parseAuthorization,
-  principalFromApiKey,
-  principalFromNextAuthSession,
-  principalFromUserId,
-} from '../auth/resolve';
+import { parseAuthorization, principalFromApiKey, principalFromUserId } from '../auth/resolve';
 import { DomainError } from '../services/errors';
 import type { RestDeps } from '../rest/http';
 
@@ -16,17 +10,6 @@ export interface TrpcContext {
   principal: Principal | null;
 }
 
-const SESSION_COOKIES = [
-  '__Secure-next-auth.session-token',
-  'next-auth.session-token',
-  '__Secure-authjs.session-token',
-  'authjs.session-token',
-];
-
-/**
- * The caller of a tRPC request: an API key (`x-api-key` or `Authorization: Bearer`) or the next-auth
- * database session cookie.
- */
 /** A host app's signed-in user: the id and when the session was issued (seconds, a JWT's `iat`). */
 export interface SessionUser {
   userId: string;
@@ -38,6 +21,10 @@ export interface TrpcAuth {
   sessionUser?: (request: Request) => Promise<SessionUser | null>;
 }
 
+/**
+ * The caller of a tRPC request: an API key (`x-api-key` or `Authorization: Bearer`), else the host app's
+ * signed-in user (the web UI's next-auth JWT cookie, read by `hostAuth.sessionUser`); null when neither.
+ */
 export async function createTrpcContext(
   deps: RestDeps,
   request: Request,
@@ -53,9 +40,7 @@ export async function createTrpcContext(
       principal: await principalFromUserId(deps.db, session.userId, { issuedAt: session.issuedAt }),
     };
   }
-  const cookies = parseCookies(request.headers.get('cookie'));
-  const sessionToken = SESSION_COOKIES.map((name) => cookies[name]).find(Boolean);
-  return { deps, principal: sessionToken ? await principalFromNextAuthSession(deps.db, sessionToken) : null };
+  return { deps, principal: null };
 }
 
 const DOMAIN_TO_TRPC = {

@@ -1,4 +1,5 @@
 import { handleTrpc } from '@trainhub/api/trpc';
+import { authOptions } from '@/server/auth';
 import { restDeps } from '@/server/rest';
 import { sessionUserFromRequest } from '@/server/session-token';
 
@@ -6,6 +7,8 @@ export const dynamic = 'force-dynamic';
 
 // The UI's signed-in users reach tRPC with their session cookie; scripts use an API key.
 const handle = (request: Request) =>
-  handleTrpc(request, restDeps(), '/api/trpc', { sessionUser: sessionUserFromRequest });
+  handleTrpc(request, restDeps(), '/api/trpc', {
+    sessionUser: (r) => sessionUserFromRequest(r, authOptions().secret!),
+  });
 
 export { handle as GET, handle as POST };
