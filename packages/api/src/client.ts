@@ -49,10 +49,19 @@ export function createClient(options: ClientOptions) {
         headers: { authorization: `Bearer ${options.apiKey}` },
         body: form,
       });
-      const body = (await response.json()) as { id?: string; name?: string; message?: string };
-      if (!response.ok || !body.id)
+      // MLW answers the project with its files by group; the upload is the newest file of its name.
+      const body = (await response.json()) as {
+        resources?: Record<string, { id: string; name: string }[]>;
+        message?: string;
+      };
+      const stored = name.split(/[/\\]/).pop();
+      const file = Object.values(body.resources ?? {})
+        .flat()
+        .filter((r) => r.name === stored)
+        .sort((x, y) => parseInt(y.id) - parseInt(x.id))[0];
+      if (!response.ok || !file)
         throw new Error(`upload failed (${response.status}): ${body.message ?? 'unknown error'}`);
-      return { id: Number(body.id.split('_')[0]), name: body.name ?? name };
+      return { id: parseInt(file.id), name: file.name };
     },
     async download(projectId: number, resourceId: number): Promise<Buffer> {
       const response = await doFetch(

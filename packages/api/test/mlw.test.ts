@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler } from '../src/rest/http';
 import { mlwStyle } from '../src/rest/mlw/routes';
+import { mlwDate } from '../src/rest/mlw/present';
 import {
   ARCHITECTURE,
   IRIS_CSV,
@@ -12,6 +13,10 @@ import {
   simulateTraining,
   type World,
 } from './helpers';
+import { checkMlwAnswer } from './mlw-reference';
+
+/** A preprocessing code resource in the platform's declarative format (also a Python dict literal). */
+const PREPROCESSING = '{"scaling": "standardize", "missing": "drop"}';
 
 const SEED_BODY = {
   batchSize: 15,
@@ -38,24 +43,37 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
   let dataId: string;
   let codeId: string;
 
-  const call = (
+  // Every JSON answer is checked against the reference's shapes (mlw-reference.ts) before the test sees it.
+  const call = async (
     method: string,
     path: string,
     init: { body?: BodyInit; headers?: Record<string, string>; auth?: string | null } = {},
-  ) =>
-    handle(
+  ) => {
+    const response = await handle(
       new Request(`http://localhost/service/mlw${path}`, {
         method,
         body: init.body,
         headers: { ...(init.auth === null ? {} : { authorization: init.auth ?? auth }), ...init.headers },
       }),
     );
+    if (response.headers.get('content-type')?.includes('json'))
+      checkMlwAnswer(method, path, response.status, await response.clone().json());
+    return response;
+  };
+  /** The uploaded file of a project-with-resources answer: the newest of that name. */
+  const newest = (body: { resources: Record<string, { id: string; name: string }[]> }, name: string) =>
+    Object.values(body.resources)
+      .flat()
+      .filter((r) => r.name === name)
+      .sort((x, y) => parseInt(y.id) - parseInt(x.id))[0]!;
   const upload = async (name: string, content: string, who = auth) => {
     const response = await call('POST', `/projects/${project}/resources`, {
       body: multipart({ file: { name, content } }),
       auth: who,
     });
-    return { status: response.status, body: await response.json() };
+    const body = await response.json();
+    const stored = name.split('/').pop()!;
+    return { status: response.status, body: response.ok ? { ...newest(body, stored), project: body } : body };
   };
   const train = (body: unknown, who: string | null = auth) =>
     call('POST', `/projects/${project}/resources/${archId}/trainNN`, {
@@ -71,7 +89,7 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
     project = `${w.a.projectId}_Project`;
     archId = (await upload('iris.architecture', ARCHITECTURE)).body.id;
     dataId = (await upload('iris.csv', IRIS_CSV)).body.id;
-    codeId = (await upload('prep.py', 'print(1)')).body.id;
+    codeId = (await upload('prep.py', PREPROCESSING)).body.id;
   });
   afterAll(async () => {
     await w?.drop();
@@ -80,14 +98,48 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
   it('uploads resources into groups by extension', async () => {
     expect(archId).toMatch(/^\d+_Resource$/);
     const list = await (await call('GET', `/projects/${project}/resources`)).json();
-    expect(list.map((r: { type: string }) => r.type).sort()).toEqual(['ARCHITECTURE', 'CODE', 'DATA']);
+    expect(list.id).toBe(project);
+    const ids = (group: string) => list.resources[group].map((r: { id: string }) => r.id);
+    expect([ids('data'), ids('code'), ids('nn-designer'), ids('model')]).toEqual([
+      [dataId],
+      [codeId],
+      [archId],
+      [],
+    ]);
+    expect(list.resourcesCount).toEqual({
+      data: 1,
+      model: 0,
+      code: 1,
+      workflow: 0,
+      pipeline: 0,
+      'nn-designer': 1,
+      totalCount: 3,
+    });
     const got = await (await call('GET', `/projects/${project}/resources/${dataId}`)).json();
+    const rows = IRIS_CSV.trim().split('\n');
     expect(got).toMatchObject({
       id: dataId,
       name: 'iris.csv',
-      type: 'DATA',
+      type: 'CSV',
+      category: 'Data',
+      mimeType: 'text/csv',
+      extension: '.csv',
       size: IRIS_CSV.length,
-      projectID: project,
+      url: `./MLW/${project}/Data/iris.csv`,
+      editedAt: '',
+      deployed: false,
+      properties: [
+        { key: 'numberOfRows', label: 'Number of Rows', value: rows.length - 1 },
+        { key: 'numberOfColumns', label: 'Number of Columns', value: rows[0]!.split(',').length },
+        { key: 'columnNames', label: 'Column Names', value: rows[0]!.split(',') },
+      ],
+    });
+    const arch = await (await call('GET', `/projects/${project}/resources/${archId}`)).json();
+    expect(arch).toMatchObject({
+      type: 'ARCHITECTURE',
+      category: 'NN-Designer',
+      mimeType: 'application/ARCHITECTURE',
+      url: `./MLW/${project}/NN-Designer/iris.architecture`,
     });
     const download = await call('GET', `/projects/${project}/resources/${dataId}/download`);
     expect(download.status).toBe(200);
@@ -118,7 +170,7 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
     expect(body).toMatchObject({
       id: expect.stringMatching(/^\d+$/),
       name: 'modelName',
-      createdAt: expect.stringMatching(/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \d{4}$/),
+      createdAt: expect.stringMatching(/^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/),
       sortTime: expect.any(Number),
       type: 'NN',
       projectID: project,
@@ -277,14 +329,31 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
     ).json();
     const executionId = Number(created.individualTasks[0].id);
     await simulateTraining(w, executionId, { epochs: 3 });
-    const list = await (await call('GET', '/tasks')).json();
+    const list = (await (await call('GET', '/tasks')).json()).data;
     expect(list[0].id).toBe(created.id);
     const ids = list.map((t: { sortTime: number; id: string }) => Number(t.id));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
     const task = await (await call('GET', `/tasks/${created.id}`)).json();
+    const stageEvent = await w.t.db.executionEvent.findFirstOrThrow({
+      where: { executionId, kind: 'STAGE', message: 'TRAIN' },
+    });
+    const model = await w.t.db.resource.findFirstOrThrow({ where: { producedBy: { id: executionId } } });
+    const run = await w.t.db.execution.findUniqueOrThrow({ where: { id: executionId } });
     expect(task.individualTasks[0]).toMatchObject({
       status: 'COMPLETED',
-      log: { ARCH_READ: 'ok', TRAIN: 'training' },
+      log: {
+        ARCH_READ: { type: 'INFO', message: 'ok', error: '' },
+        TRAIN: {
+          // When the stage was entered (its event), as Python's str(datetime).
+          timestamp: `${stageEvent.createdAt.toISOString().replace('T', ' ').slice(0, 23)}000`,
+          type: 'INFO',
+          message: 'training',
+          error: '',
+        },
+      },
+      fileName: `./MLW/${project}/Model/${model.name}`,
+      completedAt: mlwDate(run.finishedAt!),
+      fileSaved: true,
     });
     const sub = await (await call('GET', `/tasks/${created.id}/task/${executionId}`)).json();
     expect(sub.history).toEqual(
@@ -303,13 +372,17 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
     const created = await (await train({ ...SEED_BODY, dataID: dataId, codeID: codeId })).json();
     const queued = created.individualTasks[0].id;
     const stopped = await (await call('PUT', `/tasks/${created.id}/task/${queued}`)).json();
-    expect(stopped.status).toBe('STOPPED');
+    expect(stopped).toEqual({ message: 'Triggered early stopping' });
+    expect((await w.t.db.execution.findUniqueOrThrow({ where: { id: Number(queued) } })).status).toBe(
+      'CANCELLED',
+    );
     const second = await (await train({ ...SEED_BODY, dataID: dataId, codeID: codeId })).json();
     const running = Number(second.individualTasks[0].id);
     await simulateTraining(w, running, { finish: null });
     const response = await call('PUT', `/tasks/${second.id}/task/${running}`);
-    expect((await response.json()).status).toBe('RUNNING');
-    expect((await w.t.db.execution.findUniqueOrThrow({ where: { id: running } })).stopRequest).toBe('STOP');
+    expect(await response.json()).toEqual({ message: 'Triggered early stopping' });
+    const after = await w.t.db.execution.findUniqueOrThrow({ where: { id: running } });
+    expect([after.status, after.stopRequest]).toEqual(['RUNNING', 'STOP']);
     // Deleting a running run is refused; the viewer cannot even try.
     const deleteRunning = await call('DELETE', `/tasks/${second.id}/task/${running}`, {
       auth: `Bearer ${w.a.keys.ADMIN}`,
@@ -319,6 +392,10 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
     expect(viewerDelete.status).toBe(403);
     const adminDelete = await call('DELETE', `/tasks/${second.id}`, { auth: `Bearer ${w.a.keys.ADMIN}` });
     expect(adminDelete.status).toBe(200);
+    // The remaining tasks, as a map by id (their runs too); the deleted one is not among them.
+    const remaining = (await adminDelete.json()).data;
+    expect(remaining[second.id]).toBeUndefined();
+    expect(remaining[created.id].individualTasks[queued]).toMatchObject({ id: queued, status: 'STOPPED' });
     expect((await call('GET', `/tasks/${second.id}`)).status).toBe(404);
   });
 
@@ -385,6 +462,7 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
       expect(await response.json()).toMatchObject({ errorCode: 413 });
       expect(await w.t.db.resource.count()).toBe(before);
       const evil = await upload('../../../etc/passwd.csv', 'a,b\n1,2');
+      expect(evil.body.url).toBe(`./MLW/${project}/Data/passwd.csv`);
       expect(evil.status).toBe(200);
       expect(evil.body.name).toBe('passwd.csv');
       const row = await w.t.db.resource.findUniqueOrThrow({
@@ -396,6 +474,14 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
         headers: { 'content-type': 'text/plain' },
       });
       expect(notMultipart.status).toBe(415);
+      // A file type MLW does not take: the reference's 409, nothing stored.
+      const count = await w.t.db.resource.count();
+      const pmml = await upload('model.pmml', '<PMML/>');
+      expect(pmml).toEqual({
+        status: 409,
+        body: { message: 'File type not supported', errorCode: 409, exception: 'Contact Admin for Support' },
+      });
+      expect(await w.t.db.resource.count()).toBe(count);
     });
 
     it('a viewer cannot upload or train', async () => {

@@ -9,6 +9,7 @@ export {
   type RouteDef,
 } from './http';
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
+export { cumulocityStyle, CUMULOCITY_PREFIXES } from './cumulocity/routes';
 export { edgeImpulseStyle, eiErrorResponse } from './edge-impulse/routes';
 export { trainingModuleStyle, tmErrorResponse } from './training-module/routes';
 export { nodeRequestHandler, type Mount } from './node';

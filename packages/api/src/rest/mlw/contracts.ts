@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-// The MLW (Cumulocity Machine Learning Workbench) style: every request and response body.
+// The MLW (Cumulocity Machine Learning Workbench) style: every request and response body. Shapes follow the
+// MLW API reference as analysed in docs/fidelity/mlw.md (§1-§5; era E1 ids and ctime dates, the seed's era).
+// The tests check every answer against independent schemas written from that reference
+// (packages/api/test/mlw-reference.ts), so a drift here fails there.
 
 export const MLW_BASE = '/service/mlw';
 
@@ -9,6 +12,12 @@ export const mlwErrorSchema = z.object({
   message: z.string(),
   errorCode: z.number().int(),
   exception: z.string(),
+});
+/** MLW's (E2+) "Variable issue" 400: which field is wrong (fidelity §1 #2, #11). */
+export const mlwVariableIssueSchema = z.object({
+  error: z.string(),
+  message: z.literal('Variable issue'),
+  info: z.array(z.object({ loc: z.array(z.string()), msg: z.string(), type: z.string() })),
 });
 
 /** Ids as MLW clients know them: `12_Project`, `34_Resource`; task ids are plain digit strings. */
@@ -21,7 +30,10 @@ export const projectBodySchema = z.object({
 });
 export const projectUpdateSchema = projectBodySchema.partial();
 
-/** Fields a trainNN body must carry; a missing one answers the seed's 400. */
+/**
+ * Fields a trainNN body must carry; a missing one answers the seed's 400. `codeID` (a preprocessing script)
+ * is optional as in the E2+ reference (fidelity §3): without it the data is used as it is.
+ */
 export const TRAIN_NN_MANDATORY = [
   'batchSize',
   'epoch',
@@ -30,7 +42,6 @@ export const TRAIN_NN_MANDATORY = [
   'optimizer',
   'modelName',
   'dataID',
-  'codeID',
   'problemType',
 ] as const;
 
@@ -48,24 +59,46 @@ export const trainNNBodySchema = z.object({
   cronExpression: z.string().max(200).default(''),
   modelName: z.string().trim().min(1).max(200),
   dataID: resourceIdParam,
-  codeID: resourceIdParam,
+  codeID: z.union([resourceIdParam, z.literal('')]).nullish(),
   problemType: z.enum(['classification', 'regression']),
   shuffleData: z.boolean().optional(),
-  /** A start for the first (or scheduled) run: `YYYY-MM-DD` and hour/minute strings, UTC. */
+  /**
+   * A start for the first (or scheduled) run, UTC: either `YYYY-MM-DD` with hour/minute strings
+   * (startTimeH/M), or an ISO date-time as E2+ clients send it (`2021-09-16T06:18:38.193833Z`).
+   */
   startDate: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .union([
+      z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/),
+      z.literal(''),
+    ])
     .optional(),
   startTimeH: z
     .string()
-    .regex(/^\d{1,2}$/)
+    .regex(/^\d{0,2}$/)
     .optional(),
   startTimeM: z
     .string()
-    .regex(/^\d{1,2}$/)
+    .regex(/^\d{0,2}$/)
     .optional(),
 });
 export type TrainNNBody = z.infer<typeof trainNNBodySchema>;
+
+/** `createnew`: a new architecture (`arch`/`architecture`, from a template) or preprocessing code (`py`). */
+export const createNewBodySchema = z.object({
+  type: z.enum(['arch', 'architecture', 'py']),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .regex(/^[^/\\\0]+$/),
+  /** Architecture template: `None` (dense layers) or `MobileNet` (a transfer-learning base). */
+  template: z.string().max(60).nullish(),
+});
+
+/** `save`: the file's new text (the NN designer's architecture JSON, or code). */
+export const saveBodySchema = z.object({ content: z.string().max(4 * 1024 * 1024) });
 
 export const mlwPropertySchema = z.object({ key: z.string(), label: z.string(), value: z.unknown() });
 
@@ -73,11 +106,19 @@ export const mlwHistoryRowSchema = z
   .object({ epoch: z.number().int(), loss: z.number(), lr: z.number().nullable() })
   .catchall(z.number().nullable());
 
+/** One stage's entry of an individual task's `log` (`timestamp` as Python's `str(datetime)`, UTC). */
+export const mlwLogEntrySchema = z.object({
+  timestamp: z.string(),
+  type: z.enum(['INFO', 'ERROR']),
+  message: z.string(),
+  error: z.string(),
+});
+
 export const mlwIndividualTaskSchema = z.object({
   status: z.enum(['INITIALISING', 'RUNNING', 'COMPLETED', 'FAILED', 'STOPPED']),
   type: z.literal('NN'),
   projectID: z.string(),
-  log: z.record(z.string(), z.string()),
+  log: z.record(z.string(), mlwLogEntrySchema),
   properties: z.array(mlwPropertySchema),
   message: z.string(),
   history: z.array(mlwHistoryRowSchema),
@@ -86,6 +127,10 @@ export const mlwIndividualTaskSchema = z.object({
   id: z.string(),
   executedAt: z.string(),
   pID: z.string(),
+  /** Once the model is stored: `./MLW/<P>/Model/<file>`, when, and `fileSaved: true`. */
+  fileName: z.string().optional(),
+  completedAt: z.string().optional(),
+  fileSaved: z.boolean().optional(),
 });
 
 export const mlwTaskSchema = z.object({
@@ -106,32 +151,65 @@ export const mlwTaskSchema = z.object({
   recurrence: z.enum(['ONE_TIME', 'REPEAT']),
 });
 
+export const MLW_GROUPS = ['data', 'model', 'code', 'pipeline', 'workflow', 'nn-designer'] as const;
+export type MlwGroup = (typeof MLW_GROUPS)[number];
+
 export const mlwResourceSchema = z.object({
   id: z.string(),
   name: z.string(),
-  type: z.enum(['DATA', 'CODE', 'MODEL', 'ARCHITECTURE', 'OTHER']),
-  size: z.number().int(),
-  contentType: z.string().nullable(),
-  contentHash: z.string(),
-  projectID: z.string(),
+  description: z.string(),
   createdAt: z.string(),
-  sortTime: z.number().int(),
+  properties: z.array(mlwPropertySchema),
+  editedAt: z.string(),
+  /** The file format: CSV, JSON, TXT, IMAGE, ZIP, PY, PMML, ONNX, ARCHITECTURE. */
+  type: z.string(),
+  url: z.string(),
+  downloadUrl: z.string(),
+  size: z.number().int(),
+  mimeType: z.string(),
+  extension: z.string(),
+  /** The group: Data, Model, Code, NN-Designer. */
+  category: z.enum(['Data', 'Model', 'Code', 'Pipeline', 'Workflow', 'NN-Designer']),
+  deployed: z.boolean(),
+  mleID: z.string().optional(),
 });
+
+const groupCounts = Object.fromEntries(MLW_GROUPS.map((g) => [g, z.number().int()])) as Record<
+  MlwGroup,
+  z.ZodNumber
+>;
 
 export const mlwProjectSchema = z.object({
   id: z.string(),
   name: z.string(),
   description: z.string(),
   createdAt: z.string(),
-  sortTime: z.number().int(),
-  resources: z.object({
-    data: z.array(z.string()),
-    code: z.array(z.string()),
-    model: z.array(z.string()),
-    architecture: z.array(z.string()),
-  }),
+  properties: z.array(mlwPropertySchema),
+  isModified: z.boolean(),
+  isFreeze: z.boolean(),
+  selectedVersion: z.string(),
+  versions: z.array(z.string()),
+  resourcesCount: z.object({ ...groupCounts, totalCount: z.number().int() }),
 });
 
-export const mlwProjectListSchema = z.array(mlwProjectSchema);
-export const mlwResourceListSchema = z.array(mlwResourceSchema);
-export const mlwTaskListSchema = z.array(mlwTaskSchema);
+export const mlwProjectWithResourcesSchema = mlwProjectSchema.extend({
+  resources: z.object(
+    Object.fromEntries(MLW_GROUPS.map((g) => [g, z.array(mlwResourceSchema)])) as Record<
+      MlwGroup,
+      z.ZodArray<typeof mlwResourceSchema>
+    >,
+  ),
+});
+
+export const mlwProjectListSchema = z.object({ data: z.array(mlwProjectSchema) });
+export const mlwTaskListSchema = z.object({ data: z.array(mlwTaskSchema) });
+/** DELETE /tasks/T: the remaining tasks as a map keyed by id, their individual tasks too (fidelity §1 #35). */
+export const mlwTaskMapSchema = z.object({
+  data: z.record(
+    z.string(),
+    mlwTaskSchema.extend({ individualTasks: z.record(z.string(), mlwIndividualTaskSchema) }),
+  ),
+});
+export const mlwEarlyStopSchema = z.object({ message: z.string() });
+export const mlwPreviewSchema = z.object({ content: z.string() });
+export const mlwSaveAnswerSchema = z.object({ message: z.string(), data: mlwResourceSchema });

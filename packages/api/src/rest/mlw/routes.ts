@@ -1,6 +1,7 @@
 import type { Hyperparameters } from '@trainhub/db';
 import { z } from 'zod';
 import { parseAuthorization, principalFromApiKey, principalFromBasic } from '../../auth/resolve';
+import { LoginRateLimitedError } from '../../auth/login-limit';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../services/errors';
 import { getExecutionWithHistory, requestStop, deleteExecution } from '../../services/executions';
@@ -14,9 +15,9 @@ import {
 import {
   deleteResource,
   getResource,
-  listResources,
   openResource,
   uploadResources,
+  type IncomingFile,
 } from '../../services/resources';
 import {
   LIST_RUNS_PER_TASK,
@@ -44,20 +45,47 @@ import {
 import {
   MLW_BASE,
   TRAIN_NN_MANDATORY,
+  createNewBodySchema,
+  mlwEarlyStopSchema,
   mlwIndividualTaskSchema,
+  mlwPreviewSchema,
   mlwProjectListSchema,
   mlwProjectSchema,
-  mlwResourceListSchema,
+  mlwProjectWithResourcesSchema,
   mlwResourceSchema,
+  mlwSaveAnswerSchema,
   mlwTaskListSchema,
+  mlwTaskMapSchema,
   mlwTaskSchema,
   projectBodySchema,
   projectIdParam,
   projectUpdateSchema,
   resourceIdParam,
+  saveBodySchema,
   trainNNBodySchema,
 } from './contracts';
-import { parseMlwId, presentIndividualTask, presentProject, presentResource, presentTask } from './present';
+import {
+  MLW_UPLOAD_EXTENSIONS,
+  extensionOf,
+  isMlwKind,
+  parseMlwId,
+  presentIndividualTask,
+  presentProject,
+  presentProjectWithResources,
+  presentResource,
+  presentTask,
+} from './present';
+import {
+  MlwError,
+  MlwVariableIssue,
+  assertProjectNameFree,
+  createFromTemplate,
+  loadRunExtras,
+  previewText,
+  projectResources,
+  recordDataProperties,
+  saveText,
+} from './support';
 
 const INFO = 'https://cumulocity.com/guides/reference/rest-implementation/#error_reporting';
 
@@ -83,8 +111,30 @@ export function mlwErrorResponse(error: unknown): Response {
       401,
     );
   }
+  // Too many failed passwords: Cumulocity's 401 shape (what its clients handle), saying why and for how long.
+  if (error instanceof LoginRateLimitedError) {
+    const message = `Invalid credentials! : ${error.message}`;
+    return json({ error: 'security/Unauthorized', message, info: INFO }, 401, {
+      'retry-after': String(error.retryAfterSeconds),
+    });
+  }
   if (error instanceof MissingHyperparameterError)
     return body(400, 'one of mandatory hyperparameter not found');
+  if (error instanceof MlwError)
+    return json(
+      { message: error.message, errorCode: error.status, exception: error.exception },
+      error.status,
+    );
+  if (error instanceof MlwVariableIssue) {
+    return json(
+      {
+        error: 'general/Internal Error',
+        message: 'Variable issue',
+        info: [{ loc: error.loc, msg: error.msg, type: 'value_error' }],
+      },
+      400,
+    );
+  }
   if (error instanceof ContractError) {
     const issue = error.issues[0];
     const where = issue?.path.length ? issue.path.map(String).join('.') : error.location;
@@ -119,7 +169,7 @@ async function principalOf(ctx: RouteContext): Promise<Principal> {
   const principal =
     auth.scheme === 'bearer'
       ? await principalFromApiKey(ctx.deps.db, auth.token)
-      : await principalFromBasic(ctx.deps.db, auth.user, auth.password);
+      : await principalFromBasic(ctx.deps.db, auth.user, auth.password, ctx.clientIp);
   if (!principal) throw new MlwAuthError(false);
   return principal;
 }
@@ -152,14 +202,40 @@ function toHyperparameters(body: z.infer<typeof trainNNBodySchema>): Hyperparame
   };
 }
 
+/** The start of a training: an ISO `startDate` (E2+), or `YYYY-MM-DD` + startTimeH/M (E1), UTC; none when absent. */
 function startOf(body: z.infer<typeof trainNNBodySchema>): Date | null {
   if (!body.startDate) return null;
-  const date = new Date(
-    `${body.startDate}T${(body.startTimeH ?? '0').padStart(2, '0')}:${(body.startTimeM ?? '0').padStart(2, '0')}:00Z`,
-  );
+  const date = body.startDate.includes('T')
+    ? new Date(body.startDate)
+    : new Date(
+        `${body.startDate}T${(body.startTimeH || '0').padStart(2, '0')}:${(body.startTimeM || '0').padStart(2, '0')}:00Z`,
+      );
   if (Number.isNaN(date.getTime()))
     throw new DomainError('INVALID', 'invalid startDate/startTimeH/startTimeM');
   return date;
+}
+
+/** The project with its MLW files grouped (the answer of the resource list, upload, createnew, delete). */
+async function projectWithResources(ctx: RouteContext, principal: Principal) {
+  const project = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
+  return presentProjectWithResources(project, await projectResources(ctx.deps.db, project.id));
+}
+
+/** A resource MLW shows (data, model, code, architecture); checkpoints and other files answer 404. */
+async function mlwResource(ctx: RouteContext, principal: Principal) {
+  const resource = await getResource(ctx.deps.db, principal, projectIdOf(ctx), resourceIdOf(ctx));
+  if (!isMlwKind(resource.kind)) throw new DomainError('NOT_FOUND', 'resource not found');
+  return resource;
+}
+
+/** Refuses a file type MLW does not take before any byte is stored (409 "File type not supported"). */
+async function* supportedOnly(files: AsyncIterable<IncomingFile>): AsyncIterable<IncomingFile> {
+  for await (const file of files) {
+    const extension = extensionOf(file.name);
+    if (!MLW_UPLOAD_EXTENSIONS.includes(extension))
+      throw new MlwError(409, 'File type not supported', 'Contact Admin for Support');
+    yield /\.(png|jpe?g|gif|bmp)$/.test(extension) ? { ...file, kind: 'DATASET' } : file;
+  }
 }
 
 export const mlwRoutes: RouteDef[] = [
@@ -174,7 +250,7 @@ export const mlwRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const projects = await listProjects(ctx.deps.db, principal);
-      return json(projects.map((p) => presentProject(p, p.resources)));
+      return json({ data: projects.map((p) => presentProject(p, p.resources)) });
     },
   },
   {
@@ -189,6 +265,7 @@ export const mlwRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const body = parseWith(projectBodySchema, await readJson(ctx.request), 'body');
+      await assertProjectNameFree(ctx.deps.db, principal, body.name);
       return json(presentProject(await createProject(ctx.deps.db, principal, body)));
     },
   },
@@ -220,53 +297,62 @@ export const mlwRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const body = parseWith(projectUpdateSchema, (await readJson(ctx.request)) ?? {}, 'body');
-      return json(presentProject(await updateProject(ctx.deps.db, principal, projectIdOf(ctx), body)));
+      if (body.name !== undefined) {
+        const current = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
+        await assertProjectNameFree(ctx.deps.db, principal, body.name, current);
+      }
+      const project = await updateProject(ctx.deps.db, principal, projectIdOf(ctx), body);
+      return json(presentProject(project, (await getProject(ctx.deps.db, principal, project.id)).resources));
     },
   },
   {
     method: 'DELETE',
     path: '/projects/{projectID}',
     operationId: 'deleteProject',
-    summary: 'Delete a project (admin)',
+    summary: 'Delete a project (admin); answers the remaining projects',
     tags: ['Projects'],
     params: projectParams,
-    response: mlwProjectSchema,
+    response: mlwProjectListSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      return json(presentProject(await deleteProject(ctx.deps.db, principal, projectIdOf(ctx))));
+      await deleteProject(ctx.deps.db, principal, projectIdOf(ctx));
+      const projects = await listProjects(ctx.deps.db, principal);
+      return json({ data: projects.map((p) => presentProject(p, p.resources)) });
     },
   },
   {
     method: 'GET',
     path: '/projects/{projectID}/resources',
     operationId: 'listResources',
-    summary: 'List the files of a project',
+    summary: 'The project with its files by group (data, model, code, pipeline, workflow, nn-designer)',
     tags: ['Resources'],
     params: projectParams,
-    response: mlwResourceListSchema,
+    response: mlwProjectWithResourcesSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      return json((await listResources(ctx.deps.db, principal, projectIdOf(ctx))).map(presentResource));
+      return json(await projectWithResources(ctx, principal));
     },
   },
   {
     method: 'POST',
     path: '/projects/{projectID}/resources',
     operationId: 'uploadResource',
-    summary: 'Upload a file (multipart field `file`); its extension picks the group',
+    summary:
+      'Upload a file (multipart field `file`: csv, txt, json, images, zip, py, onnx, architecture; others 409); answers the project with its files',
     tags: ['Resources'],
     params: projectParams,
     multipart: { files: ['file'] },
-    response: mlwResourceSchema,
+    response: mlwProjectWithResourcesSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const files = multipartFiles(ctx.request, { maxFileBytes: ctx.deps.uploadLimitBytes, files: ['file'] });
-      const resources = await uploadResources(ctx.deps, principal, projectIdOf(ctx), files);
+      const resources = await uploadResources(ctx.deps, principal, projectIdOf(ctx), supportedOnly(files));
       if (resources.length === 0) throw new BadRequestError('the multipart field `file` is missing');
-      return json(presentResource(resources[0]!));
+      await recordDataProperties(ctx.deps, resources);
+      return json(await projectWithResources(ctx, principal));
     },
   },
   {
@@ -280,9 +366,7 @@ export const mlwRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      return json(
-        presentResource(await getResource(ctx.deps.db, principal, projectIdOf(ctx), resourceIdOf(ctx))),
-      );
+      return json(presentResource(await mlwResource(ctx, principal)));
     },
   },
   {
@@ -314,16 +398,85 @@ export const mlwRoutes: RouteDef[] = [
     method: 'DELETE',
     path: '/projects/{projectID}/resources/{resourceID}',
     operationId: 'deleteResource',
-    summary: 'Delete a file (admin)',
+    summary: 'Delete a file (admin); answers the project with its remaining files',
     tags: ['Resources'],
     params: resourceParams,
-    response: mlwResourceSchema,
+    response: mlwProjectWithResourcesSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      return json(
-        presentResource(await deleteResource(ctx.deps, principal, projectIdOf(ctx), resourceIdOf(ctx))),
+      await mlwResource(ctx, principal);
+      await deleteResource(ctx.deps, principal, projectIdOf(ctx), resourceIdOf(ctx));
+      return json(await projectWithResources(ctx, principal));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/projects/{projectID}/resources/createnew',
+    operationId: 'createNewResource',
+    summary:
+      'NN designer: create an architecture (`{type: "arch", name, template: "None"|"MobileNet"}`) or preprocessing code (`{type: "py", name}`) from a template; answers the project with its files',
+    tags: ['Resources'],
+    params: projectParams,
+    body: createNewBodySchema,
+    response: mlwProjectWithResourcesSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const raw = await readJson(ctx.request);
+      const parsed = createNewBodySchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const loc = issue.path.map(String);
+        throw new MlwVariableIssue(
+          loc.length ? loc : ['body'],
+          loc[0] === 'type' ? "permitted: 'architecture', 'arch', 'py'" : issue.message,
+        );
+      }
+      await createFromTemplate(ctx.deps, principal, projectIdOf(ctx), parsed.data);
+      return json(await projectWithResources(ctx, principal));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/projects/{projectID}/resources/{resourceID}/preview',
+    operationId: 'previewResource',
+    summary:
+      'The text of a data, code or architecture file: `{content}` (the NN designer loads architectures so)',
+    tags: ['Resources'],
+    params: resourceParams,
+    response: mlwPreviewSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      await mlwResource(ctx, principal);
+      return json({ content: await previewText(ctx.deps, principal, projectIdOf(ctx), resourceIdOf(ctx)) });
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/projects/{projectID}/resources/{resourceID}/save',
+    operationId: 'saveResource',
+    summary:
+      'Replace the text of a code or architecture file (`{content}`; an architecture must be in the platform format)',
+    tags: ['Resources'],
+    params: resourceParams,
+    body: saveBodySchema,
+    response: mlwSaveAnswerSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const parsed = saveBodySchema.safeParse(await readJson(ctx.request));
+      if (!parsed.success) throw new MlwVariableIssue(['content'], parsed.error.issues[0]!.message);
+      await mlwResource(ctx, principal);
+      const saved = await saveText(
+        ctx.deps,
+        principal,
+        projectIdOf(ctx),
+        resourceIdOf(ctx),
+        parsed.data.content,
       );
+      return json({ message: 'File updated successfully!', data: presentResource(saved) });
     },
   },
   {
@@ -358,7 +511,7 @@ export const mlwRoutes: RouteDef[] = [
         projectId: projectIdOf(ctx),
         architectureResourceId: resourceIdOf(ctx),
         datasetResourceId: parseMlwId(body.dataID, 'Resource'),
-        codeResourceId: parseMlwId(body.codeID, 'Resource'),
+        codeResourceId: body.codeID ? parseMlwId(body.codeID, 'Resource') : null,
         problemType: body.problemType,
         modelName: body.modelName,
         hyperparameters: toHyperparameters(body),
@@ -388,7 +541,11 @@ export const mlwRoutes: RouteDef[] = [
         take: page.pageSize,
         skip: (page.currentPage - 1) * page.pageSize,
       });
-      return json(tasks.map((t) => presentTask(t, t.executions, history)));
+      const extras = await loadRunExtras(
+        ctx.deps.db,
+        tasks.flatMap((t) => t.executions),
+      );
+      return json({ data: tasks.map((t) => presentTask(t, t.executions, history, extras)) });
     },
   },
   {
@@ -408,22 +565,41 @@ export const mlwRoutes: RouteDef[] = [
         numericId(ctx.params.taskID),
         { runs: TASK_RUNS },
       );
-      return json(presentTask(task, task.executions, history));
+      return json(
+        presentTask(task, task.executions, history, await loadRunExtras(ctx.deps.db, task.executions)),
+      );
     },
   },
   {
     method: 'DELETE',
     path: '/tasks/{taskID}',
     operationId: 'deleteTask',
-    summary: 'Delete a task and its schedule (admin)',
+    summary:
+      'Delete a task and its schedule (admin); answers the remaining tasks (first page) as a map by id, their runs too',
     tags: ['Tasks'],
     params: taskParams,
-    response: mlwTaskSchema,
+    response: mlwTaskMapSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const task = await deleteTask(ctx.deps.db, principal, numericId(ctx.params.taskID));
-      return json({ ...presentTask(task, task.executions, new Map()), status: 'NOT SCHEDULED' });
+      await deleteTask(ctx.deps.db, principal, numericId(ctx.params.taskID));
+      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
+        runsPerTask: LIST_RUNS_PER_TASK,
+        take: TASK_PAGE,
+      });
+      const extras = await loadRunExtras(
+        ctx.deps.db,
+        tasks.flatMap((t) => t.executions),
+      );
+      const data: Record<string, unknown> = {};
+      for (const t of tasks) {
+        const presented = presentTask(t, t.executions, history, extras);
+        data[presented.id] = {
+          ...presented,
+          individualTasks: Object.fromEntries(presented.individualTasks.map((s) => [s.id, s])),
+        };
+      }
+      return json({ data });
     },
   },
   {
@@ -443,52 +619,57 @@ export const mlwRoutes: RouteDef[] = [
         numericId(ctx.params.taskID),
         numericId(ctx.params.subTaskID),
       );
-      return json(presentIndividualTask(task, execution, history));
+      return json(
+        presentIndividualTask(task, execution, history, await loadRunExtras(ctx.deps.db, [execution])),
+      );
     },
   },
   {
     method: 'PUT',
     path: '/tasks/{taskID}/task/{subTaskID}',
     operationId: 'stopIndividualTask',
-    summary: 'Stop a running training early; the model trained so far is kept',
+    summary:
+      'Stop a running training early (the model trained so far is kept; a queued run is cancelled): `{message: "Triggered early stopping"}`',
     tags: ['Tasks'],
     params: subTaskParams,
-    response: mlwIndividualTaskSchema,
+    response: mlwEarlyStopSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const taskId = numericId(ctx.params.taskID);
       const executionId = numericId(ctx.params.subTaskID);
       await requestStop(ctx.deps.db, principal, executionId, 'STOP', { taskId });
-      const { task, execution, history } = await getExecutionWithHistory(
-        ctx.deps.db,
-        principal,
-        taskId,
-        executionId,
-      );
-      return json(presentIndividualTask(task, execution, history));
+      return json({ message: 'Triggered early stopping' });
     },
   },
   {
     method: 'DELETE',
     path: '/tasks/{taskID}/task/{subTaskID}',
     operationId: 'deleteIndividualTask',
-    summary: 'Delete one finished or queued run of a task (admin)',
+    summary: 'Delete one finished or queued run of a task (admin); answers the task list',
     tags: ['Tasks'],
     params: subTaskParams,
-    response: mlwIndividualTaskSchema,
+    response: mlwTaskListSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const taskId = numericId(ctx.params.taskID);
-      const { task, execution, history } = await getExecutionWithHistory(
+      const { execution } = await getExecutionWithHistory(
         ctx.deps.db,
         principal,
         taskId,
         numericId(ctx.params.subTaskID),
       );
       await deleteExecution(ctx.deps.db, principal, execution.id, { taskId });
-      return json(presentIndividualTask(task, execution, history));
+      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
+        runsPerTask: LIST_RUNS_PER_TASK,
+        take: TASK_PAGE,
+      });
+      const extras = await loadRunExtras(
+        ctx.deps.db,
+        tasks.flatMap((t) => t.executions),
+      );
+      return json({ data: tasks.map((t) => presentTask(t, t.executions, history, extras)) });
     },
   },
 ];
