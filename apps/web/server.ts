@@ -3,7 +3,9 @@
 // does); `next start` still works for everything except the sockets.
 import { createServer } from 'node:http';
 import {
+  CUMULOCITY_PREFIXES,
   createRestHandler,
+  cumulocityStyle,
   edgeImpulseStyle,
   mlwStyle,
   nodeRequestHandler,
@@ -31,12 +33,15 @@ const deps = createRestDeps(env, db);
 // The three REST styles are plain request -> response functions: answer them here, before Next, which
 // roughly halves their throughput. Everything else (UI, tRPC, health) goes to Next. `next start` alone still
 // serves the same styles through the route handlers in app/.
-const serveRest = nodeRequestHandler(
-  [mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
+const cumulocity = createRestHandler(cumulocityStyle, () => deps);
+const serveRest = nodeRequestHandler([
+  ...[mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
     prefix: style.basePath,
     handle: createRestHandler(style, () => deps),
   })),
-);
+  // Cumulocity's login calls (tenant/currentTenant, user/currentUser) for Cumulocity clients of MLW.
+  ...CUMULOCITY_PREFIXES.map((prefix) => ({ prefix, handle: cumulocity })),
+]);
 const server = createServer((req, res) => {
   void serveRest(req, res).then((served) => (served ? undefined : handle(req, res)));
 });
