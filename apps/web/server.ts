@@ -11,7 +11,7 @@ import {
   nodeRequestHandler,
   trainingModuleStyle,
 } from '@trainhub/api/rest';
-import { attachEdgeImpulseSockets } from '@trainhub/api/socket';
+import { EI_SOCKET_OPTIONS, attachEdgeImpulseSockets } from '@trainhub/api/socket';
 import { createDb } from '@trainhub/db';
 import next from 'next';
 import { Server } from 'socket.io';
@@ -45,7 +45,8 @@ const serveRest = nodeRequestHandler([
 const server = createServer((req, res) => {
   void serveRest(req, res).then((served) => (served ? undefined : handle(req, res)));
 });
-const io = new Server(server, { path: '/socket.io', cors: { origin: true, credentials: true } });
+// Engine.IO v3 and v4 (the Edge Impulse Node bindings speak v3), at /socket.io/.
+const io = new Server(server, EI_SOCKET_OPTIONS);
 const feed = attachEdgeImpulseSockets(io, {
   db,
   jwtSecret: deps.jwtSecret,

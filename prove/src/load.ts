@@ -77,7 +77,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const password = 'load-password-1';
   admin(platform, ['create-user', '--email', email, '--password', password, '--team', 'Load']);
   const keyOut = admin(platform, ['create-api-key', '--email', email, '--team', 'Load', '--role', 'editor']);
-  const apiKey = /\b(th_[A-Za-z0-9_-]{20,})/.exec(keyOut)?.[1];
+  const apiKey = /\b((?:ei|th)_[A-Za-z0-9_-]{20,})/.exec(keyOut)?.[1];
   if (!apiKey) throw new Error(`no API key printed: ${keyOut}`);
   const web = startWeb(platform);
   const trainer = startTrainer(platform, 'load-1');

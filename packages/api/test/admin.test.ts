@@ -47,7 +47,7 @@ describe.each(testProviders)('admin CLI on %s', (provider) => {
       (l) => lines.push(l),
     );
     const key = lines.at(-1)!;
-    expect(key).toMatch(/^th_[A-Za-z0-9_-]{43}$/);
+    expect(key).toMatch(/^ei_[A-Za-z0-9_-]{43}$/);
     const stored = await t.db.apiKey.findFirstOrThrow({ where: { role: 'EDITOR' } });
     expect(stored.keyHash).toBe(hashToken(key));
     expect(JSON.stringify(stored)).not.toContain(key);

@@ -7,7 +7,7 @@ import { testProviders } from '@trainhub/db/testing';
 import { signJwt } from '../src/auth/jwt';
 import { createRestHandler } from '../src/rest/http';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
-import { attachEdgeImpulseSockets } from '../src/rest/edge-impulse/socket';
+import { EI_SOCKET_OPTIONS, attachEdgeImpulseSockets } from '../src/rest/edge-impulse/socket';
 import { IRIS_CSV, PASSWORD, makeWorld, simulateTraining, type World } from './helpers';
 
 const TRAIN_BODY = {
@@ -65,8 +65,9 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       dspBlocks: [],
       learnBlocks: [{ id: 3, type: 'keras', name: 'NN Classifier', title: 'Classification', dsp: [2] }],
     });
-    expect(impulse.body.success).toBe(true);
-    learnId = impulse.body.learnBlocks[0].id;
+    // The impulse's id; the learn block keeps the id the client chose.
+    expect(impulse.body).toMatchObject({ success: true, id: 1, learnBlocks: [{ id: 3 }] });
+    learnId = 3;
   });
   afterAll(async () => {
     await w?.drop();
@@ -77,6 +78,9 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
     expect(body).toEqual({
       success: true,
       impulse: {
+        id: 1,
+        name: 'Impulse #1',
+        type: 'default',
         inputBlocks: [],
         dspBlocks: [],
         learnBlocks: [
@@ -85,10 +89,11 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
             type: 'keras',
             name: 'NN Classifier',
             title: 'Classification',
-            dsp: [],
+            dsp: [2],
             primaryVersion: true,
           },
         ],
+        postProcessingBlocks: [],
       },
     });
   });
@@ -106,7 +111,10 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       include: { task: true },
     });
     expect(execution.status).toBe('QUEUED');
-    expect(execution.task.learnBlockId).toBe(learnId);
+    const block = await w.t.db.learnBlock.findFirstOrThrow({
+      where: { projectId: w.a.projectId, blockId: learnId },
+    });
+    expect(execution.task.learnBlockId).toBe(block.id);
     expect(execution.task.definition).toEqual({
       version: 1,
       problemType: 'classification',
@@ -147,7 +155,8 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       job: {
         id: jobId,
         category: 'Training model',
-        key: expect.any(String),
+        categoryKey: 'learn-train-studio-wrapper',
+        key: `keras-${learnId}`,
         created: expect.any(String),
         jobNotificationUids: [],
       },
@@ -168,7 +177,7 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       data: 'Epoch 1/2 - loss: 1.0000\n',
       logLevel: 'info',
     });
-    const jobs = await call('GET', `/api/${w.a.projectId}/jobs?limit=1`);
+    const jobs = await call('GET', `/api/${w.a.projectId}/jobs/all?limit=1`);
     expect(jobs.body).toMatchObject({ success: true, totalJobCount: expect.any(Number) });
     expect(jobs.body.jobs).toHaveLength(1);
     expect(jobs.body.jobs[0].id).toBe(jobId);
@@ -293,7 +302,7 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
 
     beforeAll(async () => {
       server = createServer();
-      io = new Server(server);
+      io = new Server(server, EI_SOCKET_OPTIONS);
       feed = attachEdgeImpulseSockets(io, w.deps, { pollMs: 100 });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -324,9 +333,10 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
         await new Promise<void>((resolve) => client.on('hello', () => resolve()));
         await new Promise((resolve) => setTimeout(resolve, 300));
         await simulateTraining(w, jobId, { epochs: 2 });
-        expect(await finished).toEqual({ success: true });
-        expect(data).toContain('Epoch 1/2 - loss: 1.0000\n');
-        expect(data.some((line) => line.startsWith('Epoch 2 - loss: 0.5000'))).toBe(true);
+        expect(await finished).toEqual({ jobId, success: true });
+        // Each epoch once (the trainer's own log line; the EPOCH row is not sent again).
+        expect(data.filter((line) => line.startsWith('Epoch 1'))).toEqual(['Epoch 1/2 - loss: 1.0000\n']);
+        expect(data.filter((line) => line.startsWith('Epoch 2'))).toEqual(['Epoch 2/2 - loss: 0.5000\n']);
       } finally {
         client.close();
       }

@@ -105,6 +105,11 @@ export async function createApiKey(db: Db, input: CreateApiKeyInput) {
   return { id: key.id, key: token, teamId: team.id, projectId, role: key.role };
 }
 
-export const API_KEY_PREFIX = 'th';
+/**
+ * Prefix of new API keys (`ei_` + 43 url-safe chars). Edge Impulse's clients refuse a key that does not start
+ * with `ei_` before sending anything (fidelity note, section 4), so every key is made that way; keys are looked
+ * up by the SHA-256 of the whole token, so keys issued earlier with `th_` keep working on every surface.
+ */
+export const API_KEY_PREFIX = 'ei';
 
 export const ROLE_RANK: Record<TeamRole, number> = { VIEWER: 1, EDITOR: 2, ADMIN: 3, OWNER: 4 };

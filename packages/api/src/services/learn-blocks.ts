@@ -21,8 +21,36 @@ export async function getLearnBlock(db: Db, principal: Principal, projectId: num
   return block;
 }
 
+/**
+ * The block an Edge Impulse `learnId` names in a project: the block its client created with that id
+ * (`blockId`), else a block without one whose row id it is (blocks made before or through other surfaces).
+ * NOT_FOUND otherwise.
+ */
+export async function findLearnBlockByClientId(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  learnId: number,
+) {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const rows = Number.isSafeInteger(learnId)
+    ? await db.learnBlock.findMany({
+        where: { projectId, OR: [{ blockId: learnId }, { id: learnId, blockId: null }] },
+      })
+    : [];
+  const block = rows.find((r) => r.blockId === learnId) ?? rows[0];
+  if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
+  return block;
+}
+
 export interface LearnBlockInput {
+  /** The row id of an existing block (tRPC); ignored when `blockId` is given. */
   id?: number;
+  /**
+   * The client's own id for the block (Edge Impulse's learnId): the block with that id is updated (or the
+   * block without one whose row id it is), else a block is created with it.
+   */
+  blockId?: number;
   type?: string;
   name: string;
   title: string;
@@ -40,14 +68,38 @@ export async function setLearnBlocks(
   blocks: LearnBlockInput[],
 ) {
   await requireProject(db, principal, projectId, 'EDITOR');
-  const existing = await db.learnBlock.findMany({ where: { projectId }, select: { id: true } });
-  // Clients may name their own block ids (Edge Impulse does): an id that is not a block of this project
-  // makes a new block, whose real id the answer (and the impulse) reports.
+  const existing = await db.learnBlock.findMany({
+    where: { projectId },
+    select: { id: true, blockId: true },
+  });
+  // An `id` that is not a block of this project makes a new block, whose real id the answer reports.
   const known = new Set(existing.map((b) => b.id));
   return db.$transaction(async (tx) => {
     const out = [];
     for (const block of blocks) {
       const data = { type: block.type ?? 'keras', name: block.name, title: block.title };
+      if (block.blockId !== undefined) {
+        const row =
+          existing.find((b) => b.blockId === block.blockId) ??
+          existing.find((b) => b.blockId === null && b.id === block.blockId);
+        const settings = block.settings ? { settings: block.settings as Prisma.InputJsonValue } : {};
+        out.push(
+          row
+            ? await tx.learnBlock.update({
+                where: { id: row.id },
+                data: { ...data, blockId: block.blockId, ...settings },
+              })
+            : await tx.learnBlock.create({
+                data: {
+                  ...data,
+                  projectId,
+                  blockId: block.blockId,
+                  settings: (block.settings ?? {}) as Prisma.InputJsonValue,
+                },
+              }),
+        );
+        continue;
+      }
       out.push(
         block.id !== undefined && known.has(block.id)
           ? await tx.learnBlock.update({

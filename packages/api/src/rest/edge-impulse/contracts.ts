@@ -22,16 +22,69 @@ export const apiLoginRequestSchema = z.object({
 });
 export const apiLoginResponseSchema = ok({ token: z.string().optional() });
 
+/** Edge Impulse's Project model: every required field (values this platform lacks are neutral ones). */
 export const projectSchema = z.object({
   id: z.number().int(),
   name: z.string(),
   description: z.string(),
   created: z.string(),
   owner: z.string(),
+  ownerIsDeveloperProfile: z.boolean(),
+  collaborators: z.array(z.unknown()),
+  labelingMethod: z.enum(['single_label', 'object_detection', 'label_map']),
+  metadata: z.record(z.string(), z.unknown()),
+  isEnterpriseProject: z.boolean(),
+  whitelabelId: z.number().int().nullable(),
+  tier: z.enum(['free', 'community-plus', 'professional', 'enterprise']),
+  hasPublicVersion: z.boolean(),
+  isPublic: z.boolean(),
+  allowsLivePublicAccess: z.boolean(),
+  indPauseProcessingSamples: z.boolean(),
+  publicProjectListed: z.boolean(),
 });
 export const listProjectsResponseSchema = ok({ projects: z.array(projectSchema).optional() });
-export const createProjectRequestSchema = z.object({ projectName: z.string().trim().min(1).max(200) });
-export const createProjectResponseSchema = ok({ id: z.number().int().optional() });
+export const createProjectRequestSchema = z.object({
+  projectName: z.string().trim().min(1).max(200),
+  projectVisibility: z.enum(['public', 'private']).optional(),
+  /** Default true: the answer carries a new admin API key of the project. */
+  createApiKey: z.boolean().optional(),
+});
+export const createProjectResponseSchema = ok({
+  id: z.number().int().optional(),
+  apiKey: z.string().optional(),
+});
+export const projectInfoResponseSchema = ok({
+  project: projectSchema.optional(),
+}).catchall(z.unknown());
+
+/** Edge Impulse's project API key roles (ProjectApiKeyRole). */
+export const eiKeyRoles = ['admin', 'readonly', 'ingestiononly', 'ingestion_deployment'] as const;
+export const projectApiKeySchema = z.object({
+  id: z.number().int(),
+  apiKey: z.string(),
+  isDevelopmentKey: z.boolean(),
+  name: z.string(),
+  created: z.string(),
+  role: z.enum(eiKeyRoles),
+});
+export const listApiKeysResponseSchema = ok({ apiKeys: z.array(projectApiKeySchema).optional() });
+export const addApiKeyRequestSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  isDevelopmentKey: z.boolean(),
+  role: z.enum(eiKeyRoles),
+  apiKey: z.string().max(200).optional(),
+  ttl: z.number().int().positive().optional(),
+});
+export const addApiKeyResponseSchema = ok({
+  id: z.number().int().optional(),
+  apiKey: z.string().optional(),
+});
+export const apiKeyInfoResponseSchema = ok({
+  apiKeyId: z.number().int().optional(),
+  projectId: z.number().int().optional(),
+  role: z.enum(eiKeyRoles).optional(),
+});
+export const getUserResponseSchema = ok({}).catchall(z.unknown());
 
 export const learnBlockSchema = z.object({
   id: z.number().int(),
@@ -42,27 +95,58 @@ export const learnBlockSchema = z.object({
   primaryVersion: z.boolean(),
 });
 export const impulseSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  type: z.enum(['default', 'BYOM', 'VLM']),
   inputBlocks: z.array(z.unknown()),
   dspBlocks: z.array(z.unknown()),
   learnBlocks: z.array(learnBlockSchema),
+  postProcessingBlocks: z.array(z.unknown()),
 });
 export const getImpulseResponseSchema = ok({ impulse: impulseSchema.optional() });
+
+// Input, DSP and post-processing blocks are stored and returned as sent (fields this platform does not use
+// included); the fields Edge Impulse requires are checked.
+const blockBase = {
+  id: z.number().int().positive(),
+  type: z.string().min(1).max(100),
+  name: z.string().min(1).max(200),
+  title: z.string().min(1).max(200),
+};
 export const setImpulseRequestSchema = z.object({
-  inputBlocks: z.array(z.unknown()).optional(),
-  dspBlocks: z.array(z.unknown()).optional(),
+  name: z.string().max(200).optional(),
+  type: z.enum(['default', 'BYOM', 'VLM']).optional(),
+  inputBlocks: z.array(z.looseObject(blockBase)).max(50).default([]),
+  dspBlocks: z
+    .array(
+      z.looseObject({
+        ...blockBase,
+        axes: z.array(z.string().max(200)).max(1000).default([]),
+        implementationVersion: z.number().int().default(1),
+      }),
+    )
+    .max(50)
+    .default([]),
   learnBlocks: z
     .array(
-      z.object({
-        id: z.number().int().positive().optional(),
+      z.looseObject({
+        // Optional for clients of this platform that let it choose (the answer carries the id chosen).
+        id: z.number().int().positive().max(2_147_483_647).optional(),
         type: z.string().min(1).max(60).default('keras'),
         name: z.string().min(1).max(200),
         title: z.string().min(1).max(200),
-        dsp: z.array(z.number().int()).optional(),
+        dsp: z.array(z.number().int()).max(50).default([]),
       }),
     )
     .max(50),
+  postProcessingBlocks: z.array(z.looseObject(blockBase)).max(50).default([]),
 });
-export const setImpulseResponseSchema = ok({ learnBlocks: z.array(learnBlockSchema).optional() });
+/** `id` is the impulse's id (Edge Impulse); `learnBlocks` (with the ids kept) for this platform's earlier clients. */
+export const setImpulseResponseSchema = ok({
+  id: z.number().int().optional(),
+  learnBlocks: z.array(learnBlockSchema).optional(),
+});
+export const getNewBlockIdResponseSchema = ok({ blockId: z.number().int().optional() });
 
 export const kerasVisualLayerTypes = [
   'dense',
@@ -174,6 +258,7 @@ export const kerasResponseSchema = ok({
 export const jobSchema = z.object({
   id: z.number().int(),
   category: z.string(),
+  categoryKey: z.string(),
   key: z.string(),
   created: z.string(),
   started: z.string().optional(),
@@ -187,13 +272,34 @@ export const listJobsResponseSchema = ok({
   jobs: z.array(jobSchema).optional(),
   totalJobCount: z.number().int().optional(),
 });
+const booleanQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const dateQuery = z.coerce.date();
 export const listJobsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(20),
   offset: z.coerce.number().int().min(0).default(0),
+  rootOnly: booleanQuery.optional(),
 });
+/** GET /jobs/all (listAllJobs): filters as Edge Impulse's; `category` and `key` match exactly. */
+export const listAllJobsQuerySchema = listJobsQuerySchema.extend({
+  startDate: dateQuery.optional(),
+  endDate: dateQuery.optional(),
+  finished: z.enum(['true', 'false', 'both']).optional(),
+  category: z.string().max(200).optional(),
+  key: z.string().max(200).optional(),
+});
+/** GET /jobs/history (listFinishedJobs). */
+export const listFinishedJobsQuerySchema = listJobsQuerySchema.extend({
+  startDate: dateQuery.optional(),
+  endDate: dateQuery.optional(),
+});
+/**
+ * stdout: the last `limit` lines (oldest first among them), as Edge Impulse ("only the last 1000 lines are
+ * returned"); `logLevel` keeps lines of that level and more severe ones; `offset` (ours) skips newest lines.
+ */
 export const stdoutQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   offset: z.coerce.number().int().min(0).default(0),
+  logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
 });
 export const jobLogsResponseSchema = ok({
   stdout: z
@@ -215,8 +321,16 @@ export const modelValidationMetricsSchema = z.object({
   confusionMatrix: z.array(z.array(z.number())),
   report: z.record(z.string(), z.unknown()),
   onDevicePerformance: z.array(z.unknown()),
+  visualization: z.enum(['featureExplorer', 'dataExplorer', 'none']),
+  isSupportedOnMcu: z.boolean(),
+  additionalMetrics: z.array(z.unknown()),
 });
 export const kerasMetadataResponseSchema = ok({
+  hasTrainedModel: z.boolean().optional(),
+  layers: z.array(z.unknown()).optional(),
+  labels: z.array(z.string()).optional(),
+  imageInputScaling: z.string().optional(),
+  thresholds: z.array(z.unknown()).optional(),
   created: z.string().optional(),
   classNames: z.array(z.string()).optional(),
   modelValidationMetrics: z.array(modelValidationMetricsSchema).optional(),

@@ -1,23 +1,26 @@
 import { parseCookies } from '../../auth/cookies';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Execution, Hyperparameters, TrainingDefinition } from '@trainhub/db';
+import type {
+  Execution,
+  Hyperparameters,
+  LearnBlock,
+  Prisma,
+  TeamRole,
+  TrainingDefinition,
+} from '@trainhub/db';
 import { executionMetricsSchema, isTerminal } from '@trainhub/db';
 import { z } from 'zod';
 import { signJwt } from '../../auth/jwt';
-import type { Principal } from '../../auth/principal';
+import { roleIn, type Principal } from '../../auth/principal';
 import { checkPassword, principalFromApiKey, principalFromJwt } from '../../auth/resolve';
 import { requireProject } from '../../services/access';
+import { ROLE_RANK } from '../../services/accounts';
 import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
+import { getExecution, listProjectExecutions, requestStop } from '../../services/executions';
+import { createTeamApiKey, listApiKeys } from '../../services/teams';
 import {
-  countEvents,
-  getExecution,
-  listEvents,
-  listProjectExecutions,
-  requestStop,
-} from '../../services/executions';
-import {
-  getLearnBlock,
+  findLearnBlockByClientId,
   lastLearnBlockExecution,
   listLearnBlocks,
   setLearnBlocks,
@@ -44,7 +47,15 @@ import {
   apiLoginResponseSchema,
   createProjectRequestSchema,
   createProjectResponseSchema,
+  addApiKeyRequestSchema,
+  addApiKeyResponseSchema,
+  apiKeyInfoResponseSchema,
+  eiKeyRoles,
   genericResponseSchema,
+  getNewBlockIdResponseSchema,
+  listAllJobsQuerySchema,
+  listApiKeysResponseSchema,
+  listFinishedJobsQuerySchema,
   getImpulseResponseSchema,
   jobLogsResponseSchema,
   jobParams,
@@ -115,12 +126,19 @@ async function principalOf(ctx: RouteContext): Promise<Principal> {
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
 
-export function presentJob(execution: Execution) {
+/**
+ * Edge Impulse's Job model (GetJobResponse.job, ListJobsResponse.jobs[]). `key` follows Edge Impulse's
+ * convention for a learn block's training, `keras-{learnId}` (learnId as the client knows it), when the job
+ * trains one; other trainings (MLW, session style) keep `train-{taskId}-{id}`. Dates are ISO-8601 strings,
+ * computeTime seconds.
+ */
+export function presentJob(execution: Execution, learnId?: number | null) {
   const finished = isTerminal(execution.status);
   return {
     id: execution.id,
     category: 'Training model',
-    key: `train-${execution.taskId}-${execution.id}`,
+    categoryKey: 'learn-train-studio-wrapper',
+    key: learnId != null ? `keras-${learnId}` : `train-${execution.taskId}-${execution.id}`,
     created: execution.createdAt.toISOString(),
     started: iso(execution.startedAt),
     finished: finished ? iso(execution.finishedAt ?? execution.updatedAt) : undefined,
@@ -133,15 +151,222 @@ export function presentJob(execution: Execution) {
   };
 }
 
-function presentBlock(block: { id: number; type: string; name: string; title: string }) {
+/** The learnId (as the client knows it) of each execution's learn block, for job keys. */
+async function learnIdsOf(ctx: RouteContext, executions: Execution[]): Promise<Map<number, number>> {
+  const tasks = await ctx.deps.db.task.findMany({
+    where: { id: { in: [...new Set(executions.map((e) => e.taskId))] }, learnBlockId: { not: null } },
+    select: { id: true, learnBlock: { select: { id: true, blockId: true } } },
+  });
+  const byTask = new Map(tasks.map((t) => [t.id, t.learnBlock ? clientIdOf(t.learnBlock) : null]));
+  const out = new Map<number, number>();
+  for (const e of executions) {
+    const learnId = byTask.get(e.taskId);
+    if (learnId != null) out.set(e.id, learnId);
+  }
+  return out;
+}
+
+/** The id a client knows a learn block by: the one it chose (blockId), else the row id. */
+const clientIdOf = (block: { id: number; blockId: number | null }) => block.blockId ?? block.id;
+
+/** Edge Impulse's Project model; fields this platform has no counterpart for get neutral values. */
+function presentProject(
+  p: { id: number; name: string; description: string | null; createdAt: Date },
+  owner: string,
+) {
   return {
-    id: block.id,
-    type: block.type,
-    name: block.name,
-    title: block.title,
-    dsp: [],
-    primaryVersion: true,
+    id: p.id,
+    name: p.name,
+    description: p.description ?? '',
+    created: p.createdAt.toISOString(),
+    owner,
+    ownerIsDeveloperProfile: false,
+    collaborators: [],
+    labelingMethod: 'single_label' as const,
+    metadata: {},
+    isEnterpriseProject: false,
+    whitelabelId: null,
+    tier: 'free' as const,
+    hasPublicVersion: false,
+    isPublic: false,
+    allowsLivePublicAccess: false,
+    indPauseProcessingSamples: false,
+    publicProjectListed: false,
   };
+}
+
+/** What Project.impulse holds: the impulse as the client last sent it (section 2.1, createImpulse). */
+interface StoredImpulse {
+  name?: string;
+  type?: 'default' | 'BYOM' | 'VLM';
+  inputBlocks?: unknown[];
+  dspBlocks?: unknown[];
+  postProcessingBlocks?: unknown[];
+  /** The learn blocks as sent, by the client's id (their own fields, such as `dsp`). */
+  learnBlocks?: Record<string, Record<string, unknown>>;
+}
+
+/** The id of a project's one impulse (Edge Impulse numbers a project's impulses from 1). */
+export const IMPULSE_ID = 1;
+
+/**
+ * Edge Impulse's Impulse: the stored input/DSP/post-processing blocks as sent, and every learn block of the
+ * project with the id its client chose (the block's own fields as sent, name/title/type from the row).
+ */
+function presentImpulse(stored: StoredImpulse | null, blocks: LearnBlock[]) {
+  return {
+    id: IMPULSE_ID,
+    name: stored?.name ?? 'Impulse #1',
+    type: stored?.type ?? 'default',
+    inputBlocks: stored?.inputBlocks ?? [],
+    dspBlocks: stored?.dspBlocks ?? [],
+    learnBlocks: blocks.map((block) => {
+      const id = clientIdOf(block);
+      const sent = stored?.learnBlocks?.[String(id)] ?? {};
+      return {
+        dsp: [],
+        primaryVersion: true,
+        ...sent,
+        id,
+        type: block.type,
+        name: block.name,
+        title: block.title,
+      };
+    }),
+    postProcessingBlocks: stored?.postProcessingBlocks ?? [],
+  };
+}
+
+/** The learn block a `learnId` path parameter names (the client's id, or a row id for older blocks). */
+function learnBlockOf(ctx: RouteContext, principal: Principal) {
+  const { projectId, learnId } = params(learnParams, ctx);
+  return findLearnBlockByClientId(ctx.deps.db, principal, projectId, learnId).then((block) => ({
+    projectId,
+    block,
+  }));
+}
+
+/** Defaults of a learn block's Keras settings: what kerasTraining trains with when nothing was set. */
+export const KERAS_DEFAULTS = {
+  trainingCycles: 30,
+  learningRate: 0.0005,
+  batchSize: 32,
+  trainTestSplit: 0.2,
+  visualLayers: [
+    { type: 'dense', neurons: 20 },
+    { type: 'dense', neurons: 10 },
+  ] as NonNullable<SetKerasParameterRequest['visualLayers']>,
+};
+
+/**
+ * Edge Impulse's KerasResponse: the stored settings over the defaults this platform trains with; fields it
+ * has no counterpart for get neutral values (no DSP features: empty dependencies and shape; no transfer
+ * model catalogue, no thresholds; models are float32).
+ */
+function presentKeras(block: LearnBlock, trained: boolean) {
+  const settings = block.settings as SetKerasParameterRequest;
+  return {
+    success: true,
+    ...settings,
+    dependencies: { classes: [], blockNames: [], featureCount: 0, sampleCount: 0, outputClasses: [] },
+    trained,
+    name: block.title,
+    type: block.type,
+    script: settings.script ?? '',
+    minimumConfidenceRating: settings.minimumConfidenceRating ?? 0.6,
+    selectedModelType: settings.selectedModelType ?? 'float32',
+    mode: settings.mode ?? 'visual',
+    visualLayers: settings.visualLayers ?? KERAS_DEFAULTS.visualLayers,
+    trainingCycles: settings.trainingCycles ?? KERAS_DEFAULTS.trainingCycles,
+    learningRate: settings.learningRate ?? KERAS_DEFAULTS.learningRate,
+    batchSize: settings.batchSize ?? KERAS_DEFAULTS.batchSize,
+    defaultBatchSize: KERAS_DEFAULTS.batchSize,
+    trainTestSplit: settings.trainTestSplit ?? KERAS_DEFAULTS.trainTestSplit,
+    shape: '',
+    augmentationPolicyImage: settings.augmentationPolicyImage ?? 'none',
+    transferLearningModels: [],
+    profileInt8: settings.profileInt8 ?? false,
+    skipEmbeddingsAndMemory: settings.skipEmbeddingsAndMemory ?? false,
+    showAdvancedTrainingSettings: settings.showAdvancedTrainingSettings ?? false,
+    showAugmentationTrainingSettings: settings.showAugmentationTrainingSettings ?? false,
+    thresholds: [],
+  };
+}
+
+/** Edge Impulse project key roles -> this platform's roles (the nearest one that allows what the role does). */
+export const EI_ROLE_TO_ROLE: Record<(typeof eiKeyRoles)[number], Exclude<TeamRole, 'OWNER'>> = {
+  admin: 'ADMIN',
+  readonly: 'VIEWER',
+  // Uploading and deploying write to the project: the editor role (which may also train).
+  ingestiononly: 'EDITOR',
+  ingestion_deployment: 'EDITOR',
+};
+/** This platform's roles -> Edge Impulse project key roles. */
+export function eiRoleOf(role: TeamRole): (typeof eiKeyRoles)[number] {
+  if (role === 'OWNER' || role === 'ADMIN') return 'admin';
+  return role === 'EDITOR' ? 'ingestion_deployment' : 'readonly';
+}
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** One event as a stdout line: `Stage <STAGE>` or the log message, with its level. */
+function stdoutLine(e: { kind: string; message: string | null; level: string | null; createdAt: Date }) {
+  return {
+    created: e.createdAt.toISOString(),
+    data: `${e.kind === 'STAGE' ? `Stage ${e.message ?? ''}` : (e.message ?? '')}\n`,
+    logLevel: ((LOG_LEVELS as readonly string[]).includes(e.level ?? '')
+      ? e.level
+      : 'info') as (typeof LOG_LEVELS)[number],
+  };
+}
+
+/**
+ * A job's log lines (LOG and STAGE events): the last `limit` (after skipping `offset` newest), oldest first,
+ * keeping `logLevel` and more severe levels, and how many there are in all (with that filter).
+ */
+async function jobLines(
+  ctx: RouteContext,
+  executionId: number,
+  query: { limit: number; offset: number; logLevel?: (typeof LOG_LEVELS)[number] },
+) {
+  const levels = query.logLevel ? LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(query.logLevel) + 1) : null;
+  const where: Prisma.ExecutionEventWhereInput = {
+    executionId,
+    kind: { in: ['LOG', 'STAGE'] },
+    ...(levels
+      ? {
+          OR: [
+            { level: { in: [...levels] } },
+            ...(levels.includes('info') ? [{ level: null }, { level: { notIn: [...LOG_LEVELS] } }] : []),
+          ],
+        }
+      : {}),
+  };
+  const [events, totalCount] = await Promise.all([
+    ctx.deps.db.executionEvent.findMany({
+      where,
+      orderBy: { seq: 'desc' },
+      take: query.limit,
+      skip: query.offset,
+    }),
+    ctx.deps.db.executionEvent.count({ where }),
+  ]);
+  return { stdout: events.reverse().map(stdoutLine), totalCount };
+}
+
+/** Is this text a Keras `model.to_json()` document (what expert mode can train here)? */
+function isKerasJson(script: string): boolean {
+  try {
+    const doc = JSON.parse(script) as unknown;
+    return (
+      typeof doc === 'object' &&
+      doc !== null &&
+      typeof (doc as { class_name?: unknown }).class_name === 'string' &&
+      typeof (doc as { config?: unknown }).config === 'object'
+    );
+  } catch {
+    return false;
+  }
 }
 
 const BASIC_LAYERS = new Set([
@@ -169,14 +394,17 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
     let spec: Record<string, unknown>;
     if (mode === 'expert') {
       if (!s.script?.trim()) throw new DomainError('INVALID', 'expert mode needs a script');
+      if (!isKerasJson(s.script))
+        throw new DomainError(
+          'INVALID',
+          'expert mode here trains a Keras model.to_json() document (JSON with class_name and config); ' +
+            'Python scripts cannot run on this platform: send the JSON of your model instead',
+        );
       spec = { format: 'edge-impulse-expert', script: s.script };
     } else {
-      const visualLayers = (
-        s.visualLayers ?? [
-          { type: 'dense', neurons: 20 },
-          { type: 'dense', neurons: 10 },
-        ]
-      ).filter((layer) => layer.enabled !== false);
+      const visualLayers = (s.visualLayers ?? KERAS_DEFAULTS.visualLayers).filter(
+        (layer) => layer.enabled !== false,
+      );
       const pretrained: Record<string, string> = {};
       for (const layer of visualLayers) {
         if (BASIC_LAYERS.has(layer.type)) continue;
@@ -207,13 +435,13 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
         modelName: block.title || block.name,
       },
       hyperparameters: {
-        epochs: s.trainingCycles ?? 30,
-        batchSize: s.batchSize ?? 32,
-        learningRate: s.learningRate ?? 0.0005,
+        epochs: s.trainingCycles ?? KERAS_DEFAULTS.trainingCycles,
+        batchSize: s.batchSize ?? KERAS_DEFAULTS.batchSize,
+        learningRate: s.learningRate ?? KERAS_DEFAULTS.learningRate,
         optimizer: 'adam',
         loss: block.type?.includes('regression') ? 'mean_squared_error' : 'categorical_crossentropy',
         metrics: ['accuracy'],
-        testSize: s.trainTestSplit ?? 0.2,
+        testSize: s.trainTestSplit ?? KERAS_DEFAULTS.trainTestSplit,
         classWeights: s.autoClassWeights ?? false,
       },
     };
@@ -262,13 +490,7 @@ export const eiRoutes: RouteDef[] = [
       );
       return json({
         success: true,
-        projects: projects.map((p) => ({
-          id: p.id,
-          name: p.name,
-          description: p.description ?? '',
-          created: p.createdAt.toISOString(),
-          owner: teams.get(p.teamId) ?? '',
-        })),
+        projects: projects.map((p) => presentProject(p, teams.get(p.teamId) ?? '')),
       });
     },
   },
@@ -276,7 +498,9 @@ export const eiRoutes: RouteDef[] = [
     method: 'POST',
     path: '/api/projects/create',
     operationId: 'createProject',
-    summary: 'Create a project',
+    summary:
+      'Create a project; unless createApiKey is false, the answer carries a new admin API key of the project ' +
+      '(callers who may create keys: team admins)',
     tags: ['Projects'],
     body: createProjectRequestSchema,
     response: createProjectResponseSchema,
@@ -285,14 +509,108 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const body = parseWith(createProjectRequestSchema, await readJson(ctx.request), 'body');
       const project = await createProject(ctx.deps.db, principal, { name: body.projectName });
-      return json({ success: true, id: project.id });
+      if (body.createApiKey === false) return json({ success: true, id: project.id });
+      // The key is scoped to the new project with the caller's role there, capped at admin; a caller who may
+      // not create keys (below admin) gets the project without one.
+      const role = roleIn(principal, project.teamId, project.id);
+      if (!role || ROLE_RANK[role] < ROLE_RANK.ADMIN) return json({ success: true, id: project.id });
+      const key = await createTeamApiKey(ctx.deps.db, principal, {
+        teamId: project.teamId,
+        projectId: project.id,
+        name: 'Created with the project',
+        role: 'ADMIN',
+      });
+      return json({ success: true, id: project.id, apiKey: key.key });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/projects/api-key-info',
+    operationId: 'getCurrentApiKeyInfo',
+    summary: 'The project API key in x-api-key: its id, project and role',
+    tags: ['Projects'],
+    response: apiKeyInfoResponseSchema,
+    security: ['ApiKeyAuthentication'],
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      if (principal.kind !== 'apiKey')
+        throw new BadRequestError('this needs a project API key in the x-api-key header');
+      if (principal.projectId === null)
+        throw new BadRequestError('this API key acts for a whole team, not for one project');
+      return json({
+        success: true,
+        apiKeyId: principal.keyId,
+        projectId: principal.projectId,
+        role: eiRoleOf(principal.role),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/{projectId}/apikeys',
+    operationId: 'listProjectApiKeys',
+    summary: 'The API keys scoped to this project (admin), masked',
+    tags: ['Projects'],
+    params: projectIdParams,
+    response: listApiKeysResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const project = await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
+      const keys = await listApiKeys(ctx.deps.db, principal, project.teamId);
+      return json({
+        success: true,
+        apiKeys: keys
+          .filter((k) => k.projectId === projectId && k.revokedAt === null)
+          .map((k) => ({
+            id: k.id,
+            apiKey: `${k.prefix}…`,
+            isDevelopmentKey: false,
+            name: k.name,
+            created: k.createdAt.toISOString(),
+            role: eiRoleOf(k.role),
+          })),
+      });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/{projectId}/apikeys',
+    operationId: 'addProjectApiKey',
+    summary:
+      'Create an API key scoped to this project (admin; never above the caller’s own role). Roles map onto ' +
+      'this platform’s: admin -> admin, readonly -> viewer, ingestiononly / ingestion_deployment -> editor',
+    tags: ['Projects'],
+    params: projectIdParams,
+    body: addApiKeyRequestSchema,
+    response: addApiKeyResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const body = parseWith(addApiKeyRequestSchema, await readJson(ctx.request), 'body');
+      if (body.apiKey !== undefined)
+        throw new BadRequestError(
+          'keys are generated here: leave out apiKey (the answer carries the new key)',
+        );
+      if (body.ttl !== undefined)
+        throw new BadRequestError('keys do not expire here: leave out ttl (revoke the key instead)');
+      const project = await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
+      const key = await createTeamApiKey(ctx.deps.db, principal, {
+        teamId: project.teamId,
+        projectId,
+        name: body.name,
+        role: EI_ROLE_TO_ROLE[body.role],
+      });
+      return json({ success: true, id: key.id, apiKey: key.key });
     },
   },
   {
     method: 'GET',
     path: '/api/{projectId}/impulse',
     operationId: 'getImpulse',
-    summary: 'The impulse: its learn blocks (learnId)',
+    summary: 'The impulse: input, DSP and post-processing blocks as sent, learn blocks with the client’s ids',
     tags: ['Impulse'],
     params: projectIdParams,
     response: getImpulseResponseSchema,
@@ -300,10 +618,11 @@ export const eiRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
+      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
       const blocks = await listLearnBlocks(ctx.deps.db, principal, projectId);
       return json({
         success: true,
-        impulse: { inputBlocks: [], dspBlocks: [], learnBlocks: blocks.map(presentBlock) },
+        impulse: presentImpulse(project.impulse as StoredImpulse | null, blocks),
       });
     },
   },
@@ -311,7 +630,9 @@ export const eiRoutes: RouteDef[] = [
     method: 'POST',
     path: '/api/{projectId}/impulse',
     operationId: 'createImpulse',
-    summary: 'Set the impulse’s learn blocks (ids not in the project make new blocks)',
+    summary:
+      'Set the impulse: input/DSP/post-processing blocks stored as sent; learn blocks keep the ids the client ' +
+      'chose (a new id makes a new block). Answers the impulse id',
     tags: ['Impulse'],
     params: projectIdParams,
     body: setImpulseRequestSchema,
@@ -321,33 +642,84 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
       const body = parseWith(setImpulseRequestSchema, await readJson(ctx.request), 'body');
-      const blocks = await setLearnBlocks(ctx.deps.db, principal, projectId, body.learnBlocks);
-      return json({ success: true, learnBlocks: blocks.map(presentBlock) });
+      const ids = new Set<number>();
+      for (const block of body.learnBlocks) {
+        if (block.id === undefined) continue;
+        if (ids.has(block.id)) throw new BadRequestError(`two learn blocks have the id ${block.id}`);
+        ids.add(block.id);
+      }
+      await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
+      // Blocks without an id (this platform's earlier clients) get the next free one.
+      const existing = await listLearnBlocks(ctx.deps.db, principal, projectId);
+      let next = Math.max(0, ...existing.map(clientIdOf), ...ids) + 1;
+      const learnBlocks = body.learnBlocks.map((block) => ({ ...block, id: block.id ?? next++ }));
+      const rows = await setLearnBlocks(
+        ctx.deps.db,
+        principal,
+        projectId,
+        learnBlocks.map((b) => ({ blockId: b.id, type: b.type, name: b.name, title: b.title })),
+      );
+      const stored: StoredImpulse = {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.type !== undefined ? { type: body.type } : {}),
+        inputBlocks: body.inputBlocks,
+        dspBlocks: body.dspBlocks,
+        postProcessingBlocks: body.postProcessingBlocks,
+        learnBlocks: Object.fromEntries(learnBlocks.map((b) => [String(b.id), b])),
+      };
+      await ctx.deps.db.project.update({
+        where: { id: projectId },
+        data: { impulse: stored as Prisma.InputJsonValue },
+      });
+      return json({
+        success: true,
+        id: IMPULSE_ID,
+        learnBlocks: presentImpulse(stored, rows).learnBlocks,
+      });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/{projectId}/impulse/get-new-block-id',
+    operationId: 'getNewBlockId',
+    summary: 'An unused block id for a new block of the impulse',
+    tags: ['Impulse'],
+    params: projectIdParams,
+    response: getNewBlockIdResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
+      const blocks = await listLearnBlocks(ctx.deps.db, principal, projectId);
+      const stored = project.impulse as StoredImpulse | null;
+      const used = [
+        ...blocks.map(clientIdOf),
+        ...[
+          ...(stored?.inputBlocks ?? []),
+          ...(stored?.dspBlocks ?? []),
+          ...(stored?.postProcessingBlocks ?? []),
+        ]
+          .map((b) => Number((b as { id?: unknown }).id))
+          .filter(Number.isSafeInteger),
+      ];
+      return json({ success: true, blockId: Math.max(0, ...used) + 1 });
     },
   },
   {
     method: 'GET',
     path: '/api/{projectId}/training/keras/{learnId}',
     operationId: 'getKeras',
-    summary: 'A learn block’s Keras settings',
+    summary: 'A learn block’s Keras settings (the defaults this platform trains with where nothing was set)',
     tags: ['Learn'],
     params: learnParams,
     response: kerasResponseSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const { projectId, learnId } = params(learnParams, ctx);
-      const block = await getLearnBlock(ctx.deps.db, principal, projectId, learnId);
-      const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, learnId);
-      const settings = block.settings as SetKerasParameterRequest;
-      return json({
-        success: true,
-        ...settings,
-        name: block.title,
-        type: block.type,
-        trained: Boolean(execution),
-        mode: settings.mode ?? 'visual',
-      });
+      const { projectId, block } = await learnBlockOf(ctx, principal);
+      const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, block.id);
+      return json(presentKeras(block, Boolean(execution)));
     },
   },
   {
@@ -362,9 +734,9 @@ export const eiRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const { projectId, learnId } = params(learnParams, ctx);
+      const { projectId, block } = await learnBlockOf(ctx, principal);
       const body = parseWith(setKerasParameterRequestSchema, (await readJson(ctx.request)) ?? {}, 'body');
-      await updateLearnBlockSettings(ctx.deps.db, principal, projectId, learnId, body);
+      await updateLearnBlockSettings(ctx.deps.db, principal, projectId, block.id, body);
       return json({ success: true });
     },
   },
@@ -372,7 +744,9 @@ export const eiRoutes: RouteDef[] = [
     method: 'POST',
     path: '/api/{projectId}/jobs/train/keras/{learnId}',
     operationId: 'trainKerasJob',
-    summary: 'Store the given Keras settings on the learn block and start a training job with them',
+    summary:
+      'Store the given Keras settings on the learn block and start a training job with them (expert mode: a ' +
+      'Keras model.to_json() document; Python scripts are refused)',
     tags: ['Jobs'],
     params: learnParams,
     body: setKerasParameterRequestSchema,
@@ -380,13 +754,13 @@ export const eiRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const { projectId, learnId } = params(learnParams, ctx);
+      const { projectId, block } = await learnBlockOf(ctx, principal);
       const body = parseWith(setKerasParameterRequestSchema, (await readJson(ctx.request)) ?? {}, 'body');
       const { execution } = await trainLearnBlock(
         ctx.deps.db,
         principal,
         projectId,
-        learnId,
+        block.id,
         body,
         'edge-impulse',
         kerasTraining(ctx.deps.pretrainedModelsDir),
@@ -397,8 +771,8 @@ export const eiRoutes: RouteDef[] = [
   {
     method: 'GET',
     path: '/api/{projectId}/jobs',
-    operationId: 'listAllJobs',
-    summary: 'Jobs of the project, newest first',
+    operationId: 'listActiveJobs',
+    summary: 'Active (queued or running) jobs of the project, newest first',
     tags: ['Jobs'],
     params: projectIdParams,
     query: listJobsQuerySchema,
@@ -408,14 +782,63 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
       const query = parseWith(listJobsQuerySchema, queryObject(ctx.url), 'query');
-      const { executions, total } = await listProjectExecutions(
-        ctx.deps.db,
+      return listJobs(ctx, principal, projectId, query, { status: { in: ['QUEUED', 'RUNNING'] } });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/{projectId}/jobs/all',
+    operationId: 'listAllJobs',
+    summary: 'All jobs of the project, newest first (filters: startDate, endDate, finished, category, key)',
+    tags: ['Jobs'],
+    params: projectIdParams,
+    query: listAllJobsQuerySchema,
+    response: listJobsResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const query = parseWith(listAllJobsQuerySchema, queryObject(ctx.url), 'query');
+      const where: Prisma.ExecutionWhereInput = {
+        ...dateRange(query),
+        ...(query.finished === 'true'
+          ? { status: { notIn: ['QUEUED', 'RUNNING'] } }
+          : query.finished === 'false'
+            ? { status: { in: ['QUEUED', 'RUNNING'] } }
+            : {}),
+      };
+      return listJobs(
+        ctx,
         principal,
         projectId,
-        query.limit,
-        query.offset,
+        query,
+        where,
+        (job) =>
+          (query.category === undefined ||
+            job.category === query.category ||
+            job.categoryKey === query.category) &&
+          (query.key === undefined || job.key === query.key),
       );
-      return json({ success: true, jobs: executions.map(presentJob), totalJobCount: total });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/{projectId}/jobs/history',
+    operationId: 'listFinishedJobs',
+    summary: 'Finished jobs of the project, newest first (filters: startDate, endDate)',
+    tags: ['Jobs'],
+    params: projectIdParams,
+    query: listFinishedJobsQuerySchema,
+    response: listJobsResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const query = parseWith(listFinishedJobsQuerySchema, queryObject(ctx.url), 'query');
+      return listJobs(ctx, principal, projectId, query, {
+        ...dateRange(query),
+        status: { notIn: ['QUEUED', 'RUNNING'] },
+      });
     },
   },
   {
@@ -430,17 +853,17 @@ export const eiRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const { projectId, jobId } = params(jobParams, ctx);
-      return json({
-        success: true,
-        job: presentJob(await getExecution(ctx.deps.db, principal, jobId, { projectId })),
-      });
+      const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
+      const learnIds = await learnIdsOf(ctx, [execution]);
+      return json({ success: true, job: presentJob(execution, learnIds.get(execution.id)) });
     },
   },
   {
     method: 'GET',
     path: '/api/{projectId}/jobs/{jobId}/stdout',
     operationId: 'getJobsLogs',
-    summary: 'Log lines of a job, oldest first',
+    summary:
+      'The last log lines of a job (limit, default 1000), oldest first; logLevel keeps that level and worse',
     tags: ['Jobs'],
     params: jobParams,
     query: stdoutQuerySchema,
@@ -451,22 +874,30 @@ export const eiRoutes: RouteDef[] = [
       const { projectId, jobId } = params(jobParams, ctx);
       const query = parseWith(stdoutQuerySchema, queryObject(ctx.url), 'query');
       const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
-      const [events, totalCount] = await Promise.all([
-        listEvents(ctx.deps.db, execution.id, {
-          kinds: ['LOG', 'STAGE'],
-          take: query.limit,
-          skip: query.offset,
-        }),
-        countEvents(ctx.deps.db, execution.id, ['LOG', 'STAGE']),
-      ]);
-      return json({
-        success: true,
-        stdout: events.map((e) => ({
-          created: e.createdAt.toISOString(),
-          data: `${e.kind === 'STAGE' ? `Stage ${e.message ?? ''}` : (e.message ?? '')}\n`,
-          logLevel: (['error', 'warn', 'info', 'debug'].includes(e.level ?? '') ? e.level : 'info') as string,
-        })),
-        totalCount,
+      return json({ success: true, ...(await jobLines(ctx, execution.id, query)) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/{projectId}/jobs/{jobId}/stdout/download',
+    operationId: 'downloadJobsLogs',
+    summary: 'The log of a job as text (the last `limit` lines; logLevel as for stdout)',
+    tags: ['Jobs'],
+    params: jobParams,
+    query: stdoutQuerySchema,
+    response: 'file',
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId, jobId } = params(jobParams, ctx);
+      const query = parseWith(stdoutQuerySchema, queryObject(ctx.url), 'query');
+      const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
+      const { stdout } = await jobLines(ctx, execution.id, query);
+      return new Response(stdout.map((line) => line.data).join(''), {
+        headers: {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-disposition': `attachment; filename="job-${execution.id}.log"`,
+        },
       });
     },
   },
@@ -474,7 +905,7 @@ export const eiRoutes: RouteDef[] = [
     method: 'POST',
     path: '/api/{projectId}/jobs/{jobId}/cancel',
     operationId: 'cancelJob',
-    summary: 'Cancel a job',
+    summary: 'Cancel a queued or running job (a finished one is an error)',
     tags: ['Jobs'],
     params: jobParams,
     response: genericResponseSchema,
@@ -482,7 +913,9 @@ export const eiRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const { projectId, jobId } = params(jobParams, ctx);
-      await requestStop(ctx.deps.db, principal, jobId, 'CANCEL', { projectId });
+      const execution = await requestStop(ctx.deps.db, principal, jobId, 'CANCEL', { projectId });
+      if (isTerminal(execution.status) && execution.stopRequest !== 'CANCEL')
+        throw new DomainError('CONFLICT', `job ${jobId} has already finished`);
       return json({ success: true });
     },
   },
@@ -490,22 +923,44 @@ export const eiRoutes: RouteDef[] = [
     method: 'GET',
     path: '/api/{projectId}/training/keras/{learnId}/metadata',
     operationId: 'getKerasMetadata',
-    summary: 'Results of the last finished training of a learn block',
+    summary: 'Results of the last finished training of a learn block (hasTrainedModel false before one)',
     tags: ['Learn'],
     params: learnParams,
     response: kerasMetadataResponseSchema,
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const { projectId, learnId } = params(learnParams, ctx);
-      const { block, execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, learnId);
-      if (!execution) throw new DomainError('NOT_FOUND', 'this learn block has no trained model yet');
+      const { projectId, block } = await learnBlockOf(ctx, principal);
+      const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, block.id);
+      const mode = block.type.includes('regression') ? 'regression' : 'classification';
+      const neutral = {
+        success: true,
+        layers: [],
+        imageInputScaling: '0..1',
+        thresholds: [],
+        availableModelTypes: ['float32'],
+        recommendedModelType: 'float32',
+        mode,
+      };
+      if (!execution) {
+        return json({
+          ...neutral,
+          hasTrainedModel: false,
+          created: block.updatedAt.toISOString(),
+          classNames: [],
+          labels: [],
+          modelValidationMetrics: [],
+          availableModelTypes: [],
+        });
+      }
       const metrics = executionMetricsSchema.safeParse(execution.metrics ?? {});
       const m = metrics.success ? metrics.data : {};
       return json({
-        success: true,
+        ...neutral,
+        hasTrainedModel: true,
         created: (execution.finishedAt ?? execution.updatedAt).toISOString(),
         classNames: m.classNames ?? [],
+        labels: m.classNames ?? [],
         modelValidationMetrics: [
           {
             type: 'float32',
@@ -514,11 +969,11 @@ export const eiRoutes: RouteDef[] = [
             confusionMatrix: m.confusionMatrix ?? [],
             report: m.report ?? {},
             onDevicePerformance: [],
+            visualization: 'none',
+            isSupportedOnMcu: false,
+            additionalMetrics: [],
           },
         ],
-        availableModelTypes: ['float32'],
-        recommendedModelType: 'float32',
-        mode: block.type.includes('regression') ? 'regression' : 'classification',
         jobId: execution.id,
       });
     },
@@ -527,7 +982,7 @@ export const eiRoutes: RouteDef[] = [
     method: 'GET',
     path: '/api/{projectId}/socket-token',
     operationId: 'getSocketToken',
-    summary: 'A token for the socket.io connection (job-data-{jobId}, job-finished-{jobId})',
+    summary: 'A token for the socket.io connection (job-data-{jobId}, job-finished-{jobId}, job-finished)',
     tags: ['Projects'],
     params: projectIdParams,
     response: socketTokenResponseSchema,
@@ -549,6 +1004,61 @@ export const eiRoutes: RouteDef[] = [
     },
   },
 ];
+
+function dateRange(query: { startDate?: Date; endDate?: Date }): Prisma.ExecutionWhereInput {
+  if (!query.startDate && !query.endDate) return {};
+  return {
+    createdAt: {
+      ...(query.startDate ? { gte: query.startDate } : {}),
+      ...(query.endDate ? { lte: query.endDate } : {}),
+    },
+  };
+}
+
+/**
+ * One page of a project's jobs (newest first) matching `where`, as ListJobsResponse. `keep` filters the
+ * presented jobs (category/key, which are derived): then the page and the total are over the kept ones.
+ */
+async function listJobs(
+  ctx: RouteContext,
+  principal: Principal,
+  projectId: number,
+  query: { limit: number; offset: number },
+  where: Prisma.ExecutionWhereInput,
+  keep?: (job: ReturnType<typeof presentJob>) => boolean,
+) {
+  await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
+  const base: Prisma.ExecutionWhereInput = { projectId, task: { deletedAt: null }, ...where };
+  if (!keep) {
+    const [executions, total] = await Promise.all([
+      ctx.deps.db.execution.findMany({
+        where: base,
+        orderBy: { id: 'desc' },
+        take: query.limit,
+        skip: query.offset,
+      }),
+      ctx.deps.db.execution.count({ where: base }),
+    ]);
+    const learnIds = await learnIdsOf(ctx, executions);
+    return json({
+      success: true,
+      jobs: executions.map((e) => presentJob(e, learnIds.get(e.id))),
+      totalJobCount: total,
+    });
+  }
+  const executions = await ctx.deps.db.execution.findMany({
+    where: base,
+    orderBy: { id: 'desc' },
+    take: 10_000,
+  });
+  const learnIds = await learnIdsOf(ctx, executions);
+  const jobs = executions.map((e) => presentJob(e, learnIds.get(e.id))).filter(keep);
+  return json({
+    success: true,
+    jobs: jobs.slice(query.offset, query.offset + query.limit),
+    totalJobCount: jobs.length,
+  });
+}
 
 export const edgeImpulseStyle: RestStyle = {
   basePath: EI_BASE,

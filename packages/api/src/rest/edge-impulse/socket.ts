@@ -1,21 +1,46 @@
 import type { Db, ExecutionEvent } from '@trainhub/db';
-import { TERMINAL_STATUSES } from '@trainhub/db';
-import type { Server, Socket } from 'socket.io';
+import { TERMINAL_STATUSES, isTerminal } from '@trainhub/db';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { verifyJwt } from '../../auth/jwt';
 
-// Edge Impulse's live updates over socket.io. A client gets a token from GET /v1/api/{projectId}/socket-token
-// and passes it in the handshake (`auth: { token }` or `?token=`) or, as Edge Impulse's own tools do, in a
-// `hello` event `{ jwtToken }`. It then receives, for every job of that project:
-//   job-data-{jobId}      { data: "<log text>\n" }      (log lines, stage changes, epoch summaries)
-//   job-finished-{jobId}  { success: boolean }
+// Edge Impulse's live job updates over socket.io (fidelity note docs/fidelity/edge-impulse.md, section 1).
+// What both official clients speak:
+// - Engine.IO v3 (the Node bindings: raw WebSocket, `EIO=3`, no namespace CONNECT) and v4 (the Python SDK,
+//   socket.io-client v4): the server must be created with EI_SOCKET_OPTIONS (`allowEIO3: true`).
+// - The socket token from GET /v1/api/{projectId}/socket-token, in `?token=` (both official clients), in
+//   `auth: { token }`, or in a `hello { jwtToken }` event. The server answers `hello { hello: { version: 1 } }`
+//   (the Node bindings accept nothing else).
+// - `start-log-stream { jobId, lastReceivedTimestamp }` (ms since the epoch): that job's lines written after the
+//   timestamp are replayed to this socket, then the live stream continues; a job that already ended is
+//   announced as ended to this socket.
+// - For every job of the token's project:
+//     job-data-{jobId}      { data: "<log line>\n" }   (log lines and stage changes; each epoch once, as the
+//                                                       trainer's own "Epoch n/N: ..." log line)
+//     job-finished-{jobId}  { jobId, success }          (Node bindings: ignored except `.data`)
+//     job-finished          { jobId, success }          (the Python SDK waits for this one)
+//   Each socket hears a job's end once.
 // Events are read from the database (ExecutionEvent rows, Execution.finishedAt), so they reach the client
 // whichever trainer and whichever web process handled what: nothing is shared in memory between processes.
+
+/** socket.io server options for the Edge Impulse feed: the path both official clients use, EIO v3 and v4. */
+export const EI_SOCKET_OPTIONS = {
+  path: '/socket.io',
+  allowEIO3: true,
+  cors: { origin: true, credentials: true },
+} satisfies Partial<ServerOptions>;
+
+/** The greeting the Node bindings wait for (`payload.hello.version === 1`). */
+export const HELLO = { hello: { version: 1 } } as const;
 
 export interface SocketFeedOptions {
   pollMs?: number;
 }
 
+/** How many earlier lines `start-log-stream` replays at most (the newest ones). */
+export const REPLAY_MAX_LINES = 10_000;
+
 const room = (projectId: number) => `project:${projectId}`;
+const STREAMED_KINDS = ['LOG', 'STAGE'] as const;
 
 function authorize(socket: Socket, token: unknown, secret: string): number | null {
   if (typeof token !== 'string') return null;
@@ -27,6 +52,11 @@ function authorize(socket: Socket, token: unknown, secret: string): number | nul
   return projectId;
 }
 
+/**
+ * One event as a log line with its newline, as Edge Impulse sends `job-data-{jobId}.data` and stdout lines:
+ * LOG rows as written, STAGE rows as `Stage <STAGE>`. EPOCH rows are summaries of the trainer's own epoch log
+ * line; the feed does not send them (so each epoch is sent once).
+ */
 export function eventText(event: Pick<ExecutionEvent, 'kind' | 'message' | 'data' | 'epoch'>): string {
   if (event.kind === 'STAGE') return `Stage ${event.message ?? ''}\n`;
   if (event.kind === 'EPOCH') {
@@ -39,14 +69,36 @@ export function eventText(event: Pick<ExecutionEvent, 'kind' | 'message' | 'data
   return `${event.message ?? ''}\n`;
 }
 
-/** Wires authentication and the database-fed event stream onto a socket.io server. */
+interface Subscription {
+  socket: Socket;
+  jobId: number;
+  after: Date | null;
+}
+
+function finishedSet(socket: Socket): Set<number> {
+  return (socket.data.finished ??= new Set<number>()) as Set<number>;
+}
+
+/**
+ * Wires authentication, `start-log-stream` and the database-fed event stream onto a socket.io server
+ * (create it with EI_SOCKET_OPTIONS). Returns `poll` (one round, for tests) and `close`.
+ */
 export function attachEdgeImpulseSockets(
   io: Server,
   deps: { db: Db; jwtSecret: string },
   options: SocketFeedOptions = {},
 ) {
   const pollMs = options.pollMs ?? 500;
+  const subscriptions: Subscription[] = [];
+
   io.on('connection', (socket) => {
+    socket.on('start-log-stream', (payload: { jobId?: unknown; lastReceivedTimestamp?: unknown }) => {
+      const jobId = Number(payload?.jobId);
+      if (typeof socket.data.projectId !== 'number' || !Number.isSafeInteger(jobId) || jobId <= 0) return;
+      const ts = Number(payload?.lastReceivedTimestamp);
+      const after = Number.isFinite(ts) && ts > 0 && ts < 8.64e15 ? new Date(ts) : null;
+      if (subscriptions.length < 10_000) subscriptions.push({ socket, jobId, after });
+    });
     const handshake = socket.handshake.auth?.token ?? socket.handshake.query?.token;
     if (handshake !== undefined) {
       if (authorize(socket, handshake, deps.jwtSecret) === null) {
@@ -54,7 +106,7 @@ export function attachEdgeImpulseSockets(
         socket.disconnect(true);
         return;
       }
-      socket.emit('hello', { hello: true });
+      socket.emit('hello', HELLO);
       return;
     }
     const timer = setTimeout(() => socket.disconnect(true), 10_000);
@@ -65,15 +117,31 @@ export function attachEdgeImpulseSockets(
         socket.disconnect(true);
         return;
       }
-      socket.emit('hello', { hello: true });
+      socket.emit('hello', HELLO);
     });
   });
 
   let lastEventId: number | null = null;
-  const announced = new Map<number, number>();
   let lastFinishedCheck = new Date();
   let running = false;
   let stopped = false;
+
+  function announceFinished(sockets: Iterable<Socket>, execution: { id: number; status: string }): void {
+    const payload = { jobId: execution.id, success: execution.status === 'COMPLETED' };
+    for (const socket of sockets) {
+      const sent = finishedSet(socket);
+      if (sent.has(execution.id)) continue;
+      sent.add(execution.id);
+      if (sent.size > 10_000) sent.delete(sent.values().next().value!);
+      socket.emit(`job-finished-${execution.id}`, payload);
+      socket.emit('job-finished', payload);
+    }
+  }
+
+  function socketsIn(projectId: number): Socket[] {
+    const ids = io.sockets.adapter.rooms.get(room(projectId));
+    return ids ? [...ids].map((id) => io.sockets.sockets.get(id)).filter((s): s is Socket => !!s) : [];
+  }
 
   async function poll() {
     if (running || stopped) return;
@@ -82,16 +150,44 @@ export function attachEdgeImpulseSockets(
       if (lastEventId === null) {
         lastEventId = (await deps.db.executionEvent.aggregate({ _max: { id: true } }))._max.id ?? 0;
       }
+      const cursor: number = lastEventId;
       const projects = [...io.sockets.adapter.rooms.keys()]
         .filter((name) => name.startsWith('project:'))
         .map((name) => Number(name.slice('project:'.length)));
+      const subs = subscriptions.splice(0);
       if (projects.length === 0) {
         lastEventId = (await deps.db.executionEvent.aggregate({ _max: { id: true } }))._max.id ?? lastEventId;
         lastFinishedCheck = new Date();
         return;
       }
-      // Finished jobs first (a window back in time: trainers' clocks and commits lag; deduplicated), then
-      // the events: a trainer writes its last lines before it finishes, so they are emitted before the finish.
+      // Replays first: the lines up to the cursor (what the live stream below does not send), to the
+      // subscriber only.
+      const lateFinished: { socket: Socket; execution: { id: number; status: string } }[] = [];
+      for (const sub of subs) {
+        if (!sub.socket.connected) continue;
+        const execution = await deps.db.execution.findFirst({
+          where: { id: sub.jobId, projectId: sub.socket.data.projectId as number },
+          select: { id: true, status: true },
+        });
+        if (!execution) continue;
+        const replay = await deps.db.executionEvent.findMany({
+          where: {
+            executionId: execution.id,
+            id: { lte: cursor },
+            kind: { in: [...STREAMED_KINDS] },
+            ...(sub.after ? { createdAt: { gt: sub.after } } : {}),
+          },
+          orderBy: { seq: 'desc' },
+          take: REPLAY_MAX_LINES,
+        });
+        for (const event of replay.reverse()) {
+          sub.socket.emit(`job-data-${execution.id}`, { data: eventText(event) });
+        }
+        if (isTerminal(execution.status)) lateFinished.push({ socket: sub.socket, execution });
+      }
+      // Finished jobs (a window back in time: trainers' clocks and commits lag; each socket hears an end once),
+      // read before the events: a trainer writes its last lines before it finishes, so they are emitted before
+      // the finish.
       const since = new Date(lastFinishedCheck.getTime() - 30_000);
       lastFinishedCheck = new Date();
       const finished = await deps.db.execution.findMany({
@@ -103,27 +199,27 @@ export function attachEdgeImpulseSockets(
         select: { id: true, projectId: true, status: true },
       });
       const events = await deps.db.executionEvent.findMany({
-        where: { id: { gt: lastEventId }, execution: { projectId: { in: projects } } },
+        where: { id: { gt: cursor }, execution: { projectId: { in: projects } } },
         include: { execution: { select: { projectId: true } } },
         orderBy: { id: 'asc' },
         take: 1000,
       });
       for (const event of events) {
-        io.to(room(event.execution.projectId)).emit(`job-data-${event.executionId}`, {
-          data: eventText(event),
-        });
+        if ((STREAMED_KINDS as readonly string[]).includes(event.kind)) {
+          io.to(room(event.execution.projectId)).emit(`job-data-${event.executionId}`, {
+            data: eventText(event),
+          });
+        }
         lastEventId = event.id;
       }
       if (events.length < 1000) {
-        for (const execution of finished) {
-          if (announced.has(execution.id)) continue;
-          io.to(room(execution.projectId)).emit(`job-finished-${execution.id}`, {
-            success: execution.status === 'COMPLETED',
-          });
-          announced.set(execution.id, Date.now());
-        }
+        for (const execution of finished) announceFinished(socketsIn(execution.projectId), execution);
+        for (const { socket, execution } of lateFinished) announceFinished([socket], execution);
+      } else {
+        // More lines are waiting: announce late ends next round, after them.
+        for (const { socket, execution } of lateFinished)
+          subscriptions.push({ socket, jobId: execution.id, after: new Date(8.64e15) });
       }
-      for (const [id, at] of announced) if (Date.now() - at > 120_000) announced.delete(id);
     } catch (error) {
       console.error('socket feed: poll failed:', error instanceof Error ? error.message : String(error));
     } finally {
