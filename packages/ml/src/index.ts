@@ -87,3 +87,16 @@ export {
 export { initBackend, currentBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 export { registerWasmKernels } from './wasm-kernels/index.ts';
 export { Rng, type RngState } from './random.ts';
+export {
+  modelSignature,
+  rowsToMatrix,
+  predictMatrix,
+  predictRows,
+  outputsToProbabilities,
+  argmaxRows,
+  ModelTestAccumulator,
+  type ModelSignature,
+  type RawRow,
+  type RowPrediction,
+  type ModelTestReport,
+} from './predict.ts';
