@@ -31,6 +31,8 @@ export type {
   ScheduleOccurrence,
   TrainingSession,
   TrainerStatus,
+  ModelJob,
+  ModelDeployment,
 } from './generated/postgresql/client';
 export * from './contracts';
 export * from './storage';
