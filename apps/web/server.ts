@@ -2,6 +2,7 @@
 // `job-data-{jobId}` / `job-finished-{jobId}`) on the same port. Run with `tsx server.ts` (scripts/serve.mjs
 // does); `next start` still works for everything except the sockets.
 import { createServer } from 'node:http';
+import { CLIENT_IP_HEADER, clientIpOf, trustClientIpHeader } from '@trainhub/api';
 import {
   CUMULOCITY_PREFIXES,
   createRestHandler,
@@ -42,8 +43,20 @@ const serveRest = nodeRequestHandler([
   // Cumulocity's login calls (tenant/currentTenant, user/currentUser) for Cumulocity clients of MLW.
   ...CUMULOCITY_PREFIXES.map((prefix) => ({ prefix, handle: cumulocity })),
 ]);
+// Next's handlers (sign-in, tRPC) see no socket: hand them the client address worked out here (X-Forwarded-For
+// only with TRUST_PROXY), replacing any value the client sent. The sign-in limits count per this address.
+trustClientIpHeader();
 const server = createServer((req, res) => {
-  void serveRest(req, res).then((served) => (served ? undefined : handle(req, res)));
+  void serveRest(req, res).then((served) => {
+    if (served) return;
+    const forwardedFor = req.headers['x-forwarded-for'];
+    req.headers[CLIENT_IP_HEADER] = clientIpOf(
+      Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor,
+      req.socket.remoteAddress,
+      env.trustProxyHops,
+    );
+    return handle(req, res);
+  });
 });
 // Engine.IO v3 and v4 (the Edge Impulse Node bindings speak v3), at /socket.io/.
 const io = new Server(server, EI_SOCKET_OPTIONS);

@@ -3,6 +3,14 @@ export { createApiKey, createUserWithTeam, ROLE_RANK, API_KEY_PREFIX, slugify } 
 export { DOMAIN_ERROR_STATUS, DomainError, type DomainErrorCode } from './services/errors';
 export { generateToken, hashPassword, hashToken, verifyPassword } from './auth/secrets';
 export { loadJwtSecret, loadSecretFile } from './auth/secret-file';
+export { LoginRateLimitedError, LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS } from './auth/login-limit';
+export {
+  CLIENT_IP_HEADER,
+  clientIpFromHeaders,
+  clientIpOf,
+  parseTrustProxy,
+  trustClientIpHeader,
+} from './auth/client-ip';
 export type { Principal } from './auth/principal';
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';

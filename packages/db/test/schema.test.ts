@@ -250,6 +250,9 @@ describe.each(testProviders)('schema round trip on %s', (provider) => {
     });
     expect(await db.trainerStatus.findUniqueOrThrow({ where: { id: trainer.id } })).toEqual(trainer);
 
+    const limit = await db.rateLimit.create({ data: { key: 'a@x.io|127.0.0.1', points: 3, expire: later } });
+    expect(await db.rateLimit.findUniqueOrThrow({ where: { key: limit.key } })).toEqual(limit);
+
     // Deleting a team cascades to everything it owns.
     await db.team.delete({ where: { id: team.id } });
     expect(await db.execution.count()).toBe(0);

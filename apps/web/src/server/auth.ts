@@ -5,17 +5,10 @@ import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import GitHubProvider from 'next-auth/providers/github';
 import GoogleProvider from 'next-auth/providers/google';
+import { credentialsAuthorize } from './credentials';
 import { getDb } from './db';
 import { webEnv } from './env';
-import { signInLimiter } from './rate-limit';
 import { signedInAt } from './session-token';
-
-function clientIp(headers: Record<string, unknown> | undefined): string {
-  const forwarded = headers?.['x-forwarded-for'];
-  const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
-  const real = headers?.['x-real-ip'];
-  return first || (typeof real === 'string' ? real : '') || 'local';
-}
 
 /** OAuth sign-in: an existing account by email, or a new one where the sign-up policy allows it. */
 async function oauthUserId(email: string | null | undefined, name: string | null | undefined) {
@@ -42,22 +35,8 @@ export function authOptions(): NextAuthOptions {
         email: { label: 'Email', type: 'email' },
         password: { label: 'Password', type: 'password' },
       },
-      async authorize(credentials, req) {
-        const email = String(credentials?.email ?? '')
-          .trim()
-          .toLowerCase();
-        const password = String(credentials?.password ?? '');
-        if (!email || !password || password.length > 1024) return null;
-        const key = `${email}|${clientIp(req?.headers)}`;
-        if (!signInLimiter.allow(key)) throw new Error('RateLimited');
-        const userId = await services.checkPassword(getDb(), email, password);
-        if (!userId) {
-          signInLimiter.fail(key);
-          return null;
-        }
-        signInLimiter.reset(key);
-        return { id: userId, email };
-      },
+      // Counted per email + client IP in the database, shared by every web instance (credentials.ts).
+      authorize: credentialsAuthorize(getDb, () => env.trustProxyHops),
     }),
   ];
   if (env.auth.github) providers.push(GitHubProvider(env.auth.github));

@@ -9,6 +9,8 @@ export function createRestDeps(env: WebEnv, db: Db): RestDeps {
     db,
     store: createArtifactStore(env.dataDir),
     uploadLimitBytes: env.uploadLimitBytes,
+    jsonBodyLimitBytes: env.jsonBodyLimitBytes,
+    trustProxyHops: env.trustProxyHops,
     jwtSecret: loadJwtSecret(env.dataDir, env.jwtSecret),
     pretrainedModelsDir: env.pretrainedModelsDir,
   };

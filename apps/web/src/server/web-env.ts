@@ -1,3 +1,4 @@
+import { parseTrustProxy } from '@trainhub/api';
 import { databaseEnvSchema, parseEnv, resolveDatabaseConfig } from '@trainhub/db';
 import { z } from 'zod';
 
@@ -14,6 +15,26 @@ const webEnvSchema = databaseEnvSchema.extend({
     .min(1024)
     .max(64 * 1024 ** 3)
     .default(512 * 1024 ** 2),
+  /** Largest JSON request body (bytes) of the REST styles and tRPC; larger ones answer 413 in the style's shape. */
+  JSON_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 ** 3)
+    .default(1024 ** 2),
+  /** Reverse proxies in front of the web app whose X-Forwarded-For is believed: false (default), true or N. */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .refine((v) => {
+      try {
+        parseTrustProxy(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be true, false or a number of proxy hops')
+    .transform((v) => parseTrustProxy(v)),
   /** Signs Edge Impulse api-login and socket tokens; defaults to a secret kept in DATA_DIR/jwt-secret. */
   JWT_SECRET: z.string().min(32).optional(),
   /** Local folder of pretrained models (transfer learning, session import_model). */
@@ -39,6 +60,9 @@ export interface WebEnv {
   databaseUrl: string;
   port: number;
   uploadLimitBytes: number;
+  jsonBodyLimitBytes: number;
+  /** X-Forwarded-For hops trusted (TRUST_PROXY); 0: the connection's address is the client's. */
+  trustProxyHops: number;
   jwtSecret: string | null;
   pretrainedModelsDir: string | null;
   auth: {
@@ -61,6 +85,8 @@ export function loadWebEnv(processEnv: NodeJS.ProcessEnv = process.env): WebEnv 
       ...resolveDatabaseConfig(env),
       port: env.PORT,
       uploadLimitBytes: env.UPLOAD_LIMIT_BYTES,
+      jsonBodyLimitBytes: env.JSON_BODY_LIMIT_BYTES,
+      trustProxyHops: env.TRUST_PROXY,
       jwtSecret: env.JWT_SECRET ?? null,
       pretrainedModelsDir: env.PRETRAINED_MODELS_DIR ?? null,
       auth: {

@@ -1,5 +1,6 @@
 import type { Db } from '@trainhub/db';
 import { hashToken, verifyPassword } from './secrets';
+import { assertNotLimited, limitPasswordCheck } from './login-limit';
 import { verifyJwt } from './jwt';
 import type { Principal } from './principal';
 
@@ -115,14 +116,21 @@ function issuedAfterPasswordChange(issuedAt: number | undefined, changedAt: Date
 const basicCache = new Map<string, { userId: string; until: number }>();
 const BASIC_CACHE_MS = 60_000;
 
+// Compared against when the account is unknown (or has no password), so that an unknown email costs the
+// same bcrypt work (cost 11, as hashPassword) as a wrong password. The hash of a random, discarded string.
+const DUMMY_PASSWORD_HASH = '$2b$11$tl0HwkQA42tT9PRlhwq9NeDU5gbgdXDJSsKsp2ym.2EXnpbltXqRq';
+
 /**
  * HTTP Basic: `user:password` or Cumulocity's `tenant/user:password`, where tenant is a team slug that
- * limits the principal to that team.
+ * limits the principal to that team. Both forms count against the sign-in limits of the same account
+ * (login-limit.ts) per `clientIp` (null: per account alone).
+ * @throws LoginRateLimitedError after too many failures, even for the right password.
  */
 export async function principalFromBasic(
   db: Db,
   username: string,
   password: string,
+  clientIp: string | null = null,
 ): Promise<Principal | null> {
   let tenant: string | undefined;
   let email = username;
@@ -144,14 +152,22 @@ export async function principalFromBasic(
       memberships: { select: { teamId: true, role: true, team: { select: { slug: true } } } },
     },
   });
-  if (!user?.passwordHash) return null;
-  const cacheKey = hashToken(`${email}\0${password}\0${user.passwordHash}`);
+  const attempt = { account: email, ip: clientIp };
+  const cacheKey = user?.passwordHash ? hashToken(`${email}\0${password}\0${user.passwordHash}`) : '';
   const cached = basicCache.get(cacheKey);
-  if (!cached || cached.until < Date.now()) {
-    if (!(await verifyPassword(password, user.passwordHash))) return null;
+  if (user && cached && cached.until >= Date.now()) {
+    // Verified here before: no bcrypt, but a blocked account + IP stays blocked.
+    await assertNotLimited(db, attempt);
+  } else {
+    const verified = await limitPasswordCheck(db, attempt, async () => {
+      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+      return ok && user?.passwordHash ? user : null;
+    });
+    if (!verified) return null;
     if (basicCache.size > CACHE_MAX) basicCache.clear();
-    basicCache.set(cacheKey, { userId: user.id, until: Date.now() + BASIC_CACHE_MS });
+    basicCache.set(cacheKey, { userId: verified.id, until: Date.now() + BASIC_CACHE_MS });
   }
+  if (!user) return null;
   const memberships = user.memberships
     .filter((m) => tenant === undefined || m.team.slug === tenant)
     .map((m) => ({ teamId: m.teamId, role: m.role }));
@@ -159,14 +175,27 @@ export async function principalFromBasic(
   return { kind: 'user', userId: user.id, email: user.email, memberships };
 }
 
-/** Email + password (Edge Impulse api-login): the user id, or null. */
-export async function checkPassword(db: Db, email: string, password: string): Promise<string | null> {
-  const user = await db.user.findUnique({
-    where: { email: email.trim().toLowerCase() },
-    select: { id: true, passwordHash: true },
+/**
+ * Email + password (web sign-in, Edge Impulse api-login): the user id, or null. Counted by the sign-in
+ * limits (login-limit.ts) per email and `clientIp` (null: per email alone); an unknown email costs one
+ * bcrypt comparison, as a wrong password does.
+ * @throws LoginRateLimitedError after too many failures, even for the right password.
+ */
+export async function checkPassword(
+  db: Db,
+  email: string,
+  password: string,
+  clientIp: string | null,
+): Promise<string | null> {
+  const account = email.trim().toLowerCase();
+  return limitPasswordCheck(db, { account, ip: clientIp }, async () => {
+    const user = await db.user.findUnique({
+      where: { email: account },
+      select: { id: true, passwordHash: true },
+    });
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    return ok && user?.passwordHash ? user.id : null;
   });
-  if (!user?.passwordHash || !(await verifyPassword(password, user.passwordHash))) return null;
-  return user.id;
 }
 
 export async function principalFromJwt(db: Db, token: string, secret: string): Promise<Principal | null> {

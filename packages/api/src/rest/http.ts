@@ -4,6 +4,7 @@ import busboy from 'busboy';
 import type { ArtifactStore, Db } from '@trainhub/db';
 import type { z } from 'zod';
 import type { IncomingFile } from '../services/resources';
+import { clientIpFromHeaders, clientIpOf } from '../auth/client-ip';
 
 /** What every REST handler needs from the process that serves it. */
 export interface RestDeps {
@@ -15,6 +16,10 @@ export interface RestDeps {
   jwtSecret: string;
   /** Local folder of pretrained models (Edge Impulse transfer layers, session import_model). */
   pretrainedModelsDir?: string | null;
+  /** Largest JSON request body in bytes (REST and tRPC; 413 in the style's shape beyond it). Default 1 MiB. */
+  jsonBodyLimitBytes?: number;
+  /** Reverse proxies trusted for X-Forwarded-For (TRUST_PROXY; 0 or unset: none, the socket address counts). */
+  trustProxyHops?: number;
 }
 
 /** A request body that cannot be used: malformed JSON, wrong content type, too large. */
@@ -44,7 +49,21 @@ export interface RouteContext {
   url: URL;
   params: Record<string, string>;
   deps: RestDeps;
+  /** The client's IP address (see auth/client-ip.ts), for the sign-in limits; `'unknown'` if none. */
+  clientIp: string;
 }
+
+// The peer address of each request's connection, where the serving process knows it (node.ts: Node's
+// `socket.remoteAddress`). Next route handlers have none: there the client address comes from headers.
+const socketAddresses = new WeakMap<Request, string | null>();
+
+/** Records the peer address of the connection a request came on (for RouteContext.clientIp). */
+export function setSocketAddress(request: Request, address: string | null | undefined): void {
+  socketAddresses.set(request, address ?? null);
+}
+
+// The JSON body limit of each request being handled (set by createRestHandler from its deps, read by readJson).
+const jsonLimits = new WeakMap<Request, number>();
 
 /** One endpoint: its contracts (used for parsing and for the OpenAPI document) and its handler. */
 export interface RouteDef {
@@ -116,7 +135,14 @@ export function createRestHandler(style: RestStyle, getDeps: () => RestDeps) {
         return style.errorResponse(new BadRequestError('malformed path'));
       }
       try {
-        return await route.handler({ request, url, params, deps: getDeps() });
+        const deps = getDeps();
+        const hops = deps.trustProxyHops ?? 0;
+        const forwardedFor = request.headers.get('x-forwarded-for');
+        const clientIp = socketAddresses.has(request)
+          ? clientIpOf(forwardedFor, socketAddresses.get(request), hops)
+          : clientIpFromHeaders((name) => request.headers.get(name), hops);
+        jsonLimits.set(request, deps.jsonBodyLimitBytes ?? JSON_BODY_LIMIT);
+        return await route.handler({ request, url, params, deps, clientIp });
       } catch (error) {
         return style.errorResponse(error);
       }
@@ -132,14 +158,19 @@ export class MethodNotAllowedError extends Error {
   }
 }
 
-/** Largest JSON body accepted (uploads go through multipart). */
+/** Default largest JSON body accepted, in bytes (RestDeps.jsonBodyLimitBytes; uploads go through multipart). */
 export const JSON_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The request body parsed as JSON whatever its declared content type (MLW's clients send JSON as
- * text/plain). An empty body is `undefined`; malformed or huge bodies are BadRequestError.
+ * text/plain). An empty body is `undefined`; malformed bodies are BadRequestError (400), bodies over `limit`
+ * bytes (default: the handler's RestDeps.jsonBodyLimitBytes) BadRequestError with status 413, refused from
+ * the declared Content-Length before reading, or as soon as the bytes read pass it.
  */
-export async function readJson(request: Request, limit = JSON_BODY_LIMIT): Promise<unknown> {
+export async function readJson(
+  request: Request,
+  limit = jsonLimits.get(request) ?? JSON_BODY_LIMIT,
+): Promise<unknown> {
   const length = Number(request.headers.get('content-length') ?? '0');
   if (length > limit) throw new BadRequestError(`the request body is larger than ${limit} bytes`, 413);
   if (!request.body) return undefined;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { jsonTextOf } from './http';
+import { jsonTextOf, setSocketAddress } from './http';
 
 /** A fetch-style handler mounted under a path prefix. */
 export interface Mount {
@@ -35,6 +35,7 @@ export function nodeRequestHandler(mounts: Mount[]) {
     } as RequestInit);
     let response: Response;
     try {
+      setSocketAddress(request, req.socket?.remoteAddress);
       response = await mount.handle(request);
     } catch {
       response = new Response('internal server error', { status: 500 });

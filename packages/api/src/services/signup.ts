@@ -1,4 +1,5 @@
 import type { Db } from '@trainhub/db';
+import { LoginRateLimitedError, limitPasswordCheck } from '../auth/login-limit';
 import { hashPassword, verifyPassword } from '../auth/secrets';
 import { DomainError } from './errors';
 import { acceptInvite, describeInvite } from './invites';
@@ -56,12 +57,24 @@ export async function openSignupAvailable(db: Db, allowOpenSignup: boolean) {
 /**
  * A signed-in user changes their password, proving the current one. Every session and token issued before
  * (web sessions, Edge Impulse JWTs) ends, and Basic-auth callers using the old password are refused at once
- * (their cached check is keyed by the stored hash). API keys are not affected.
+ * (their cached check is keyed by the stored hash). API keys are not affected. Wrong current passwords count
+ * against the sign-in limits per user (login-limit.ts): a stolen session cannot guess the password either.
+ * @throws DomainError FORBIDDEN for a wrong current password or too many recent wrong ones.
  */
 export async function changePassword(db: Db, userId: string, current: string, next: string) {
   const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
-  if (!user?.passwordHash || current.length > 1024 || !(await verifyPassword(current, user.passwordHash)))
-    throw new DomainError('FORBIDDEN', 'the current password is wrong');
+  const hash = user?.passwordHash;
+  if (!hash || current.length > 1024) throw new DomainError('FORBIDDEN', 'the current password is wrong');
+  let proven: true | null;
+  try {
+    proven = await limitPasswordCheck(db, { account: `user:${userId}`, ip: null }, async () =>
+      (await verifyPassword(current, hash)) ? true : null,
+    );
+  } catch (error) {
+    if (error instanceof LoginRateLimitedError) throw new DomainError('FORBIDDEN', error.message);
+    throw error;
+  }
+  if (!proven) throw new DomainError('FORBIDDEN', 'the current password is wrong');
   checkNewPassword(next);
   const passwordHash = await hashPassword(next);
   // Every session and token issued before now stops working (see principalFromUserId).

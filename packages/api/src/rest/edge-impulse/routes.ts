@@ -12,6 +12,7 @@ import type {
 import { executionMetricsSchema, isTerminal } from '@trainhub/db';
 import { z } from 'zod';
 import { signJwt } from '../../auth/jwt';
+import { LoginRateLimitedError } from '../../auth/login-limit';
 import { roleIn, type Principal } from '../../auth/principal';
 import { checkPassword, principalFromApiKey, principalFromJwt } from '../../auth/resolve';
 import { requireProject } from '../../services/access';
@@ -86,6 +87,10 @@ class EiAuthError extends Error {}
 export function eiErrorResponse(error: unknown): Response {
   const fail = (status: number, message: string) => json({ success: false, error: message }, status);
   if (error instanceof EiAuthError) return fail(401, error.message);
+  if (error instanceof LoginRateLimitedError)
+    return json({ success: false, error: error.message }, 429, {
+      'retry-after': String(error.retryAfterSeconds),
+    });
   if (error instanceof ContractError) {
     const issue = error.issues[0];
     const where = issue?.path.length ? issue.path.map(String).join('.') : error.location;
@@ -464,7 +469,7 @@ export const eiRoutes: RouteDef[] = [
     security: [],
     async handler(ctx) {
       const body = parseWith(apiLoginRequestSchema, await readJson(ctx.request), 'body');
-      const userId = await checkPassword(ctx.deps.db, body.username, body.password);
+      const userId = await checkPassword(ctx.deps.db, body.username, body.password, ctx.clientIp);
       if (!userId) throw new EiAuthError('Invalid username or password');
       const { token } = signJwt({ sub: userId, typ: 'user' }, ctx.deps.jwtSecret, USER_TOKEN_TTL_S);
       return json({ success: true, token });

@@ -1,0 +1,108 @@
+import type { Db } from '@trainhub/db';
+import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
+import { hashToken } from './secrets';
+
+// Password guessing limits, shared by every entry point that checks a password (web sign-in, Edge Impulse
+// api-login, MLW Basic auth, the password change) and by every web instance: the counters are rows of the
+// `RateLimit` table, kept by rate-limiter-flexible's RateLimiterPrisma through our Prisma client. That store
+// works on SQLite and PostgreSQL alike (its writes are a Prisma upsert with `increment`, which both databases
+// run as one INSERT ... ON CONFLICT DO UPDATE, so concurrent failures from several instances are all
+// counted); the library's RateLimiterPostgres / RateLimiterSQLite would each need a raw driver of their own
+// database, beside the Prisma driver adapters.
+
+/** Failed password checks allowed per account and client IP within the window; the next one is refused. */
+export const LOGIN_MAX_FAILURES = 10;
+/** Failed password checks allowed per client IP (any accounts) within the window (password spraying). */
+export const LOGIN_MAX_FAILURES_PER_IP = 100;
+/** The window, in seconds: counting starts at the first failure and ends this long after it. */
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+
+/** A password check refused because of too many recent failures; `retryAfterSeconds` until it may work. */
+export class LoginRateLimitedError extends Error {
+  override name = 'LoginRateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed sign-in attempts: try again in ${retryAfterSeconds} s`);
+  }
+}
+
+interface Limiters {
+  account: RateLimiterPrisma;
+  ip: RateLimiterPrisma;
+}
+
+// One pair of limiters per database client (each web process has one client; a test may build several).
+const limiters = new WeakMap<Db, Limiters>();
+
+function limitersFor(db: Db): Limiters {
+  let found = limiters.get(db);
+  if (!found) {
+    const common = { storeClient: db, tableName: 'rateLimit', duration: LOGIN_WINDOW_SECONDS };
+    found = {
+      account: new RateLimiterPrisma({ ...common, keyPrefix: 'login', points: LOGIN_MAX_FAILURES }),
+      ip: new RateLimiterPrisma({ ...common, keyPrefix: 'login-ip', points: LOGIN_MAX_FAILURES_PER_IP }),
+    };
+    limiters.set(db, found);
+  }
+  return found;
+}
+
+/**
+ * Who is trying: the account as typed (an email, lower-cased here; a user id for a signed-in user's password
+ * change) and the client's IP address (see client-ip.ts), or null where there is no meaningful one. Stored
+ * only as SHA-256 hashes, so the table holds no typed emails.
+ */
+export interface LoginAttempt {
+  account: string;
+  ip: string | null;
+}
+
+const keysOf = (attempt: LoginAttempt) => ({
+  account: hashToken(`${attempt.account.trim().toLowerCase()}\0${attempt.ip ?? ''}`),
+  ip: attempt.ip === null ? null : hashToken(attempt.ip),
+});
+
+const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+
+/**
+ * Runs one password check under the limits: the attempt is counted before `check` runs (so parallel guesses
+ * cannot slip past the count), a success clears the account's count and gives the IP its point back, a
+ * failure (`check` answering null) stays counted. The 11th attempt within the window is refused before
+ * `check` runs, even with the right password.
+ * @throws LoginRateLimitedError when the account + IP or the IP is over its limit (nothing is checked).
+ */
+export async function limitPasswordCheck<T>(
+  db: Db,
+  attempt: LoginAttempt,
+  check: () => Promise<T | null>,
+): Promise<T | null> {
+  const { account, ip } = limitersFor(db);
+  const keys = keysOf(attempt);
+  const consumed = await Promise.allSettled([
+    account.consume(keys.account),
+    ...(keys.ip ? [ip.consume(keys.ip)] : []),
+  ]);
+  const refused = consumed.find((r) => r.status === 'rejected');
+  if (refused) {
+    const reason = (refused as PromiseRejectedResult).reason as unknown;
+    if (reason instanceof RateLimiterRes) throw new LoginRateLimitedError(retryAfter(reason));
+    throw reason;
+  }
+  const result = await check();
+  if (result !== null) {
+    await Promise.all([account.delete(keys.account), ...(keys.ip ? [ip.reward(keys.ip, 1)] : [])]);
+  }
+  return result;
+}
+
+/**
+ * Refuses a credential this process already verified (MLW Basic auth's short-lived cache) while its account
+ * + IP or IP is over the limit, without counting anything (one indexed read).
+ * @throws LoginRateLimitedError as limitPasswordCheck.
+ */
+export async function assertNotLimited(db: Db, attempt: LoginAttempt): Promise<void> {
+  const { account, ip } = limitersFor(db);
+  const keys = keysOf(attempt);
+  const [a, i] = await Promise.all([account.get(keys.account), keys.ip ? ip.get(keys.ip) : null]);
+  if (a && a.consumedPoints >= LOGIN_MAX_FAILURES) throw new LoginRateLimitedError(retryAfter(a));
+  if (i && i.consumedPoints >= LOGIN_MAX_FAILURES_PER_IP) throw new LoginRateLimitedError(retryAfter(i));
+}

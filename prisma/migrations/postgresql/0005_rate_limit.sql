@@ -1,0 +1,9 @@
+-- Failed password checks counted per account + client IP and per client IP (rate-limiter-flexible's
+-- RateLimiterPrisma store), shared by every web instance.
+CREATE TABLE "RateLimit" (
+    "key" TEXT NOT NULL,
+    "points" INTEGER NOT NULL,
+    "expire" TIMESTAMP(3),
+    CONSTRAINT "RateLimit_pkey" PRIMARY KEY ("key")
+);
+CREATE INDEX "RateLimit_expire_idx" ON "RateLimit"("expire");
