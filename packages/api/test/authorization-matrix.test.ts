@@ -48,8 +48,8 @@ describe.each(testProviders)('authorization matrix on %s (2 teams x 4 roles x ev
         await w.t.db.resource.create({
           data: {
             projectId: pid,
-            kind: 'OTHER',
-            name: 's',
+            kind: 'DATASET',
+            name: 's.csv',
             size: 0,
             contentHash: 'x',
             storageKey: `scratch/${Math.random()}`,

@@ -43,7 +43,7 @@ describe('nodeRequestHandler', () => {
     });
     expect(upload.status).toBe(200);
     const download = await fetch(
-      `${base}/service/mlw/projects/${w.a.projectId}_Project/resources/${((await upload.json()) as { id: string }).id}/download`,
+      `${base}/service/mlw/projects/${w.a.projectId}_Project/resources/${((await upload.json()) as { resources: { data: { id: string }[] } }).resources.data[0]!.id}/download`,
       { headers: auth },
     );
     expect(await download.text()).toBe('a,b\n1,2\n');

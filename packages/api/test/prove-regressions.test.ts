@@ -118,12 +118,12 @@ describe.each(testProviders)('task lists at scale on %s (prove:scale)', (provide
         }),
       );
       expect(response.status).toBe(200);
-      return response.json() as Promise<{ id: string; individualTasks: unknown[] }[]>;
+      return response.json() as Promise<{ data: { id: string; individualTasks: unknown[] }[] }>;
     };
-    const first = await get('/tasks?pageSize=2');
+    const first = (await get('/tasks?pageSize=2')).data;
     expect(first).toHaveLength(2);
     expect(first.every((t) => t.individualTasks.length === LIST_RUNS_PER_TASK)).toBe(true);
-    const second = await get('/tasks?pageSize=2&currentPage=2');
+    const second = (await get('/tasks?pageSize=2&currentPage=2')).data;
     expect(second).toHaveLength(1);
     expect(second[0]!.id).not.toBe(first[0]!.id);
     const one = (await get(`/tasks/${tasks[0]!.id}`)) as unknown as { individualTasks: unknown[] };
@@ -286,11 +286,15 @@ describe.each(testProviders)('creating a training stays cheap on %s (prove:load 
           body: multipart({ file: { name, content } }),
         }),
       );
-      return ((await response.json()) as { id: string }).id;
+      // MLW answers the project with its files by group: the upload is the file of that name.
+      const body = (await response.json()) as { resources: Record<string, { id: string; name: string }[]> };
+      return Object.values(body.resources)
+        .flat()
+        .find((r) => r.name === name)!.id;
     };
     const data = await upload('d.csv', IRIS_CSV);
     const arch = await upload('n.architecture', ARCHITECTURE);
-    const code = await upload('p.preprocessing', '{"scaling":"standardize"}');
+    const code = await upload('p.py', '{"scaling":"standardize"}');
     const { db, counter } = countingDb(w.t.db);
     const counted = createRestHandler(mlwStyle, () => ({ ...w.deps, db }));
     const train = (dataID: string) =>

@@ -124,19 +124,19 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
     const mlwAuth = { authorization: `Bearer ${w.a.keys.EDITOR}` };
     const eiAuth = { 'x-api-key': w.a.keys.EDITOR };
     const pid = w.a.projectId;
-    const upload = async (name: string, content: string) =>
-      Number(
-        (
-          await call(`/service/mlw/projects/${pid}_Project/resources`, {
-            method: 'POST',
-            headers: mlwAuth,
-            body: multipart({ file: { name, content } }),
-          })
-        ).id.split('_')[0],
-      );
+    // MLW answers the project with its files by group: the upload is the file of that name.
+    const upload = async (name: string, content: string) => {
+      const project = await call(`/service/mlw/projects/${pid}_Project/resources`, {
+        method: 'POST',
+        headers: mlwAuth,
+        body: multipart({ file: { name, content } }),
+      });
+      const files = Object.values(project.resources as Record<string, { id: string; name: string }[]>);
+      return parseInt(files.flat().find((r) => r.name === name)!.id);
+    };
     const arch = await upload('x.architecture', ARCHITECTURE);
     const data = await upload('x.csv', IRIS_CSV);
-    const code = await upload('x.py', 'pass');
+    const code = await upload('x.py', '{"scaling": "standardize"}');
 
     // MLW
     const mlwTask = await call(`/service/mlw/projects/${pid}_Project/resources/${arch}_Resource/trainNN`, {
@@ -186,7 +186,7 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
     expect([mlwJob, eiJob, tmJob].map((j) => typeof j)).toEqual(['number', 'number', 'number']);
     for (const job of [mlwJob, eiJob, tmJob]) await simulateTraining(w, job, { epochs: 1 });
 
-    const mlwTasks = await call('/service/mlw/tasks', { headers: mlwAuth });
+    const mlwTasks = (await call('/service/mlw/tasks', { headers: mlwAuth })).data;
     const mlwRuns = mlwTasks.flatMap(
       (t: { individualTasks: { id: string; status: string }[] }) => t.individualTasks,
     );

@@ -250,9 +250,15 @@ export function projectResources(db: Db, projectId: number) {
   return db.resource.findMany({ where: { projectId, deletedAt: null }, orderBy: { id: 'desc' }, take: 1000 });
 }
 
-/** Stage entry times (the last STAGE event of each stage) and stored model names of these runs. */
+/**
+ * Stage entry times (the last STAGE event of each stage) and stored model names of these runs. Reads only
+ * what is there to show (runs with stages, runs with a model): a queued run's status read stays at the two
+ * plain SQL reads of `status-reads.ts`.
+ */
 export async function loadRunExtras(db: Db, executions: Execution[]): Promise<RunExtras> {
-  const ids = executions.map((e) => e.id);
+  const ids = executions
+    .filter((e) => e.stageLog && Object.keys(e.stageLog as object).length > 0)
+    .map((e) => e.id);
   const modelIds = executions.map((e) => e.modelResourceId).filter((id): id is number => id !== null);
   const [events, models] = await Promise.all([
     ids.length
