@@ -42,3 +42,14 @@ export {
 export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './invites';
 export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './signup';
 export { createTeam, deleteTeam, renameTeam } from './team-settings';
+export { listModels, listVersions, getModelVersion } from './models';
+export {
+  predictRows,
+  startScoring,
+  startEvaluation,
+  getModelJob,
+  listModelJobs,
+  deploy,
+  undeploy,
+  listDeployed,
+} from './predictions';

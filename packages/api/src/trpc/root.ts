@@ -3,6 +3,7 @@ import { executionsRouter } from './routers/executions';
 import { invitesRouter } from './routers/invites';
 import { learnBlocksRouter } from './routers/learn-blocks';
 import { membersRouter } from './routers/members';
+import { modelsRouter } from './routers/models';
 import { projectsRouter } from './routers/projects';
 import { resourcesRouter } from './routers/resources';
 import { schedulesRouter } from './routers/schedules';
@@ -24,6 +25,7 @@ export const appRouter = router({
   members: membersRouter,
   apiKeys: apiKeysRouter,
   invites: invitesRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;
