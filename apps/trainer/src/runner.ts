@@ -17,6 +17,7 @@ import {
   train,
   type BackendPreference,
   decodeCheckpoint,
+  inputShapeFor,
   type EpochLog,
   type EvaluationMetrics,
   type StopSignal,
@@ -209,33 +210,38 @@ async function prepareAndTrain(
   };
 
   recorder.stage('DATA_INIT', STAGE_MESSAGES.DATA_INIT);
-  const dataset = await loadResource(definition.datasetResourceId, 'dataset');
-  const data = await parseDataset(dataset.bytes, dataset.resource, definition);
-  const testData = definition.testDatasetResourceId
-    ? await loadResource(definition.testDatasetResourceId, 'test dataset').then(({ bytes, resource }) =>
-        parseDataset(bytes, resource, definition),
-      )
-    : undefined;
   const preprocessingSource = task.codeResourceId
     ? parseJsonResource(
         (await loadResource(task.codeResourceId, 'preprocessing code')).bytes,
         'preprocessing code',
       )
     : definition.preprocessing;
+  const preprocessing = toMlPreprocessing(preprocessingSource, hyper);
+  const dataset = await loadResource(definition.datasetResourceId, 'dataset');
+  const data = await parseDataset(dataset.bytes, dataset.resource, definition, preprocessing);
+  const testData = definition.testDatasetResourceId
+    ? await loadResource(definition.testDatasetResourceId, 'test dataset').then(({ bytes, resource }) =>
+        parseDataset(bytes, resource, definition, preprocessing),
+      )
+    : undefined;
   // A plain Uint8Array copy: a Node Buffer may be a view into a larger shared pool.
   const resumeFrom = execution.checkpointKey
     ? new Uint8Array(await store.get(execution.checkpointKey))
     : null;
   if (resumeFrom) await recorder.backfill(checkpointHistory(resumeFrom));
 
-  const resolved = resolveSpec(definition.spec, data, definition.modelName);
+  const resolved = resolveSpec(
+    definition.spec,
+    { sampleShape: inputShapeFor(data, preprocessing) },
+    definition.modelName,
+  );
   const modelStore = ctx.modelStore ?? resolved.modelStore;
 
   return train({
     spec: resolved.spec,
     data,
     ...(testData ? { testData } : {}),
-    preprocessing: toMlPreprocessing(preprocessingSource, hyper),
+    preprocessing,
     hyperparameters: toMlHyperparameters(hyper),
     problem: definition.problemType,
     backend: ctx.backend,
@@ -302,6 +308,8 @@ export function toExecutionMetrics(metrics: EvaluationMetrics, classNames: strin
   const r = metrics.regression;
   return {
     loss: metrics.loss,
+    // Which rows the final metrics come from: test only when neither early stopping nor the charts saw them.
+    evaluatedOn: metrics.evaluatedOn,
     ...(c
       ? {
           accuracy: c.accuracy,

@@ -90,5 +90,7 @@ export const executionMetricsSchema = z.object({
   mae: z.number().optional(),
   r2: z.number().optional(),
   samples: z.object({ train: z.number().int(), test: z.number().int() }).optional(),
+  /** The rows the metrics were computed on: `test` (unseen by early stopping and the charts) or `validation`. */
+  evaluatedOn: z.enum(['test', 'validation', 'training']).optional(),
 });
 export type ExecutionMetrics = z.infer<typeof executionMetricsSchema>;

@@ -21,6 +21,18 @@ export interface ModelMetadata {
   backend: { name: string; provider: string };
   versions: { tfjs: string; trainhubMl: string; node: string };
   createdAt: string;
+  /** Rows per split, the seed that drew them, and which split the final metrics were computed on. */
+  split?: {
+    train: number;
+    validation: number;
+    test: number;
+    seed: number;
+    evaluatedOn: 'test' | 'validation' | 'training';
+  };
+  /** The per-class loss weights the run used (class name -> weight), or null for none. */
+  classWeights?: Record<string, number> | null;
+  /** Data warnings (renamed duplicate columns, rows dropped for missing values, filled cells). */
+  warnings?: string[];
 }
 
 /** A saved model: tfjs layers format (model.json + weights.bin) plus our metadata. */

@@ -21,6 +21,9 @@ export type MlInputErrorCode =
   | 'INVALID_HYPERPARAMETERS'
   | 'INVALID_CHECKPOINT'
   | 'INVALID_ARTIFACTS'
+  | 'MISSING_VALUES'
+  | 'DUPLICATE_COLUMN'
+  | 'DIVERGED'
   | 'BACKEND_UNAVAILABLE';
 
 /** Thrown for bad specs, data, preprocessing or hyperparameters. Never retry: fail the job at once. */

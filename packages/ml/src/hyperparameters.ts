@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { MlInputError } from './errors.ts';
-import { parseLossName, type LossName } from './losses.ts';
-import { parseMetricName, type MetricName } from './metrics.ts';
-import { parseOptimizerName, type OptimizerName } from './optimizers.ts';
+import {
+  parseLossName,
+  parseMetricName,
+  parseOptimizerName,
+  type LossName,
+  type MetricName,
+  type OptimizerName,
+} from './names.ts';
 
 export const hyperparametersSchema = z
   .object({

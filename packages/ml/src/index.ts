@@ -24,10 +24,11 @@ export {
   type BuiltModel,
 } from './layers.ts';
 export { fromEdgeImpulse, type EdgeImpulseVisualLayer } from './translators/edge-impulse.ts';
-export { fromKerasJson, modelFromKerasJson, parseKerasJson } from './translators/keras.ts';
+export { fromKerasJson, parseKerasJson } from './translators/keras.ts';
+export { modelFromKerasJson } from './translators/keras-model.ts';
 export type { Dataset, CategoricalLabels, NumericLabels } from './data/types.ts';
 export { concatDatasets } from './data/types.ts';
-export { parseCsv, type CsvOptions } from './data/csv.ts';
+export { parseCsv, type CsvOptions, type MissingPolicy, type DataProblem } from './data/csv.ts';
 export { parseJsonData, type JsonDataOptions } from './data/json.ts';
 export {
   preprocess,
@@ -84,6 +85,28 @@ export {
   type ModelMetadata,
   type Prediction,
 } from './artifacts.ts';
+export { checkTraining, type TrainingCheck } from './check.ts';
+export {
+  summarizeData,
+  dataFacts,
+  type DataSummary,
+  type ColumnSummary,
+  type DataFacts,
+} from './data/summary.ts';
+export { inferShapes, specHeadIndex, type LayerShape } from './shapes.ts';
+export {
+  resolveSpec,
+  toMlHyperparameters,
+  toMlPreprocessing,
+  csvOptionsFor,
+  inputShapeFor,
+  isJsonDataFile,
+  parseJsonResource,
+  NAMED_ARCHITECTURES,
+  PREPROCESSING_EXAMPLE,
+  type TaskDefinitionLike,
+  type TaskHyperparametersLike,
+} from './task.ts';
 export { initBackend, currentBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 export { registerWasmKernels } from './wasm-kernels/index.ts';
 export { Rng, type RngState } from './random.ts';

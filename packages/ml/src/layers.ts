@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MlInputError } from './errors.ts';
 import { Rng } from './random.ts';
+import { headFor, specHeadIndex } from './shapes.ts';
 import { parseModelSpec, type Activation, type LayerSpec, type ModelSpec, type ProblemType } from './spec.ts';
 
 /** Where the trainer gets the seeds for dropout masks (one per dropout call while training). */
@@ -183,9 +184,21 @@ export async function buildModel(
     void index;
   };
 
+  const units = outputUnits(options.problem, options.numClasses, options.numTargets);
+  // A final dense layer that already is a correct head is the head; one that contradicts the data is refused.
+  const headIndex = specHeadIndex(spec, options.problem, options.numClasses ?? 0, options.numTargets ?? 0);
+  const beforeHead = () => {
+    if (shapeOf().length > 1) apply(tf.layers.flatten());
+    if (spec.output.dropout > 0) {
+      const d = new SeededDropout({ rate: spec.output.dropout });
+      dropouts.push(d);
+      apply(d);
+    }
+  };
   for (const [index, layer] of spec.layers.entries()) {
     if (layer.enabled === false) continue;
     options.onLayer?.(index, layer);
+    if (index === headIndex) beforeHead();
     try {
       switch (layer.type) {
         case 'dense': {
@@ -370,16 +383,11 @@ export async function buildModel(
       );
     }
   }
-  if (shapeOf().length > 1) apply(tf.layers.flatten());
-  if (spec.output.dropout > 0) {
-    const d = new SeededDropout({ rate: spec.output.dropout });
-    dropouts.push(d);
-    apply(d);
+  if (headIndex < 0) {
+    beforeHead();
+    const headActivation = headFor(options.problem, options.numClasses ?? 0, units).activation;
+    apply(tf.layers.dense({ units, activation: headActivation, kernelInitializer: init() }));
   }
-  const units = outputUnits(options.problem, options.numClasses, options.numTargets);
-  const headActivation =
-    options.problem === 'classification' ? 'softmax' : options.problem === 'binary' ? 'sigmoid' : 'linear';
-  apply(tf.layers.dense({ units, activation: headActivation, kernelInitializer: init() }));
   const model = tf.model({ inputs: input, outputs: x });
   return { model, dropouts };
 }

@@ -1,56 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { MlInputError } from './errors.ts';
-import { normalizeName } from './optimizers.ts';
-import type { ProblemType } from './spec.ts';
+import type { LossName } from './names.ts';
 
-export type LossName =
-  | 'categoricalCrossentropy'
-  | 'sparseCategoricalCrossentropy'
-  | 'binaryCrossentropy'
-  | 'meanSquaredError'
-  | 'meanAbsoluteError'
-  | 'huber';
-
-export function parseLossName(name: string): LossName {
-  const map: Record<string, LossName> = {
-    categoricalcrossentropy: 'categoricalCrossentropy',
-    sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy',
-    binarycrossentropy: 'binaryCrossentropy',
-    mse: 'meanSquaredError',
-    meansquarederror: 'meanSquaredError',
-    mae: 'meanAbsoluteError',
-    meanabsoluteerror: 'meanAbsoluteError',
-    huber: 'huber',
-    huberloss: 'huber',
-  };
-  const v = map[normalizeName(name)];
-  if (!v) {
-    throw new MlInputError(
-      'INVALID_HYPERPARAMETERS',
-      `Unknown loss "${name}" (use categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse, mae or huber)`,
-    );
-  }
-  return v;
-}
-
-export function defaultLoss(problem: ProblemType): LossName {
-  return problem === 'classification'
-    ? 'categoricalCrossentropy'
-    : problem === 'binary'
-      ? 'binaryCrossentropy'
-      : 'meanSquaredError';
-}
-
-export function checkLoss(loss: LossName, problem: ProblemType): void {
-  const ok =
-    problem === 'classification'
-      ? loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy'
-      : problem === 'binary'
-        ? loss === 'binaryCrossentropy' || loss === 'meanSquaredError'
-        : loss === 'meanSquaredError' || loss === 'meanAbsoluteError' || loss === 'huber';
-  if (!ok)
-    throw new MlInputError('INVALID_HYPERPARAMETERS', `Loss ${loss} does not fit a ${problem} problem`);
-}
+export { parseLossName, defaultLoss, checkLoss, type LossName } from './names.ts';
 
 const EPS = 1e-7;
 

@@ -1,31 +1,4 @@
-import { MlInputError } from './errors.ts';
-import { normalizeName } from './optimizers.ts';
-
-export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'mse' | 'mae' | 'r2';
-
-export function parseMetricName(name: string): MetricName {
-  const map: Record<string, MetricName> = {
-    accuracy: 'accuracy',
-    acc: 'accuracy',
-    precision: 'precision',
-    recall: 'recall',
-    f1: 'f1',
-    f1score: 'f1',
-    mse: 'mse',
-    meansquarederror: 'mse',
-    mae: 'mae',
-    meanabsoluteerror: 'mae',
-    r2: 'r2',
-    r2score: 'r2',
-  };
-  const v = map[normalizeName(name)];
-  if (!v)
-    throw new MlInputError(
-      'INVALID_HYPERPARAMETERS',
-      `Unknown metric "${name}" (use accuracy, precision, recall, f1, mse, mae or r2)`,
-    );
-  return v;
-}
+export { parseMetricName, checkMetrics, type MetricName } from './names.ts';
 
 export interface ClassReport {
   className: string;

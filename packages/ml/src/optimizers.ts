@@ -1,42 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { MlInputError } from './errors.ts';
+import type { OptimizerName } from './names.ts';
 
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax';
-
-/** 'Adam', 'ADAM', 'RMSProp', 'rms_prop', 'SGD' ... -> canonical name (as MLW and Keras users type them). */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[\s_-]/g, '');
-}
-
-export function parseOptimizerName(name: string): OptimizerName {
-  const n = normalizeName(name);
-  const map: Record<string, OptimizerName> = {
-    adam: 'adam',
-    sgd: 'sgd',
-    gradientdescent: 'sgd',
-    rmsprop: 'rmsprop',
-    adagrad: 'adagrad',
-    adadelta: 'adadelta',
-    adamax: 'adamax',
-  };
-  const v = map[n];
-  if (!v) {
-    throw new MlInputError(
-      'INVALID_HYPERPARAMETERS',
-      `Unknown optimizer "${name}" (use adam, sgd, rmsprop, adagrad, adadelta or adamax)`,
-    );
-  }
-  return v;
-}
-
-export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = {
-  adam: 0.001,
-  sgd: 0.01,
-  rmsprop: 0.001,
-  adagrad: 0.01,
-  adadelta: 1.0,
-  adamax: 0.002,
-};
+export { normalizeName, parseOptimizerName, DEFAULT_LEARNING_RATE, type OptimizerName } from './names.ts';
 
 export function createOptimizer(name: OptimizerName, learningRate: number, momentum = 0): tf.Optimizer {
   switch (name) {

@@ -41,6 +41,21 @@ export const preprocessingSchema = z
     classWeights: z
       .union([z.enum(['auto', 'none']), z.record(z.string(), z.number().positive())])
       .default('none'),
+    /**
+     * Missing cells (empty, NaN, NA, null, n/a): 'fail' refuses the data listing them; 'drop' leaves those rows
+     * out; 'mean' / 'median' fill a feature cell with its column's mean / median over the training rows.
+     */
+    missing: z.enum(['fail', 'drop', 'mean', 'median']).default('fail'),
+    /** The target (label) column(s) of a CSV; default: the last column. */
+    target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /** The feature columns of a CSV; default: every column that is not a target. */
+    features: z.array(z.string().min(1)).min(1).optional(),
+    /** CSV field separator; default: detected from the header line. */
+    separator: z.enum([',', ';', '\t']).optional(),
+    /** Decimal separator; default: a comma is read as one in ';'-separated files. */
+    decimal: z.enum(['.', ',']).optional(),
+    /** Duplicate column names: renamed with a warning (default) or refused. */
+    duplicateColumns: z.enum(['rename', 'fail']).default('rename'),
   })
   .strict();
 export type PreprocessingSpec = z.infer<typeof preprocessingSchema>;
@@ -101,6 +116,8 @@ export interface PreparedData {
   /** Per-class loss weights, or null. */
   classWeights: Float32Array | null;
   params: PreprocessingParams;
+  /** What preprocessing changed that the run log should say (filled missing cells). */
+  warnings: string[];
 }
 
 function naturalCompare(a: string, b: string): number {
@@ -279,6 +296,53 @@ export function preprocess(
   }
   if (train.length === 0) throw new MlInputError('EMPTY_DATA', 'The training split is empty');
 
+  // Missing feature cells (NaN from a parser told to keep them): filled from the training rows.
+  const warnings: string[] = [];
+  if (spec.missing === 'mean' || spec.missing === 'median') {
+    for (let c = 0; c < w; c++) {
+      const values: number[] = [];
+      let gaps = 0;
+      for (const r of train) {
+        const v = features[r * w + c]!;
+        if (Number.isNaN(v)) gaps++;
+        else values.push(v);
+      }
+      let hasGap = gaps > 0;
+      for (const r of test) if (Number.isNaN(features[r * w + c]!)) hasGap = true;
+      if (!hasGap) continue;
+      let fill = 0;
+      if (values.length) {
+        if (spec.missing === 'mean') fill = values.reduce((a, b) => a + b, 0) / values.length;
+        else {
+          values.sort((a, b) => a - b);
+          const m = values.length >> 1;
+          fill = values.length % 2 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
+        }
+      }
+      let filled = 0;
+      for (let r = 0; r < n; r++) {
+        if (Number.isNaN(features[r * w + c]!)) {
+          features[r * w + c] = fill;
+          filled++;
+        }
+      }
+      const name = (identity ? dataset.featureNames : selected.map((i) => dataset.featureNames[i]!))[c];
+      warnings.push(
+        `Column "${name}": ${filled} missing cell${filled === 1 ? '' : 's'} filled with the ${spec.missing} ${Number(fill.toPrecision(6))}`,
+      );
+    }
+  } else {
+    for (let i = 0; i < features.length; i++) {
+      if (Number.isNaN(features[i]!)) {
+        throw new MlInputError(
+          'MISSING_VALUES',
+          `Row ${Math.floor(i / w) + 1}: a feature value is missing; set "missing" in the preprocessing spec to "drop", "mean" or "median"`,
+          { row: Math.floor(i / w) + 1 },
+        );
+      }
+    }
+  }
+
   // Scaling (fitted on the training split, applied to all)
   const scaling =
     typeof spec.scaling === 'string'
@@ -363,6 +427,7 @@ export function preprocess(
     trainIndices: Int32Array.from(train),
     testIndices: Int32Array.from(test),
     classWeights,
+    warnings,
     params: {
       inputFeatureNames: dataset.featureNames,
       selected: identity ? [] : selected,

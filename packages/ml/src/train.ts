@@ -88,6 +88,11 @@ export interface TrainOptions {
 export interface EvaluationMetrics {
   loss: number;
   numSamples: number;
+  /**
+   * Which rows the metrics were computed on: `test` when a test set exists that neither early stopping nor
+   * the epoch charts saw; `validation` when those rows were also the validation rows (or no test set exists).
+   */
+  evaluatedOn: 'test' | 'validation' | 'training';
   classification?: ClassificationReport;
   regression?: RegressionReport;
 }
@@ -117,6 +122,23 @@ export type TrainResult = TrainCompleted | TrainCancelled;
 
 class Cancelled extends Error {}
 
+/** A non-finite loss or weight: the run cannot recover. */
+class Diverged extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly what: string,
+  ) {
+    super(`Training diverged at epoch ${epoch}: ${what}; lower the learning rate or scale the inputs`);
+  }
+}
+
+/** Whether every weight of the model is a finite number. */
+function weightsFinite(weights: tf.LayerVariable[]): boolean {
+  return tf.tidy(() =>
+    weights.every((w) => w.dtype !== 'float32' || tf.all(tf.isFinite(w.read())).dataSync()[0] === 1),
+  );
+}
+
 function toArray(v: tf.Tensor): NamedArray['data'] {
   return v.dtype === 'int32'
     ? Int32Array.from(v.dataSync() as Int32Array)
@@ -143,7 +165,8 @@ function metricValues(
   const out: Record<string, number> = {};
   for (const n of names) {
     const v = (report as unknown as Record<string, unknown>)[n];
-    if (typeof v === 'number') out[n] = v;
+    // A metric with no value (r2 of constant targets) is left out: no record holds NaN (JSON null).
+    if (typeof v === 'number' && Number.isFinite(v)) out[n] = v;
   }
   return out;
 }
@@ -352,14 +375,51 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
     let trainIdx = prepared.trainIndices;
     let valIdx = prepared.testIndices;
-    if (hp.validationSplit > 0) {
-      const k = Math.max(1, Math.round(trainIdx.length * hp.validationSplit));
+    const hasTest = prepared.testIndices.length > 0;
+    // Early stopping decides on the validation rows, so they must not be the test rows: carve 10% of the
+    // training split off when the request gave no validation split.
+    const validationSplit =
+      hp.validationSplit > 0
+        ? hp.validationSplit
+        : hp.earlyStopping && hasTest && trainIdx.length >= 2
+          ? 0.1
+          : 0;
+    if (validationSplit > 0) {
+      const k = Math.min(trainIdx.length - 1, Math.max(1, Math.round(trainIdx.length * validationSplit)));
       valIdx = trainIdx.slice(trainIdx.length - k);
       trainIdx = trainIdx.slice(0, trainIdx.length - k);
     }
+    const disjointTest = hasTest && validationSplit > 0;
+    // The final metrics: on the test rows when the epochs never saw them, else named for what they are.
+    const evalIdx = hasTest ? prepared.testIndices : valIdx.length ? valIdx : trainIdx;
+    const evaluatedOn: EvaluationMetrics['evaluatedOn'] = disjointTest
+      ? 'test'
+      : valIdx.length
+        ? 'validation'
+        : 'training';
+    const split = {
+      train: trainIdx.length,
+      validation: validationSplit > 0 ? valIdx.length : hasTest ? prepared.testIndices.length : 0,
+      test: disjointTest ? prepared.testIndices.length : 0,
+      seed,
+      evaluatedOn,
+    };
     log(
-      `Split: ${trainIdx.length} training, ${valIdx.length} validation, ${prepared.testIndices.length} test samples`,
+      `Split: ${split.train} training, ${split.validation} validation, ${split.test} test samples (seed ${seed})` +
+        (hasTest && !disjointTest
+          ? '; the held-out rows are the validation rows, so the final metrics are validation metrics'
+          : ''),
     );
+    for (const w of data.warnings ?? []) log(w, 'warn');
+    const classWeights = prepared.classWeights
+      ? Object.fromEntries(prepared.params.classNames.map((c, i) => [c, prepared.classWeights![i]!]))
+      : null;
+    if (classWeights)
+      log(
+        `Class weights: ${Object.entries(classWeights)
+          .map(([c, w]) => `${c}=${w.toFixed(4)}`)
+          .join(', ')}`,
+      );
 
     stage('COMPILE');
     const learningRate = hp.learningRate ?? DEFAULT_LEARNING_RATE[hp.optimizerName];
@@ -439,144 +499,171 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       return s === 'stop';
     };
     let epochsCompleted = startEpoch;
-    for (let epoch = startEpoch; epoch < hp.epochs && !stopReason; epoch++) {
-      const t0 = performance.now();
-      const order = Int32Array.from(trainIdx);
-      rng.shuffle(order);
-      const tally = new Tally(prepared);
-      let steps = Math.ceil(order.length / hp.batchSize);
-      if (hp.stepsPerEpoch) steps = Math.min(steps, hp.stepsPerEpoch);
-      let seen = 0;
-      for (let step = 0; step < steps; step++) {
-        if (checkStop()) break;
-        const s = step * hp.batchSize;
-        const e = Math.min(order.length, s + hp.batchSize);
-        tf.tidy(() => {
-          const x = batcher.x(order, s, e);
-          const y = batcher.y(order, s, e);
-          const w = batcher.weights(order, s, e);
-          let out: tf.Tensor | null = null;
-          const { value, grads } = tf.variableGrads(() => {
-            out = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
-            const l = perSampleLoss(lossName, out, y);
-            const weighted = w ? tf.mul(l, w) : l;
-            return tf.mean(weighted) as tf.Scalar;
-          }, trainable);
-          optimizer.applyGradients(grads);
-          tally.add(order, s, out!, value.dataSync()[0]! * (e - s));
-          (out as tf.Tensor | null)?.dispose(); // kept past variableGrads' scope: dispose explicitly
-        });
-        seen += e - s;
-        if (performance.now() - lastYield > YIELD_MS) {
-          // Let the caller's timers and I/O run (heartbeats, stop requests) during long epochs.
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          lastYield = performance.now();
-          cb.onProgress?.({ epoch: epoch + 1, batch: step + 1, batches: steps });
+    let divergedKeepBest = false;
+    try {
+      for (let epoch = startEpoch; epoch < hp.epochs && !stopReason; epoch++) {
+        const t0 = performance.now();
+        const order = Int32Array.from(trainIdx);
+        rng.shuffle(order);
+        const tally = new Tally(prepared);
+        let steps = Math.ceil(order.length / hp.batchSize);
+        if (hp.stepsPerEpoch) steps = Math.min(steps, hp.stepsPerEpoch);
+        let seen = 0;
+        for (let step = 0; step < steps; step++) {
+          if (checkStop()) break;
+          const s = step * hp.batchSize;
+          const e = Math.min(order.length, s + hp.batchSize);
+          tf.tidy(() => {
+            const x = batcher.x(order, s, e);
+            const y = batcher.y(order, s, e);
+            const w = batcher.weights(order, s, e);
+            let out: tf.Tensor | null = null;
+            const { value, grads } = tf.variableGrads(() => {
+              out = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
+              const l = perSampleLoss(lossName, out, y);
+              const weighted = w ? tf.mul(l, w) : l;
+              return tf.mean(weighted) as tf.Scalar;
+            }, trainable);
+            const batchLoss = value.dataSync()[0]!;
+            if (!Number.isFinite(batchLoss)) {
+              (out as tf.Tensor | null)?.dispose();
+              throw new Diverged(epoch + 1, `loss became ${batchLoss}`);
+            }
+            optimizer.applyGradients(grads);
+            tally.add(order, s, out!, batchLoss * (e - s));
+            (out as tf.Tensor | null)?.dispose(); // kept past variableGrads' scope: dispose explicitly
+          });
+          seen += e - s;
+          if (performance.now() - lastYield > YIELD_MS) {
+            // Let the caller's timers and I/O run (heartbeats, stop requests) during long epochs.
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            lastYield = performance.now();
+            cb.onProgress?.({ epoch: epoch + 1, batch: step + 1, batches: steps });
+          }
         }
-      }
-      if (stopReason && seen === 0) break;
-      const durationMs = performance.now() - t0;
-      const metrics: Record<string, number> = {
-        loss: tally.loss(),
-        ...metricValues(metricNames, tally.report()),
-      };
-      if (valIdx.length) {
-        const v = evaluate(model, prepared, batcher, valIdx, lossName, evalBatch);
-        metrics.val_loss = v.loss();
-        for (const [k, val] of Object.entries(metricValues(metricNames, v.report())))
-          metrics[`val_${k}`] = val;
-      }
-      const entry: EpochLog = {
-        epoch: epoch + 1,
-        loss: metrics.loss!,
-        metrics,
-        learningRate,
-        samplesPerSecond: seen / (durationMs / 1000),
-        durationMs,
-      };
-      history.push(entry);
-      epochsCompleted = epoch + 1;
-      if (!Number.isFinite(entry.loss)) log(`Epoch ${epoch + 1}: loss is ${entry.loss}`, 'warn');
-      log(
-        `Epoch ${epoch + 1}/${hp.epochs}: ${Object.entries(metrics)
-          .map(([k, v]) => `${k}=${v.toFixed(4)}`)
-          .join(' ')} (${Math.round(entry.samplesPerSecond)} samples/s)`,
-      );
-      if (es) {
-        const value = metrics[monitor];
-        if (value === undefined)
-          throw new MlInputError(
-            'INVALID_HYPERPARAMETERS',
-            `Early stopping monitors "${monitor}", which is not computed (have: ${Object.keys(metrics).join(', ')})`,
-          );
-        const improved =
-          Number.isNaN(best.value) ||
-          (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
-        if (improved) {
-          best = {
-            value,
-            epoch: epoch + 1,
-            wait: 0,
-            weights: es.restoreBestWeights
-              ? snapshot(
-                  allWeights,
-                  allWeights.map((w) => w.read()),
-                )
-              : null,
-          };
-        } else if (++best.wait > es.patience) {
-          stopReason = 'early';
-          log(
-            `Early stopping: ${monitor} did not improve for ${es.patience} epochs (best ${best.value.toFixed(4)} at epoch ${best.epoch})`,
-          );
-        }
-      }
-      // Checkpoint first, so every epoch the caller hears of can be resumed from.
-      if (options.checkpoint && !stopReason) {
-        const slots = optimizerState(optimizer);
-        const cp: CheckpointState = {
-          version: 1,
-          epoch: epoch + 1,
-          rng: rng.getState(),
-          fingerprint: runFingerprint,
-          weights: [
-            ...snapshot(
-              allWeights,
-              allWeights.map((w) => w.read()),
-            ),
-            ...(best.weights ?? []).map((w) => ({ ...w, name: `best:${w.name}` })),
-          ],
-          optimizer: [...slots].map(([name, v]) => ({
-            name,
-            dtype: v.dtype === 'int32' ? 'int32' : 'float32',
-            shape: v.shape,
-            data: toArray(v),
-          })),
-          extra: {
-            seed,
-            history,
-            best: { value: Number.isNaN(best.value) ? null : best.value, epoch: best.epoch, wait: best.wait },
-          },
+        if (stopReason && seen === 0) break;
+        if (!weightsFinite(model.trainableWeights))
+          throw new Diverged(epoch + 1, 'a weight became NaN or Infinity');
+        const durationMs = performance.now() - t0;
+        const metrics: Record<string, number> = {
+          loss: tally.loss(),
+          ...metricValues(metricNames, tally.report()),
         };
-        await options.checkpoint.save(encodeCheckpoint(cp), { epoch: epoch + 1 });
+        if (valIdx.length) {
+          const v = evaluate(model, prepared, batcher, valIdx, lossName, evalBatch);
+          metrics.val_loss = v.loss();
+          if (!Number.isFinite(metrics.val_loss))
+            throw new Diverged(epoch + 1, `val_loss became ${metrics.val_loss}`);
+          for (const [k, val] of Object.entries(metricValues(metricNames, v.report())))
+            metrics[`val_${k}`] = val;
+        }
+        const entry: EpochLog = {
+          epoch: epoch + 1,
+          loss: metrics.loss!,
+          metrics,
+          learningRate,
+          samplesPerSecond: seen / (durationMs / 1000),
+          durationMs,
+        };
+        history.push(entry);
+        epochsCompleted = epoch + 1;
+        log(
+          `Epoch ${epoch + 1}/${hp.epochs}: ${Object.entries(metrics)
+            .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+            .join(' ')} (${Math.round(entry.samplesPerSecond)} samples/s)`,
+        );
+        if (es) {
+          const value = metrics[monitor];
+          if (value === undefined)
+            throw new MlInputError(
+              'INVALID_HYPERPARAMETERS',
+              `Early stopping monitors "${monitor}", which is not computed (have: ${Object.keys(metrics).join(', ')})`,
+            );
+          const improved =
+            Number.isNaN(best.value) ||
+            (mode === 'min' ? value < best.value - es.minDelta : value > best.value + es.minDelta);
+          if (improved) {
+            best = {
+              value,
+              epoch: epoch + 1,
+              wait: 0,
+              weights: es.restoreBestWeights
+                ? snapshot(
+                    allWeights,
+                    allWeights.map((w) => w.read()),
+                  )
+                : null,
+            };
+          } else if (++best.wait > es.patience) {
+            stopReason = 'early';
+            log(
+              `Early stopping: ${monitor} did not improve for ${es.patience} epochs (best ${best.value.toFixed(4)} at epoch ${best.epoch})`,
+            );
+          }
+        }
+        // Checkpoint first, so every epoch the caller hears of can be resumed from.
+        if (options.checkpoint && !stopReason) {
+          const slots = optimizerState(optimizer);
+          const cp: CheckpointState = {
+            version: 1,
+            epoch: epoch + 1,
+            rng: rng.getState(),
+            fingerprint: runFingerprint,
+            weights: [
+              ...snapshot(
+                allWeights,
+                allWeights.map((w) => w.read()),
+              ),
+              ...(best.weights ?? []).map((w) => ({ ...w, name: `best:${w.name}` })),
+            ],
+            optimizer: [...slots].map(([name, v]) => ({
+              name,
+              dtype: v.dtype === 'int32' ? 'int32' : 'float32',
+              shape: v.shape,
+              data: toArray(v),
+            })),
+            extra: {
+              seed,
+              history,
+              best: {
+                value: Number.isNaN(best.value) ? null : best.value,
+                epoch: best.epoch,
+                wait: best.wait,
+              },
+            },
+          };
+          await options.checkpoint.save(encodeCheckpoint(cp), { epoch: epoch + 1 });
+        }
+        await cb.onEpoch?.(entry);
+        if (!stopReason) checkStop();
       }
-      await cb.onEpoch?.(entry);
-      if (!stopReason) checkStop();
+    } catch (error) {
+      if (!(error instanceof Diverged)) throw error;
+      optimizer.dispose();
+      // Early stopping with restoreBestWeights asked to keep the best model: a later divergence keeps it.
+      if (!(es?.restoreBestWeights && best.weights)) {
+        log(error.message, 'warn');
+        throw new MlInputError('DIVERGED', error.message, { epoch: error.epoch });
+      }
+      log(`${error.message}. Early stopping keeps the best model (epoch ${best.epoch}).`, 'warn');
+      stopReason = 'early';
+      divergedKeepBest = true;
     }
-    optimizer.dispose();
-    if (es?.restoreBestWeights && best.weights && best.epoch !== epochsCompleted) {
+    if (!divergedKeepBest) optimizer.dispose();
+    if (es?.restoreBestWeights && best.weights && (divergedKeepBest || best.epoch !== epochsCompleted)) {
       const bw = best.weights;
       tf.tidy(() => model.setWeights(bw.map((w) => tf.tensor(w.data, w.shape, w.dtype))));
       log(`Restored the weights of epoch ${best.epoch}`);
     }
 
     stage('SAVE');
-    const testIdx = prepared.testIndices.length ? prepared.testIndices : trainIdx;
+    const testIdx = evalIdx;
     const t = evaluate(model, prepared, batcher, testIdx, lossName, evalBatch);
     const report = t.report();
     const metrics: EvaluationMetrics = {
       loss: t.loss(),
       numSamples: testIdx.length,
+      evaluatedOn,
       ...(problem === 'regression'
         ? { regression: report as RegressionReport }
         : { classification: report as ClassificationReport }),
@@ -594,9 +681,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       backend: { name: backend.name, provider: backend.provider },
       versions: { tfjs: tf.version.tfjs, trainhubMl: ML_PACKAGE_VERSION, node: process.version },
       createdAt: new Date().toISOString(),
+      split,
+      classWeights,
+      warnings: [...(data.warnings ?? []), ...prepared.warnings],
     });
+    if (!Number.isFinite(metrics.loss)) {
+      throw new MlInputError(
+        'DIVERGED',
+        `Training diverged: the ${evaluatedOn} loss is ${metrics.loss}; lower the learning rate or scale the inputs`,
+      );
+    }
     log(
-      `Test: loss=${metrics.loss.toFixed(4)}${metrics.classification ? ` accuracy=${metrics.classification.accuracy.toFixed(4)}` : ''}`,
+      `Evaluation on the ${evaluatedOn} data (${testIdx.length} rows): loss=${metrics.loss.toFixed(4)}${metrics.classification ? ` accuracy=${metrics.classification.accuracy.toFixed(4)}` : ''}`,
     );
     return {
       status: stopReason === 'stop' ? 'stopped' : 'completed',

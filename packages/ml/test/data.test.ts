@@ -44,7 +44,10 @@ describe('CSV', () => {
   it('names the row and column of bad data', async () => {
     expect(await code(parseCsv('a,b,label\n1,2,x\n3,4\n'))).toMatch(/RAGGED_ROW: Row 3 has 2 cells/);
     expect(await code(parseCsv('a,b,label\n1,2,x\n3,abc,y\n'))).toMatch(/NON_NUMERIC: Row 3, column "b"/);
-    expect(await code(parseCsv('a,b,label\n1,NaN,x\n'))).toMatch(/NON_FINITE: Row 2, column "b"/);
+    // NaN is one of the spellings of a missing value (issue 16), named as such.
+    expect(await code(parseCsv('a,b,label\n1,NaN,x\n'))).toMatch(
+      /MISSING_VALUES: Row 2, column "b": missing value \(NaN\)/,
+    );
     expect(await code(parseCsv('a,b,label\n1,Infinity,x\n'))).toMatch(/NON_FINITE: Row 2, column "b"/);
     expect(await code(parseCsv(''))).toMatch(/EMPTY_DATA/);
     expect(await code(parseCsv('a,b,label\n'))).toMatch(/EMPTY_DATA: .*no data rows/);

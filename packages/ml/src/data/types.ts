@@ -12,6 +12,8 @@ export interface Dataset {
   featureNames: string[];
   features: Float32Array;
   labels: CategoricalLabels | NumericLabels;
+  /** Things the parser changed and the run log should say (renamed duplicate columns, dropped rows). */
+  warnings?: string[];
 }
 
 export interface CategoricalLabels {

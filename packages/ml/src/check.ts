@@ -1,0 +1,139 @@
+import { MlInputError } from './errors.ts';
+import type { DataFacts } from './data/summary.ts';
+import { parseHyperparameters, type Hyperparameters } from './hyperparameters.ts';
+import { checkLoss, checkMetrics, defaultLoss, type MetricName } from './names.ts';
+import { parsePreprocessing, type PreprocessingSpec } from './preprocess.ts';
+import { inferShapes, type LayerShape } from './shapes.ts';
+import { parseModelSpec, type ProblemType } from './spec.ts';
+import {
+  resolveSpec,
+  toMlHyperparameters,
+  toMlPreprocessing,
+  type TaskDefinitionLike,
+  type TaskHyperparametersLike,
+} from './task.ts';
+
+export interface TrainingCheck {
+  hyperparameters: Hyperparameters;
+  preprocessing: PreprocessingSpec;
+  /** Every layer's output shape for one sample, the head last. */
+  shapes: LayerShape[];
+  /** Classes (classification) or target columns (regression) the model will output. */
+  outputs: number;
+}
+
+/**
+ * Checks a training request the way the run would, before anything is written and without TensorFlow.js:
+ * the hyperparameters (optimizer, loss, metrics and their fit with the problem type, the early stopping
+ * monitor), the preprocessing spec, the data facts against it (columns it names, at least two classes, a
+ * binary problem's two classes) and the architecture against the data (input width, every layer's output
+ * shape, reshape divisibility, a final layer that contradicts the data). Throws the first MlInputError;
+ * `details.field` names the request field where one is to blame, `details.layer` the layer.
+ */
+export function checkTraining(input: {
+  definition: TaskDefinitionLike;
+  hyperparameters: TaskHyperparametersLike;
+  /** The code resource's parsed JSON or the inline preprocessing. */
+  preprocessing: unknown;
+  data: DataFacts;
+}): TrainingCheck {
+  const problem: ProblemType = input.definition.problemType;
+  const hp = parseHyperparameters(toMlHyperparameters(input.hyperparameters));
+  checkLoss(hp.lossName ?? defaultLoss(problem), problem);
+  const metrics: MetricName[] = hp.metricNames ?? [];
+  checkMetrics(metrics, problem);
+  if (hp.earlyStopping?.monitor) {
+    const names = [
+      'loss',
+      ...(metrics.length ? metrics : problem === 'regression' ? ['mse', 'mae', 'r2'] : ['accuracy']),
+    ];
+    const allowed = [...names, ...names.map((n) => `val_${n}`)];
+    if (!allowed.includes(hp.earlyStopping.monitor))
+      throw new MlInputError(
+        'INVALID_HYPERPARAMETERS',
+        `Early stopping monitors "${hp.earlyStopping.monitor}", which the run does not compute (use ${allowed.join(', ')})`,
+        { field: 'earlyStopping.monitor' },
+      );
+  }
+  const pre = parsePreprocessing(toMlPreprocessing(input.preprocessing, input.hyperparameters));
+
+  const data = input.data;
+  if (problem === 'regression' && data.labels.kind !== 'numeric')
+    throw new MlInputError('INVALID_DATA', 'Regression needs numeric targets', { field: 'problemType' });
+  // Column selection, as preprocess applies it.
+  let width = data.featureNames.length;
+  if (pre.columns?.include || pre.columns?.exclude) {
+    const index = (name: string) => {
+      const i = data.featureNames.indexOf(name);
+      if (i < 0)
+        throw new MlInputError(
+          'MISSING_COLUMN',
+          `Preprocessing names column "${name}", which the data does not have`,
+          {
+            column: name,
+            field: 'columns',
+          },
+        );
+      return i;
+    };
+    let selected = pre.columns.include ? pre.columns.include.map(index) : data.featureNames.map((_, i) => i);
+    if (pre.columns.exclude) {
+      const drop = new Set(pre.columns.exclude.map(index));
+      selected = selected.filter((i) => !drop.has(i));
+    }
+    if (selected.length === 0)
+      throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features', {
+        field: 'columns',
+      });
+    width = selected.length;
+  }
+  let outputs: number;
+  if (data.labels.kind === 'categorical') {
+    const labels = data.labels;
+    const order = pre.labels?.classes;
+    if (order) {
+      const unknown = labels.classNames.find((c) => !order.includes(c));
+      if (unknown !== undefined)
+        throw new MlInputError('INVALID_DATA', `Label "${unknown}" is not in the configured class list`, {
+          column: labels.column,
+          field: 'labels.classes',
+        });
+    }
+    if (labels.classCount < 2)
+      throw new MlInputError(
+        'SINGLE_CLASS',
+        labels.classCount === 0
+          ? `The label column "${labels.column}" has no values`
+          : `The label column "${labels.column}" has only one class ("${labels.classNames[0]}"); classification needs at least two`,
+        { column: labels.column },
+      );
+    outputs = order?.length ?? labels.classCount;
+    if (problem === 'binary' && outputs !== 2)
+      throw new MlInputError(
+        'INVALID_DATA',
+        `Binary classification needs exactly 2 classes, the label column "${labels.column}" has ${outputs}`,
+        { column: labels.column, field: 'problemType' },
+      );
+  } else outputs = data.labels.columns.length;
+
+  const tabular = data.sampleShape.length === 1;
+  const resolved = resolveSpec(
+    input.definition.spec,
+    { sampleShape: tabular ? [width] : data.sampleShape },
+    input.definition.modelName,
+  );
+  const spec = parseModelSpec(resolved.spec);
+  const want = spec.input.shape.reduce((a, b) => a * b, 1);
+  if (want !== width)
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `The architecture's input shape [${spec.input.shape.join(', ')}] takes ${want} values per sample but the data has ${width} feature column${width === 1 ? '' : 's'}`,
+      { field: 'input.shape', expected: spec.input.shape, actual: [width] },
+    );
+  const shapes = inferShapes(spec, {
+    problem,
+    numClasses: data.labels.kind === 'categorical' ? outputs : 0,
+    numTargets: data.labels.kind === 'numeric' ? outputs : 0,
+  });
+  return { hyperparameters: hp, preprocessing: pre, shapes, outputs };
+}
