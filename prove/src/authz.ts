@@ -280,7 +280,9 @@ function operations(s: Setup): Op[] {
   const url = (path: string) => `http://localhost${path}`;
   const req = (method: string, path: string, auth: Record<string, string>, body?: string | FormData) =>
     new Request(url(path), { method, headers: auth, ...(body !== undefined ? { body } : {}) });
-  const scratchResource = () => s.put('scratch.csv', 'a\n1\n', 'OTHER').then((r) => r.id);
+  const scratchResource = () => s.put('scratch.csv', 'a\n1\n', 'DATASET').then((r) => r.id);
+  const scratchArchitecture = () =>
+    s.put('scratch.architecture', '{"layers":[]}', 'ARCHITECTURE').then((r) => r.id);
   const scratchExecution = async (status: 'RUNNING' | 'COMPLETED' | 'QUEUED' = 'COMPLETED') =>
     db.execution.create({
       data: {
@@ -369,6 +371,18 @@ function operations(s: Setup): Op[] {
       'ADMIN',
       'DELETE',
       async () => `/projects/${P}/resources/${R(await scratchResource())}`,
+    ),
+    mlw('createNewResource', 'project', 'EDITOR', 'POST', `/projects/${P}/resources/createnew`, () =>
+      JSON.stringify({ type: 'py', name: 'authz' }),
+    ),
+    mlw('previewResource', 'project', 'VIEWER', 'GET', `/projects/${P}/resources/${R(s.data.id)}/preview`),
+    mlw(
+      'saveResource',
+      'project',
+      'EDITOR',
+      'PUT',
+      async () => `/projects/${P}/resources/${R(await scratchArchitecture())}/save`,
+      () => JSON.stringify({ content: '{"layers":[]}' }),
     ),
     mlw(
       'trainNN',
@@ -893,20 +907,25 @@ export async function secretsInLogs(): Promise<LogReport> {
         body: '{"name":"logs"}',
       })
     ).json() as { id: string };
-    const up = async (name: string, content: string) =>
-      (
+    // MLW answers the project with its files by group: the upload is the file of that name.
+    const up = async (name: string, content: string) => {
+      const answer = (
         await f(`/service/mlw/projects/${project.id}/resources`, {
           method: 'POST',
           headers: bearer,
           body: multipart({ file: { name, content } }),
         })
-      ).json() as { id: string };
+      ).json() as { resources: Record<string, { id: string; name: string }[]> };
+      return Object.values(answer.resources)
+        .flat()
+        .find((r) => r.name === name)!;
+    };
     const data = await up(
       'd.csv',
       `a,b,label\n${Array.from({ length: 60 }, (_, i) => `${i % 3},${i % 5},c${i % 3}`).join('\n')}\n`,
     );
     const arch = await up('n.architecture', '{"layers":[{"type":"dense","units":8}]}');
-    const code = await up('p.preprocessing', '{"scaling":"standardize"}');
+    const code = await up('p.py', '{"scaling":"standardize"}');
     const task = (
       await f(`/service/mlw/projects/${project.id}/resources/${arch.id}/trainNN`, {
         method: 'POST',

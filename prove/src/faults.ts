@@ -117,7 +117,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       noteAmbiguous,
     );
     const code = await withRetry(
-      () => client.upload(project.id, 'prep.preprocessing', JSON.stringify({ scaling: 'standardize' })),
+      () => client.upload(project.id, 'prep.py', JSON.stringify({ scaling: 'standardize' })),
       noteAmbiguous,
     );
     ambiguous = 0;

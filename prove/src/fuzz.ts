@@ -98,7 +98,12 @@ export function inErrorShape(surface: Surface, status: number, body: unknown): b
         (typeof body.error === 'string' &&
           typeof body.message === 'string' &&
           typeof body.info === 'string' &&
-          (status === 401 || status === 403))
+          (status === 401 || status === 403)) ||
+        // MLW's "Variable issue" 400 (createnew, save), naming the field.
+        (status === 400 &&
+          body.message === 'Variable issue' &&
+          Array.isArray(body.info) &&
+          body.info.every((i) => isObj(i) && Array.isArray(i.loc) && typeof i.msg === 'string'))
       );
     case 'edge-impulse':
       return body.success === false && typeof body.error === 'string';

@@ -97,11 +97,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         ],
       }),
     );
-    const code = await client.upload(
-      project.id,
-      'prep.preprocessing',
-      JSON.stringify({ scaling: 'standardize' }),
-    );
+    const code = await client.upload(project.id, 'prep.py', JSON.stringify({ scaling: 'standardize' }));
     const body = (extra: Record<string, unknown> = {}) => ({
       batchSize: 16,
       epoch: options.epochs,

@@ -35,10 +35,21 @@ export class MlwClient {
     );
   }
 
-  upload(projectId: string, name: string, content: string) {
+  /** Uploads a file; MLW answers the project with its files by group, the upload is the newest of its name. */
+  async upload(projectId: string, name: string, content: string): Promise<{ id: string }> {
     const form = new FormData();
     form.append('file', new Blob([content]), name);
-    return this.call<{ id: string }>('POST', `/projects/${projectId}/resources`, form);
+    const project = await this.call<{ resources: Record<string, { id: string; name: string }[]> }>(
+      'POST',
+      `/projects/${projectId}/resources`,
+      form,
+    );
+    const file = Object.values(project.resources)
+      .flat()
+      .filter((r) => r.name === name)
+      .sort((a, b) => parseInt(b.id) - parseInt(a.id))[0];
+    if (!file) throw new HttpError(200, `the upload ${name} is not in the answer`);
+    return file;
   }
 
   /** The seed's clients send the JSON body as text/plain. */

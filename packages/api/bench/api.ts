@@ -121,13 +121,16 @@ try {
     new Blob([JSON.stringify({ layers: [{ type: 'dense', units: 3 }] })]),
     'net.architecture',
   );
-  const arch = (await (
-    await fetch(`${base}/service/mlw/projects/${project.id}_Project/resources`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}` },
-      body: form,
-    })
-  ).json()) as { id: string };
+  // MLW answers the project with its files by group.
+  const arch = (
+    (await (
+      await fetch(`${base}/service/mlw/projects/${project.id}_Project/resources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: form,
+      })
+    ).json()) as { resources: { 'nn-designer': { id: string }[] } }
+  ).resources['nn-designer'][0]!;
 
   const cases: { name: string; opts: autocannon.Options }[] = [
     {
