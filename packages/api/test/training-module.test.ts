@@ -167,26 +167,41 @@ describe.each(testProviders)('training module (session) style on %s', (provider)
   });
 
   describe('bad input', () => {
-    it('validation errors are 422 { detail: [{ loc, msg, type }] } and change nothing', async () => {
+    it('validation errors are 422 { detail: [{ type, loc, msg, input }] } and change nothing', async () => {
       const key = (await call('GET', '/start_session?force_restart=1', { headers: apiKey() })).body.key;
       const wrong = await call('POST', `/parameters/${key}`, { json: { epochs: 'ten' } });
       expect(wrong.status).toBe(422);
       expect(wrong.body).toEqual({
-        detail: [{ loc: ['body', 'epochs'], msg: expect.any(String), type: 'number_type' }],
+        detail: [
+          {
+            type: 'int_parsing',
+            loc: ['body', 'epochs'],
+            msg: 'Input should be a valid integer, unable to parse string as an integer',
+            input: 'ten',
+          },
+        ],
       });
       const malformed = await call('POST', `/parameters/${key}`, {
         body: '{"epochs":',
         headers: { 'content-type': 'application/json' },
       });
       expect(malformed.status).toBe(422);
-      expect(malformed.body.detail[0]).toMatchObject({ loc: ['body'], type: 'json_invalid' });
+      expect(malformed.body.detail).toEqual([
+        {
+          type: 'json_invalid',
+          loc: ['body', 10],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: 'Expecting value' },
+        },
+      ]);
       const force = await call('GET', '/start_session?force_restart=yes', { headers: apiKey() });
       expect(force.status).toBe(422);
       expect(force.body.detail[0].loc).toEqual(['query', 'force_restart']);
       expect((await call('GET', '/parameters', { headers: apiKey() })).body.config.epochs).toBe(10);
     });
 
-    it('uploads: too large is 413, one file missing is 400, names are sanitized; nothing is kept on failure', async () => {
+    it('uploads: too large is 413, one file missing is 422, names are sanitized; nothing is kept on failure', async () => {
       const key = (await call('GET', '/start_session?force_restart=1', { headers: apiKey() })).body.key;
       const before = await w.t.db.resource.count();
       const big = await call('POST', `/upload_dataset/${key}`, {
@@ -199,7 +214,10 @@ describe.each(testProviders)('training module (session) style on %s', (provider)
       const one = await call('POST', `/upload_dataset/${key}`, {
         body: multipart({ train_file: { name: 'a.csv', content: IRIS_CSV } }),
       });
-      expect(one).toMatchObject({ status: 400, body: { detail: expect.any(String) } });
+      expect(one).toMatchObject({
+        status: 422,
+        body: { detail: [{ type: 'missing', loc: ['body', 'test_file'], input: null }] },
+      });
       expect(await w.t.db.resource.count()).toBe(before);
       const evil = await call('POST', `/upload_dataset/${key}`, {
         body: multipart({

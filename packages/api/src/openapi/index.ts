@@ -111,6 +111,7 @@ function operation(route: RouteDef, doc: StyleDoc): Json {
 function document(doc: StyleDoc): Json {
   const paths: Record<string, Json> = {};
   for (const route of doc.style.routes) {
+    if (route.hidden) continue;
     const path = `${doc.style.basePath}${route.path}`;
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = operation(route, doc);

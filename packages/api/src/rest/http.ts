@@ -82,6 +82,8 @@ export interface RouteDef {
   response: z.ZodType | 'file';
   /** Which credentials the route accepts (documentation). */
   security?: string[];
+  /** Served but left out of the OpenAPI document (a style's own /openapi.json and docs pages). */
+  hidden?: boolean;
   handler: (ctx: RouteContext) => Promise<Response>;
 }
 
@@ -123,10 +125,12 @@ export function createRestHandler(style: RestStyle, getDeps: () => RestDeps) {
     if (!url.pathname.startsWith(style.basePath)) return style.notFound();
     const path = url.pathname.slice(style.basePath.length) || '/';
     let pathMatched = false;
+    const allowed: string[] = [];
     for (const { route, regex, names } of compiled) {
       const match = regex.exec(path);
       if (!match) continue;
       pathMatched = true;
+      allowed.push(route.method);
       if (route.method !== request.method && !(route.method === 'GET' && request.method === 'HEAD')) continue;
       const params: Record<string, string> = {};
       try {
@@ -147,13 +151,14 @@ export function createRestHandler(style: RestStyle, getDeps: () => RestDeps) {
         return style.errorResponse(error);
       }
     }
-    return pathMatched ? style.errorResponse(new MethodNotAllowedError()) : style.notFound();
+    return pathMatched ? style.errorResponse(new MethodNotAllowedError(allowed)) : style.notFound();
   };
 }
 
 export class MethodNotAllowedError extends Error {
   override name = 'MethodNotAllowedError';
-  constructor() {
+  /** `allow`: the methods the path does take (for an Allow header). */
+  constructor(readonly allow: string[] = []) {
     super('method not allowed');
   }
 }

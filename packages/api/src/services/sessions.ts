@@ -1,6 +1,7 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Db, Execution, Prisma, SessionState, TrainingSession } from '@trainhub/db';
 import { readLatestExecutionBySessionKeyHash, readSessionByKeyHash } from '@trainhub/db';
-import { generateToken, hashToken } from '../auth/secrets';
+import { hashToken } from '../auth/secrets';
 import type { Principal } from '../auth/principal';
 import { defaultTeamFor, requireProject } from './access';
 import { previewCsv } from './csv-preview';
@@ -42,6 +43,8 @@ export const DEFAULT_SESSION_CONFIG: Required<
 };
 
 export interface SessionStatus {
+  /** Derives the session key with the server secret (sessionKeyOf): the key itself is never stored. */
+  keyNonce?: string;
   trainResourceId?: number;
   testResourceId?: number;
   trainFile?: string;
@@ -99,8 +102,44 @@ function requireActive(session: TrainingSession | null): TrainingSession {
   return session;
 }
 
-/** Starts a session for the caller's team (an API key's project, else the team's "Training module" project). */
-export async function startSession(db: Db, principal: Principal, options: { forceRestart: boolean }) {
+/**
+ * A session key: `tm_` + 43 base64url characters, the HMAC-SHA256 of a per-session nonce under the server
+ * secret. Only its hash (the credential check) and the nonce are stored, so `GET /parameters` can give the
+ * key back to its team without the database holding it.
+ */
+function deriveSessionKey(secret: string, nonce: string): string {
+  return `${SESSION_KEY_PREFIX}_${createHmac('sha256', secret).update(`training-module-session:${nonce}`).digest('base64url')}`;
+}
+
+/** The key of a session (null when the server secret changed since it was started). */
+export function sessionKeyOf(session: TrainingSession, secret: string): string | null {
+  const nonce = ((session.status ?? {}) as SessionStatus).keyNonce;
+  if (!nonce) return null;
+  const key = deriveSessionKey(secret, nonce);
+  return hashToken(key) === session.keyHash ? key : null;
+}
+
+/** Ends a session: its key stops working; a run it started that has not finished is cancelled. */
+async function wipeSessions(db: Db, sessions: TrainingSession[]) {
+  for (const old of sessions) {
+    await db.trainingSession.updateMany({ where: { id: old.id }, data: { active: false } });
+  }
+  for (const old of sessions) {
+    const execution = await latestExecution(db, old);
+    if (execution && !isTerminal(execution.status))
+      await requestStop(db, sessionPrincipal(old), execution.id, 'CANCEL');
+  }
+}
+
+/**
+ * Starts a session for the caller's team (an API key's project, else the team's "Training module" project).
+ * An active session is CONFLICT unless `forceRestart`, which wipes it. `keySecret` derives the key.
+ */
+export async function startSession(
+  db: Db,
+  principal: Principal,
+  options: { forceRestart: boolean; keySecret: string },
+) {
   let teamId: number;
   let projectId: number;
   if (principal.kind === 'apiKey' && principal.projectId !== null) {
@@ -120,28 +159,19 @@ export async function startSession(db: Db, principal: Principal, options: { forc
   if (active.length > 0 && !options.forceRestart) {
     throw new DomainError('CONFLICT', 'there is already an active session: pass force_restart=1 to wipe it');
   }
-  const { token, hash } = generateToken(SESSION_KEY_PREFIX);
-  const session = await db.$transaction(async (tx) => {
-    for (const old of active) {
-      await tx.trainingSession.update({ where: { id: old.id }, data: { active: false } });
-    }
-    return tx.trainingSession.create({
-      data: {
-        keyHash: hash,
-        teamId,
-        projectId,
-        config: DEFAULT_SESSION_CONFIG as Prisma.InputJsonValue,
-        status: {},
-        createdById: principal.userId,
-      },
-    });
+  const keyNonce = randomBytes(24).toString('base64url');
+  const token = deriveSessionKey(options.keySecret, keyNonce);
+  await wipeSessions(db, active);
+  const session = await db.trainingSession.create({
+    data: {
+      keyHash: hashToken(token),
+      teamId,
+      projectId,
+      config: DEFAULT_SESSION_CONFIG as Prisma.InputJsonValue,
+      status: { keyNonce } satisfies SessionStatus as Prisma.InputJsonValue,
+      createdById: principal.userId,
+    },
   });
-  // A wiped session's training is cancelled.
-  for (const old of active) {
-    const execution = await latestExecution(db, old);
-    if (execution && !isTerminal(execution.status))
-      await requestStop(db, sessionPrincipal(old), execution.id, 'CANCEL');
-  }
   return { session: { ...session, execution: null }, key: token };
 }
 
@@ -203,14 +233,15 @@ export async function setSessionConfig(db: Db, key: string, config: SessionConfi
   return { ...session, config: merged as Prisma.JsonValue };
 }
 
-/** Stores the train and test files as dataset resources of the session's project (setup state only). */
-export async function uploadSessionDatasets(
+/**
+ * Stores uploaded dataset files in the session's project as they stream in (the caller has checked the
+ * session is in setup: see uploadableSession). Returns the resources in arrival order with their fields.
+ */
+export async function storeSessionFiles(
   deps: StoreDeps,
-  key: string,
+  session: TrainingSession,
   files: AsyncIterable<IncomingFile>,
-) {
-  const session = await sessionByKey(deps.db, key);
-  requireState(session, ['SETUP'], 'upload datasets');
+): Promise<{ field: string; resource: { id: number; name: string; storageKey: string } }[]> {
   const fields: string[] = [];
   const resources = await uploadResources(deps, sessionPrincipal(session), session.projectId, {
     async *[Symbol.asyncIterator]() {
@@ -220,23 +251,53 @@ export async function uploadSessionDatasets(
       }
     },
   });
-  const train = resources[fields.indexOf('train_file')];
-  const test = resources[fields.indexOf('test_file')];
-  if (!train || !test) {
-    await deps.db.resource.deleteMany({ where: { id: { in: resources.map((r) => r.id) } } });
-    await Promise.all(resources.map((r) => deps.store.delete(r.storageKey).catch(() => undefined)));
-    throw new DomainError('INVALID', 'both train_file and test_file are required');
+  return resources.map((resource, i) => ({ field: fields[i]!, resource }));
+}
+
+/** Deletes stored files that will not be used (a failed or superseded upload). */
+export async function discardSessionFiles(
+  deps: StoreDeps,
+  resources: { id: number; storageKey: string }[],
+): Promise<void> {
+  if (!resources.length) return;
+  await deps.db.resource.deleteMany({ where: { id: { in: resources.map((r) => r.id) } } });
+  await Promise.all(resources.map((r) => deps.store.delete(r.storageKey).catch(() => undefined)));
+}
+
+/** The session a key opens if it is in setup (where uploads are allowed), else the error it answers. */
+export async function uploadableSession(
+  db: Db,
+  key: string,
+): Promise<{ session: SessionWithExecution } | { error: unknown }> {
+  try {
+    const session = await sessionByKey(db, key);
+    requireState(session, ['SETUP'], 'upload datasets');
+    return { session };
+  } catch (error) {
+    return { error };
   }
+}
+
+/** Makes the stored train and test files the session's datasets (setup state only; resets preprocessing). */
+export async function setSessionDatasets(
+  db: Db,
+  session: TrainingSession,
+  train: { id: number; name: string },
+  test: { id: number; name: string },
+) {
+  const { keyNonce } = (session.status ?? {}) as SessionStatus;
   const status: SessionStatus = {
+    keyNonce,
     trainResourceId: train.id,
     testResourceId: test.id,
     trainFile: train.name,
     testFile: test.name,
   };
-  await deps.db.trainingSession.update({
-    where: { id: session.id },
+  const { count } = await db.trainingSession.updateMany({
+    where: { id: session.id, state: 'SETUP' },
     data: { status: status as Prisma.InputJsonValue },
   });
+  if (count === 0) throw new DomainError('CONFLICT', 'the session left the setup state');
   return { ...session, status: status as Prisma.JsonValue };
 }
 
@@ -259,14 +320,20 @@ export async function preprocessSession(deps: StoreDeps, key: string) {
   };
   const a = summary(train!);
   const b = summary(test!);
+  // A failure stays in the session (preprocess_status, status) until the next upload.
+  const fail = async (reason: string) => {
+    const failed: SessionStatus = { ...status, preprocess: { status: 'failed', error: reason } };
+    await deps.db.trainingSession.updateMany({
+      where: { id: session.id, state: 'SETUP' },
+      data: { status: failed as Prisma.InputJsonValue },
+    });
+    return new DomainError('INVALID', reason);
+  };
   if (a.rows === 0 || b.rows === 0 || a.columns.length < 2) {
-    throw new DomainError(
-      'INVALID',
-      'the datasets must be CSV files with a header and at least one row and two columns',
-    );
+    throw await fail('the datasets must be CSV files with a header and at least one row and two columns');
   }
   if (a.columns.join(',') !== b.columns.join(','))
-    throw new DomainError('INVALID', 'train_file and test_file have different columns');
+    throw await fail('train_file and test_file have different columns');
   const next: SessionStatus = { ...status, preprocess: { status: 'done', rows: a.rows, columns: a.columns } };
   const { count } = await deps.db.trainingSession.updateMany({
     where: { id: session.id, state: 'SETUP' },
@@ -323,11 +390,45 @@ export async function startSessionTraining(db: Db, key: string) {
   return { ...session, state: 'TRAINING' as const, taskId: task.id, execution };
 }
 
-export async function stopSessionTraining(db: Db, key: string) {
+/**
+ * Stops the training: the trainer ends the run after the current epoch and keeps the model trained so far
+ * (the session then reaches done with the model ready). With `forceRestart` the session is wiped instead,
+ * in any state: its run is cancelled and its key stops working (`wiped: true`).
+ */
+export async function stopSessionTraining(db: Db, key: string, options: { forceRestart?: boolean } = {}) {
   const session = await sessionByKey(db, key);
+  if (options.forceRestart) {
+    await wipeSessions(db, [session]);
+    const execution =
+      session.execution && (await db.execution.findUnique({ where: { id: session.execution.id } }));
+    return { ...session, active: false, execution: execution ?? null, wiped: true };
+  }
   requireState(session, ['TRAINING'], 'stop training');
   const execution = await requestStop(db, sessionPrincipal(session), session.execution!.id, 'STOP');
-  return { ...session, execution };
+  return { ...session, execution, wiped: false };
+}
+
+/**
+ * Whether the session's model can be downloaded: the run finished (completed, or stopped: a stop keeps
+ * what was trained) with a saved model.
+ */
+export function isModelReady(session: SessionWithExecution): boolean {
+  const execution = session.execution;
+  return (
+    session.state === 'DONE' &&
+    !!execution &&
+    (execution.status === 'COMPLETED' || execution.status === 'STOPPED') &&
+    execution.modelResourceId !== null
+  );
+}
+
+/** Why the session failed (its preprocessing or its training run), or null. */
+export function failureOf(session: SessionWithExecution): string | null {
+  const status = (session.status ?? {}) as SessionStatus;
+  if (status.preprocess?.status === 'failed') return status.preprocess.error ?? 'preprocessing failed';
+  const execution = session.execution;
+  if (execution?.status === 'FAILED') return execution.error ?? execution.message ?? 'the training failed';
+  return null;
 }
 
 /** The last epoch of the session's run (monitoring polls this: see sessionByKey). */
@@ -336,17 +437,16 @@ export async function monitorSession(db: Db, key: string) {
   return { session, lastEpoch: toHistory(lastEpoch ? [lastEpoch] : [])[0] ?? null };
 }
 
-/** The finished run and its model, or CONFLICT while there is none yet. */
+/** The finished (or stopped) run and its model, or CONFLICT while there is none. */
 export async function sessionResult(db: Db, key: string) {
   const session = await sessionByKey(db, key);
   const execution = session.execution;
-  if (
-    session.state !== 'DONE' ||
-    !execution ||
-    execution.status !== 'COMPLETED' ||
-    !execution.modelResourceId
-  ) {
-    throw new DomainError('CONFLICT', 'the model is not trained yet');
+  if (!isModelReady(session) || !execution?.modelResourceId) {
+    const failure = failureOf(session);
+    throw new DomainError(
+      'CONFLICT',
+      failure ? `the model is not trained: the training failed: ${failure}` : 'the model is not trained yet',
+    );
   }
   const model = await db.resource.findUniqueOrThrow({ where: { id: execution.modelResourceId } });
   const history = (await historyOf(db, [execution.id])).get(execution.id) ?? [];

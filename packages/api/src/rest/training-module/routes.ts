@@ -1,21 +1,30 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { zipSync, strToU8 } from 'fflate';
+import type { z } from 'zod';
 import type { ExecutionStatus } from '@trainhub/db';
 import type { Principal } from '../../auth/principal';
 import { parseAuthorization, principalFromApiKey } from '../../auth/resolve';
 import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
 import {
   activeSession,
+  discardSessionFiles,
+  failureOf,
+  isModelReady,
   monitorSession,
   preprocessSession,
   sessionByKey,
+  sessionKeyOf,
   sessionResult,
   setSessionConfig,
+  setSessionDatasets,
   startSession,
   startSessionTraining,
   stopSessionTraining,
-  uploadSessionDatasets,
+  storeSessionFiles,
+  uploadableSession,
   type SessionConfig,
   type SessionStatus,
   type SessionWithExecution,
@@ -23,13 +32,10 @@ import {
 import {
   BadRequestError,
   ContractError,
+  JSON_BODY_LIMIT,
   MethodNotAllowedError,
   fileResponse,
   json,
-  multipartFiles,
-  parseWith,
-  queryObject,
-  readJson,
   type RestStyle,
   type RouteContext,
   type RouteDef,
@@ -44,52 +50,52 @@ import {
   serverStatusSchema,
   trainingConfigParamsSchema,
 } from './contracts';
+import {
+  HttpException,
+  PyRenderError,
+  RequestValidationError,
+  fastapiBody,
+  fastapiErrors,
+  fastapiJson,
+  internalServerError,
+  throwIfInvalid,
+  validateSource,
+  validationErrorResponse,
+  type FastApiError,
+} from './fastapi';
+import { drain, formParts } from './form';
 
-class NotAuthenticated extends Error {}
-
-/** FastAPI's shapes: 422 `{ detail: [{ loc, msg, type }] }` for validation, `{ detail }` otherwise. */
+/**
+ * FastAPI's answers for every failure: 422 `{"detail":[{type, loc, msg, input[, ctx]}]}` for request
+ * validation (byte for byte, ./fastapi.ts), `{"detail": "..."}` with the status otherwise (HTTPException),
+ * 405 with an `allow` header, and Starlette's plain-text 500 for anything unexpected.
+ */
 export function tmErrorResponse(error: unknown): Response {
-  const detail = (status: number, message: string) => json({ detail: message }, status);
-  if (error instanceof NotAuthenticated) return detail(401, error.message);
+  if (error instanceof RequestValidationError) return validationErrorResponse(error.errors);
+  if (error instanceof HttpException)
+    return fastapiJson({ detail: error.detail }, error.status, error.headers);
   if (error instanceof ContractError) {
-    return json(
-      {
-        detail: error.issues.map((issue) => ({
-          loc: [error.location, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))],
-          msg: issue.message,
-          type:
-            issue.code === 'invalid_type'
-              ? `${issue.expected}_type`
-              : issue.code === 'too_small'
-                ? 'greater_than_equal'
-                : issue.code === 'too_big'
-                  ? 'less_than_equal'
-                  : 'value_error',
-        })),
-      },
-      422,
-    );
+    return validationErrorResponse(fastapiErrors(error.issues, error.location, undefined, 'null'));
   }
-  if (error instanceof BadRequestError) {
-    return error.status === 400
-      ? json({ detail: [{ loc: ['body'], msg: error.message, type: 'json_invalid' }] }, 422)
-      : detail(error.status, error.message);
+  if (error instanceof MethodNotAllowedError) {
+    return fastapiJson({ detail: 'Method Not Allowed' }, 405, { allow: error.allow.join(', ') });
   }
-  if (error instanceof MethodNotAllowedError) return detail(405, 'Method Not Allowed');
+  if (error instanceof BadRequestError) return fastapiJson({ detail: error.message }, error.status);
   if (error instanceof DomainError) {
-    return detail(DOMAIN_ERROR_STATUS[error.code], error.message);
+    return fastapiJson({ detail: error.message }, DOMAIN_ERROR_STATUS[error.code]);
   }
-  console.error('training-module: unexpected error', error instanceof Error ? error.stack : String(error));
-  return detail(500, 'Internal Server Error');
+  if (!(error instanceof PyRenderError))
+    console.error('training-module: unexpected error', error instanceof Error ? error.stack : String(error));
+  return internalServerError();
 }
 
 /** `x-api-key` or `Authorization: Bearer <api key>`. */
 async function principalOf(ctx: RouteContext): Promise<Principal> {
   const auth = parseAuthorization(ctx.request.headers.get('authorization'));
   const key = ctx.request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
-  if (!key) throw new NotAuthenticated('Not authenticated');
+  if (!key) throw new HttpException(401, 'Not authenticated');
   const principal = await principalFromApiKey(ctx.deps.db, key);
-  if (!principal) throw new NotAuthenticated('Invalid API key');
+  if (!principal) throw new HttpException(401, 'Invalid API key');
   return principal;
 }
 
@@ -103,7 +109,10 @@ const TRAINING_STATUS: Record<ExecutionStatus, string> = {
   CANCELLED: 'cancelled',
 };
 
-/** The "server status dictionary" every answer carries. */
+/**
+ * The "server status dictionary" every answer carries: the session's current state, config, datasets,
+ * preprocessing and training status, whether the model is ready, and why it failed (`error`).
+ */
 function statusOf(session: SessionWithExecution, message: string, extra: Record<string, unknown> = {}) {
   const status = (session.status ?? {}) as SessionStatus;
   const execution = session.execution;
@@ -115,21 +124,160 @@ function statusOf(session: SessionWithExecution, message: string, extra: Record<
     preprocess_status: status.preprocess?.status ?? (session.state === 'SETUP' ? 'not started' : 'done'),
     training_status: execution ? TRAINING_STATUS[execution.status] : null,
     job_id: execution?.id ?? null,
-    model_ready:
-      session.state === 'DONE' && execution?.status === 'COMPLETED' && execution.modelResourceId !== null,
+    model_ready: isModelReady(session),
+    error: failureOf(session),
     ...extra,
   };
 }
 
-const keyOf = (ctx: RouteContext) => parseWith(keyParams, ctx.params, 'path').key;
+/** A message that leads with the failure, when there is one. */
+const orFailure = (session: SessionWithExecution, message: string) => {
+  const failure = failureOf(session);
+  if (!failure) return message;
+  const status = (session.status ?? {}) as SessionStatus;
+  return status.preprocess?.status === 'failed'
+    ? `preprocessing failed: ${failure}`
+    : `training failed: ${failure}`;
+};
 
+/** The path's `{key}` (a str: it cannot fail, but FastAPI's order is path, query, body). */
+const pathOf = (ctx: RouteContext) => validateSource(keyParams, ctx.params, 'path', 'null');
+/** Query parameters as Starlette gives them (the last of repeated keys). */
+const queryOf = <S extends z.ZodType>(ctx: RouteContext, schema: S) =>
+  validateSource(schema, Object.fromEntries(ctx.url.searchParams.entries()), 'query', 'null');
+
+/** The request body's bytes (413 beyond the JSON limit). */
+async function bodyBytes(request: Request, limit: number): Promise<Uint8Array> {
+  if (Number(request.headers.get('content-length') ?? '0') > limit)
+    throw new HttpException(413, `the request body is larger than ${limit} bytes`);
+  if (!request.body) return new Uint8Array();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of Readable.fromWeb(request.body as NodeReadableStream<Uint8Array>)) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpException(413, `the request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const jsonLimit = (ctx: RouteContext) =>
+  (ctx.deps as { jsonBodyLimitBytes?: number }).jsonBodyLimitBytes ?? JSON_BODY_LIMIT;
+
+/**
+ * A route as FastAPI serves it: HEAD is not GET (405, `allow` the route's method), a trailing slash is a
+ * 307 to the path without it (Starlette's redirect_slashes).
+ */
 const route = (def: Omit<RouteDef, 'tags' | 'security'> & { keyed?: boolean }): RouteDef => ({
   tags: ['Training module'],
-  security: def.keyed ? [] : ['ApiKeyAuthentication', 'bearerAuth'],
+  security: def.keyed || def.hidden ? [] : ['ApiKeyAuthentication', 'bearerAuth'],
   ...def,
+  async handler(ctx) {
+    if (ctx.request.method !== def.method) {
+      // HEAD (which the router hands to GET routes): 405 without a body, as a server answers HEAD.
+      const head = tmErrorResponse(new MethodNotAllowedError([def.method]));
+      return new Response(null, { status: head.status, headers: head.headers });
+    }
+    if (ctx.url.pathname.length > 1 && ctx.url.pathname.endsWith('/')) {
+      const location = `${ctx.url.origin}${ctx.url.pathname.replace(/\/+$/, '')}${ctx.url.search}`;
+      return new Response(null, { status: 307, headers: { location } });
+    }
+    return def.handler(ctx);
+  },
 });
 
+const ok = (body: unknown) => json(body, 200, { 'content-type': 'application/json' });
+
+/** The form fields of the upload, in declaration order (FastAPI reports them in this order). */
+const UPLOAD_FILES = ['train_file', 'test_file'] as const;
+
+/**
+ * FastAPI's check of `UploadFile` form parameters against what the form held (the last part of each name):
+ * absent or `""` is `missing` (input null), a text value is the value_error FastAPI's UploadFile validator
+ * raises.
+ */
+function uploadErrors(form: Map<string, { kind: 'file' } | { kind: 'str'; value: string }>): FastApiError[] {
+  const errors: FastApiError[] = [];
+  for (const name of UPLOAD_FILES) {
+    const part = form.get(name);
+    if (!part || (part.kind === 'str' && part.value === '')) {
+      errors.push({ type: 'missing', loc: ['body', name], msg: 'Field required', input: null });
+    } else if (part.kind === 'str') {
+      errors.push({
+        type: 'value_error',
+        loc: ['body', name],
+        msg: "Value error, Expected UploadFile, received: <class 'str'>",
+        input: part.value,
+        ctx: { error: {} },
+      });
+    }
+  }
+  return errors;
+}
+
+/** Swagger UI and ReDoc pages as FastAPI serves them (same CDN assets). */
+const docsPage = (title: string, body: string) =>
+  new Response(`<!DOCTYPE html>\n<html>\n<head>\n<title>${title}</title>\n${body}`, {
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+  });
+
 export const tmRoutes: RouteDef[] = [
+  route({
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This style’s OpenAPI document (paths relative to the style’s root, as FastAPI serves it)',
+    response: 'file',
+    hidden: true,
+    async handler() {
+      const { trainingModuleOpenApi } = await import('./openapi');
+      return ok(await trainingModuleOpenApi());
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/docs',
+    operationId: 'swagger_ui',
+    summary: 'Swagger UI',
+    response: 'file',
+    hidden: true,
+    async handler() {
+      return docsPage(
+        'Trainhub training module - Swagger UI',
+        `<link type="text/css" rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>
+const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-ui', layout: 'BaseLayout', deepLinking: true, showExtensions: true, showCommonExtensions: true, presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset] })
+</script>
+</body>
+</html>`,
+      );
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/redoc',
+    operationId: 'redoc',
+    summary: 'ReDoc',
+    response: 'file',
+    hidden: true,
+    async handler() {
+      return docsPage(
+        'Trainhub training module - ReDoc',
+        `<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body>
+<redoc spec-url="${TM_BASE}/openapi.json"></redoc>
+<script src="https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js"></script>
+</body>
+</html>`,
+      );
+    },
+  }),
   route({
     method: 'GET',
     path: '/healthcheck',
@@ -138,7 +286,7 @@ export const tmRoutes: RouteDef[] = [
     response: healthcheckSchema,
     keyed: true,
     async handler() {
-      return json({ status: 'ok', message: 'training module is up' });
+      return ok({ status: 'ok', message: 'training module is up' });
     },
   }),
   route({
@@ -150,11 +298,13 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const query = parseWith(forceRestartQuery, queryObject(ctx.url), 'query');
+      const query = queryOf(ctx, forceRestartQuery);
+      throwIfInvalid(query.errors);
       const { session, key } = await startSession(ctx.deps.db, principal, {
-        forceRestart: query.force_restart !== 0,
+        forceRestart: (query.data!.force_restart ?? 0) !== 0,
+        keySecret: ctx.deps.jwtSecret,
       });
-      return json(statusOf(session, 'session started', { key }));
+      return ok(statusOf(session, 'session started', { key }));
     },
   }),
   route({
@@ -167,20 +317,26 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const key = keyOf(ctx);
-      const body = parseWith(trainingConfigParamsSchema, await readJson(ctx.request), 'body');
-      const session = await setSessionConfig(ctx.deps.db, key, body);
-      return json(statusOf({ ...session, execution: null }, 'config updated'));
+      const path = pathOf(ctx);
+      const received = fastapiBody(
+        await bodyBytes(ctx.request, jsonLimit(ctx)),
+        ctx.request.headers.get('content-type'),
+      );
+      const body = validateSource(trainingConfigParamsSchema, received, 'body', 'enclosing');
+      throwIfInvalid(path.errors, body.errors);
+      const session = await setSessionConfig(ctx.deps.db, path.data!.key, body.data!);
+      return ok(statusOf({ ...session, execution: null }, 'config updated'));
     },
   }),
   route({
     method: 'GET',
     path: '/parameters',
     operationId: 'return_training_config',
-    summary: 'The active session’s training config',
+    summary: 'The active session’s training config and its key',
     response: serverStatusSchema,
     async handler(ctx) {
-      return json(statusOf(await activeSession(ctx.deps.db, await principalOf(ctx)), 'current config'));
+      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+      return ok(statusOf(session, 'current config', { key: sessionKeyOf(session, ctx.deps.jwtSecret) }));
     },
   }),
   route({
@@ -189,18 +345,58 @@ export const tmRoutes: RouteDef[] = [
     operationId: 'upload_dataset',
     summary: 'Upload train_file and test_file (multipart; setup state only)',
     params: keyParams,
-    multipart: { files: ['train_file', 'test_file'] },
+    multipart: { files: [...UPLOAD_FILES] },
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const key = keyOf(ctx);
-      await sessionByKey(ctx.deps.db, key);
-      const files = multipartFiles(ctx.request, {
-        maxFileBytes: ctx.deps.uploadLimitBytes,
-        files: ['train_file', 'test_file'],
-      });
-      const session = await uploadSessionDatasets(ctx.deps, key, files);
-      return json(statusOf({ ...session, execution: null }, 'datasets uploaded'));
+      const path = pathOf(ctx);
+      // FastAPI reads and validates the whole form before the endpoint runs: files go to the store as they
+      // stream in only when the key opens a session in setup; otherwise they are read and dropped, and a
+      // form error (422) still comes before the key's or the state's answer.
+      const target = await uploadableSession(ctx.deps.db, path.data!.key);
+      const form = new Map<string, { kind: 'file' } | { kind: 'str'; value: string }>();
+      const parts = formParts(ctx.request, { maxFileBytes: ctx.deps.uploadLimitBytes });
+      const wanted = async function* () {
+        for await (const part of parts) {
+          if (part.kind === 'str') form.set(part.name, part);
+          else {
+            form.set(part.name, { kind: 'file' });
+            if ('session' in target && (UPLOAD_FILES as readonly string[]).includes(part.name))
+              yield part.file;
+            else await drain(part.file.body);
+          }
+        }
+      };
+      let stored: Awaited<ReturnType<typeof storeSessionFiles>> = [];
+      if ('session' in target) stored = await storeSessionFiles(ctx.deps, target.session, wanted());
+      else for await (const _ of wanted()) void _;
+      const errors = uploadErrors(form);
+      const chosen = UPLOAD_FILES.map((name) => stored.filter((s) => s.field === name).at(-1));
+      const unused = stored.filter((s) => !chosen.includes(s)).map((s) => s.resource);
+      if (errors.length || !('session' in target)) {
+        await discardSessionFiles(
+          ctx.deps,
+          stored.map((s) => s.resource),
+        );
+        throwIfInvalid(path.errors, errors);
+        throw (target as { error: unknown }).error;
+      }
+      await discardSessionFiles(ctx.deps, unused);
+      try {
+        const session = await setSessionDatasets(
+          ctx.deps.db,
+          target.session,
+          chosen[0]!.resource,
+          chosen[1]!.resource,
+        );
+        return ok(statusOf({ ...session, execution: null }, 'datasets uploaded'));
+      } catch (error) {
+        await discardSessionFiles(
+          ctx.deps,
+          chosen.map((s) => s!.resource),
+        );
+        throw error;
+      }
     },
   }),
   route({
@@ -212,8 +408,8 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const session = await preprocessSession(ctx.deps, keyOf(ctx));
-      return json(statusOf({ ...session, execution: null }, 'preprocessing done'));
+      const session = await preprocessSession(ctx.deps, pathOf(ctx).data!.key);
+      return ok(statusOf({ ...session, execution: null }, 'preprocessing done'));
     },
   }),
   route({
@@ -223,7 +419,8 @@ export const tmRoutes: RouteDef[] = [
     summary: 'Preprocessing status of the active session',
     response: serverStatusSchema,
     async handler(ctx) {
-      return json(statusOf(await activeSession(ctx.deps.db, await principalOf(ctx)), 'preprocess status'));
+      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+      return ok(statusOf(session, orFailure(session, 'preprocess status')));
     },
   }),
   route({
@@ -235,23 +432,32 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const session = await startSessionTraining(ctx.deps.db, keyOf(ctx));
-      return json(statusOf(session, 'training started'));
+      const session = await startSessionTraining(ctx.deps.db, pathOf(ctx).data!.key);
+      return ok(statusOf(session, 'training started'));
     },
   }),
   route({
     method: 'POST',
     path: '/training/stop/{key}',
     operationId: 'stop_training',
-    summary: 'Stop training early; the model trained so far is kept',
+    summary:
+      'Stop training early; the model trained so far is kept (force_restart != 0 wipes the session instead)',
     params: keyParams,
     query: forceRestartQuery,
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      parseWith(forceRestartQuery, queryObject(ctx.url), 'query');
-      const session = await stopSessionTraining(ctx.deps.db, keyOf(ctx));
-      return json(statusOf(session, 'stop requested'));
+      const path = pathOf(ctx);
+      const query = queryOf(ctx, forceRestartQuery);
+      throwIfInvalid(path.errors, query.errors);
+      const session = await stopSessionTraining(ctx.deps.db, path.data!.key, {
+        forceRestart: (query.data!.force_restart ?? 0) !== 0,
+      });
+      return ok(
+        session.wiped
+          ? statusOf(session, 'session wiped: start a new one with GET /start_session', { key: null })
+          : statusOf(session, 'stop requested: the model trained so far is kept'),
+      );
     },
   }),
   route({
@@ -261,7 +467,8 @@ export const tmRoutes: RouteDef[] = [
     summary: 'Status of the active session',
     response: serverStatusSchema,
     async handler(ctx) {
-      return json(statusOf(await activeSession(ctx.deps.db, await principalOf(ctx)), 'status'));
+      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+      return ok(statusOf(session, orFailure(session, 'status')));
     },
   }),
   route({
@@ -273,12 +480,16 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const { session, lastEpoch } = await monitorSession(ctx.deps.db, keyOf(ctx));
-      return json(
-        statusOf(session, lastEpoch ? `epoch ${lastEpoch.epoch}` : 'no epoch finished yet', {
-          epoch: lastEpoch?.epoch ?? null,
-          metrics: lastEpoch ? { loss: lastEpoch.loss, ...lastEpoch.metrics } : null,
-        }),
+      const { session, lastEpoch } = await monitorSession(ctx.deps.db, pathOf(ctx).data!.key);
+      return ok(
+        statusOf(
+          session,
+          orFailure(session, lastEpoch ? `epoch ${lastEpoch.epoch}` : 'no epoch finished yet'),
+          {
+            epoch: lastEpoch?.epoch ?? null,
+            metrics: lastEpoch ? { loss: lastEpoch.loss, ...lastEpoch.metrics } : null,
+          },
+        ),
       );
     },
   }),
@@ -286,14 +497,15 @@ export const tmRoutes: RouteDef[] = [
     method: 'GET',
     path: '/model_ready/{key}',
     operationId: 'model_ready',
-    summary: 'Whether the model is trained',
+    summary: 'Whether the model is trained (after a completed or a stopped training)',
     params: keyParams,
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const session = await sessionByKey(ctx.deps.db, keyOf(ctx));
-      const status = statusOf(session, '');
-      return json({ ...status, message: status.model_ready ? 'model ready' : 'model not ready' });
+      const session = await sessionByKey(ctx.deps.db, pathOf(ctx).data!.key);
+      return ok(
+        statusOf(session, orFailure(session, isModelReady(session) ? 'model ready' : 'model not ready')),
+      );
     },
   }),
   route({
@@ -305,7 +517,7 @@ export const tmRoutes: RouteDef[] = [
     response: 'file',
     keyed: true,
     async handler(ctx) {
-      const { session, execution, model, history } = await sessionResult(ctx.deps.db, keyOf(ctx));
+      const { session, execution, model, history } = await sessionResult(ctx.deps.db, pathOf(ctx).data!.key);
       const bytes = await ctx.deps.store.get(model.storageKey);
       const metadata = {
         model: model.name,
@@ -313,6 +525,7 @@ export const tmRoutes: RouteDef[] = [
         config: session.config,
         task_id: execution.taskId,
         job_id: execution.id,
+        training_status: TRAINING_STATUS[execution.status],
         finished: execution.finishedAt?.toISOString() ?? null,
         metrics: execution.metrics,
         epochs: history.length,
@@ -333,10 +546,11 @@ export const tmRoutes: RouteDef[] = [
     response: 'file',
     keyed: true,
     async handler(ctx) {
-      const { execution, history } = await sessionResult(ctx.deps.db, keyOf(ctx));
+      const { execution, history } = await sessionResult(ctx.deps.db, pathOf(ctx).data!.key);
       const body = JSON.stringify(
         {
           job_id: execution.id,
+          training_status: TRAINING_STATUS[execution.status],
           test_metrics: execution.metrics,
           history: history.map(({ createdAt: _c, ...row }) => row),
         },
@@ -356,24 +570,27 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const session = await sessionByKey(ctx.deps.db, keyOf(ctx));
-      const query = parseWith(importModelQuery, queryObject(ctx.url), 'query');
+      const path = pathOf(ctx);
+      const query = queryOf(ctx, importModelQuery);
+      throwIfInvalid(path.errors, query.errors);
+      const session = await sessionByKey(ctx.deps.db, path.data!.key);
+      const { model_type, model_name } = query.data!;
       const dir = ctx.deps.pretrainedModelsDir;
-      const safe = query.model_name.replace(/[^\w.-]/g, '_');
+      const safe = model_name.replace(/[^\w.-]/g, '_');
       if (!dir || !existsSync(join(dir, safe, 'model.json'))) {
         throw new DomainError(
           'NOT_FOUND',
           dir
-            ? `model ${query.model_name} is not in the local model store (${join(dir, safe, 'model.json')} is missing)`
+            ? `model ${model_name} is not in the local model store (${join(dir, safe, 'model.json')} is missing)`
             : `models cannot be downloaded here: set PRETRAINED_MODELS_DIR to a folder holding ${safe}/model.json`,
         );
       }
       const status = (session.status ?? {}) as SessionStatus & { imported?: unknown };
       await ctx.deps.db.trainingSession.update({
         where: { id: session.id },
-        data: { status: { ...status, imported: { model_type: query.model_type, model_name: safe } } },
+        data: { status: { ...status, imported: { model_type, model_name: safe } } },
       });
-      return json(statusOf(session, `model ${safe} imported`));
+      return ok(statusOf(session, `model ${safe} imported`));
     },
   }),
   route({
@@ -385,9 +602,7 @@ export const tmRoutes: RouteDef[] = [
     async handler(ctx) {
       const session = await activeSession(ctx.deps.db, await principalOf(ctx));
       const imported = ((session.status ?? {}) as { imported?: { model_name: string } }).imported;
-      return json(
-        statusOf(session, imported ? `model ${imported.model_name} imported` : 'no model imported'),
-      );
+      return ok(statusOf(session, imported ? `model ${imported.model_name} imported` : 'no model imported'));
     },
   }),
   route({
@@ -400,11 +615,13 @@ export const tmRoutes: RouteDef[] = [
     response: serverStatusSchema,
     keyed: true,
     async handler(ctx) {
-      const session = await sessionByKey(ctx.deps.db, keyOf(ctx));
-      parseWith(importedModelQuery, queryObject(ctx.url), 'query');
+      const path = pathOf(ctx);
+      const query = queryOf(ctx, importedModelQuery);
+      throwIfInvalid(path.errors, query.errors);
+      const session = await sessionByKey(ctx.deps.db, path.data!.key);
       const imported = ((session.status ?? {}) as { imported?: { model_name: string } }).imported;
       if (!imported) throw new DomainError('NOT_FOUND', 'no model has been imported');
-      return json(statusOf(session, `imported model ${imported.model_name}`));
+      return ok(statusOf(session, `imported model ${imported.model_name}`));
     },
   }),
 ];
@@ -413,5 +630,5 @@ export const trainingModuleStyle: RestStyle = {
   basePath: TM_BASE,
   routes: tmRoutes,
   errorResponse: tmErrorResponse,
-  notFound: () => json({ detail: 'Not Found' }, 404),
+  notFound: () => fastapiJson({ detail: 'Not Found' }, 404),
 };
