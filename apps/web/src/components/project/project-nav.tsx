@@ -11,6 +11,7 @@ export function ProjectNav({ projectId, canWrite }: { projectId: number; canWrit
     { href: `${base}/architecture`, label: 'Architecture', hidden: !canWrite },
     { href: `${base}/train`, label: 'Train', hidden: !canWrite },
     { href: `${base}/tasks`, label: 'Trainings' },
+    { href: `${base}/models`, label: 'Models' },
     { href: `${base}/schedules`, label: 'Schedules' },
     { href: `${base}/api`, label: 'API' },
   ].filter((i) => !i.hidden);
