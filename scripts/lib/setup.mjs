@@ -64,10 +64,32 @@ export function ensureAptPackages(packages) {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const [cmd, ...prefix] = sudo.length ? sudo : ['apt-get'];
-  const aptArgs = (args) => (sudo.length ? [...prefix, 'apt-get', ...args] : args);
+  // Another apt or dpkg run (unattended-upgrades, a second `npm test`) holds the lock: wait for it, as long as
+  // APT_LOCK_TIMEOUT seconds (default 10 minutes), instead of failing at once. `install` waits on its own with
+  // apt's DPkg::Lock::Timeout; `update` ignores that option for the package lists lock (APT 2.6, measured), so
+  // it is retried every 5 s while apt answers "Could not get lock".
+  const lockTimeout = Number(process.env.APT_LOCK_TIMEOUT ?? 600);
+  const lockWait = ['-o', `DPkg::Lock::Timeout=${lockTimeout}`];
+  const aptArgs = (args) =>
+    sudo.length ? [...prefix, 'apt-get', ...lockWait, ...args] : [...lockWait, ...args];
   log(`installing Debian packages: ${missing.join(' ')}`);
   if (!aptUpdated) {
-    run(cmd, aptArgs(['update', '-qq']), { env });
+    const deadline = Date.now() + lockTimeout * 1000;
+    for (;;) {
+      const result = spawnSync(cmd, aptArgs(['update', '-qq']), {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'inherit', 'pipe'],
+      });
+      if (result.status === 0) break;
+      const locked = /Could not get lock|Unable to lock/.test(result.stderr ?? '');
+      if (!locked || Date.now() > deadline) {
+        process.stderr.write(result.stderr ?? '');
+        throw new Error(`apt-get update failed (exit ${result.status ?? result.signal})`);
+      }
+      log('another apt or dpkg process holds the package lists lock; waiting for it');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+    }
     aptUpdated = true;
   }
   run(cmd, aptArgs(['install', '-y', '-qq', '--no-install-recommends', ...missing]), { env });

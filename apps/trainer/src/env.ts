@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 const trainerEnvSchema = databaseEnvSchema.extend({
   TRAINER_ID: z.string().min(1).max(200).optional(),
+  TRAINER_PREVIOUS_ID: z.string().min(1).max(200).optional(),
+  TRAINER_PREVIOUS_EXIT: z.string().min(1).max(500).optional(),
   TRAINER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   TRAINER_HEARTBEAT_MS: z.coerce.number().int().min(200).max(60_000).default(5_000),
   TRAINER_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(250),
@@ -21,6 +23,10 @@ export function loadTrainerConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     ...resolveDatabaseConfig(parsed),
     trainerId: parsed.TRAINER_ID ?? `${hostname()}-${process.pid}`,
+    /** A dead predecessor's id, set by a supervisor that restarts this trainer under a new id. */
+    previousTrainerId: parsed.TRAINER_PREVIOUS_ID,
+    /** How the predecessor died, as a supervisor saw it (e.g. "killed by SIGKILL, likely out of memory"). */
+    previousExit: parsed.TRAINER_PREVIOUS_EXIT,
     concurrency: parsed.TRAINER_CONCURRENCY,
     heartbeatMs: parsed.TRAINER_HEARTBEAT_MS,
     pollMs: parsed.TRAINER_POLL_MS,

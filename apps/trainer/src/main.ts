@@ -3,6 +3,7 @@ import { ConfigError, createArtifactStore, createDb, migrate } from '@trainhub/d
 import { initBackend } from '@trainhub/ml';
 import { loadTrainerConfig } from './env';
 import { beat, markStopped, registerTrainer } from './heartbeat';
+import { reclaimDeadTrainerLeases } from './recovery';
 import { Worker } from './worker';
 
 // The training worker: registers itself, heartbeats, claims and runs executions, materializes cron
@@ -31,6 +32,18 @@ async function main(): Promise<void> {
     { concurrency: config.concurrency, backend: backend.name, provider: backend.provider },
     'trainer started',
   );
+  // Executions leased under our id (or the predecessor's a supervisor names) belong to a trainer process
+  // that died: take them back now instead of after TRAINER_LEASE_MS.
+  const reclaimed = await reclaimDeadTrainerLeases(
+    db,
+    [config.trainerId, ...(config.previousTrainerId ? [config.previousTrainerId] : [])],
+    config.previousExit ?? 'restarted under the same TRAINER_ID; cause unknown',
+  );
+  if (reclaimed.length > 0)
+    log.warn(
+      { executions: reclaimed, previousExit: config.previousExit ?? null },
+      'resuming executions of a trainer process that died',
+    );
 
   const worker = new Worker(
     {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { dbProvider, type Execution } from '@trainhub/db';
 import { claimNext, QUEUE_CHANNEL } from './queue';
+import { failAfterTrainerDeaths } from './recovery';
 import { runExecution, type RunContext } from './runner';
 import { materializeDueSchedules } from './schedules';
 
@@ -90,7 +91,20 @@ export class Worker {
 
   private start_(runCtx: RunContext, execution: Execution): void {
     this.log.info({ execution: execution.id, attempt: execution.attempt }, 'claimed execution');
-    const done = runExecution(runCtx, execution)
+    // Attempts used up by trainers that died running it (a model too big for memory kills every trainer
+    // that takes it): FAILED with the reason, instead of killing trainer after trainer forever.
+    const exhausted = execution.attempt > this.ctx.maxAttempts && execution.stopRequest !== 'CANCEL';
+    const done = (
+      exhausted
+        ? failAfterTrainerDeaths(this.ctx.db, execution, this.ctx.trainerId).then((failed) => {
+            if (failed)
+              this.log.warn(
+                { execution: execution.id, attempt: execution.attempt },
+                'execution failed: trainer died every attempt',
+              );
+          })
+        : runExecution(runCtx, execution)
+    )
       .catch((error: unknown) => this.log.error({ err: error, execution: execution.id }, 'execution crashed'))
       .finally(() => {
         this.running.delete(execution.id);

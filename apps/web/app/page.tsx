@@ -10,6 +10,10 @@ export const dynamic = 'force-dynamic';
 export default async function HomePage() {
   const [health, principal] = await Promise.all([getHealth(getDb()), currentPrincipal()]);
   const liveTrainers = health.trainers.filter((t) => t.alive);
+  // Under `npm start`: a trainer process that died and is being restarted (or keeps dying).
+  const supervised = health.supervisor?.processes.filter(
+    (p) => p.state === 'restarting' || p.state === 'crash-looping',
+  );
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-8 px-6 py-16">
       <header className="flex flex-col gap-3">
@@ -56,6 +60,16 @@ export default async function HomePage() {
               ? `${liveTrainers.length} live (${liveTrainers.map((t) => t.backend ?? 'starting').join(', ')})`
               : 'none live: start one with npm start or the trainer app'}
           </dd>
+          {supervised?.map((p) => (
+            <div key={p.name} className="contents">
+              <dt className="text-slate-500">{p.name === 'trainer' ? 'Trainer process' : 'Web process'}</dt>
+              <dd data-testid={`status-process-${p.name}`} className="text-amber-700 dark:text-amber-400">
+                {p.state === 'crash-looping' ? 'crash-looping' : 'restarting'} after it died (
+                {p.lastExit?.reason ?? 'unknown reason'}); {p.restarts} restart{p.restarts === 1 ? '' : 's'}{' '}
+                so far
+              </dd>
+            </div>
+          ))}
         </dl>
       </section>
     </main>

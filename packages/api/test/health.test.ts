@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testProviders, type TestDatabase } from '@trainhub/db/testing';
 import { createDb } from '@trainhub/db';
@@ -38,6 +41,40 @@ describe.each(testProviders)('health on %s', (provider) => {
       ['stale', false],
     ]);
     expect(health.lastTrainerHeartbeat).toBe(new Date(now.getTime() - 1000).toISOString());
+  });
+
+  it('reports a supervised trainer that is restarting: not live despite a fresh heartbeat, degraded', async () => {
+    const now = new Date();
+    const file = join(mkdtempSync(join(tmpdir(), 'trainhub-health-')), 'supervisor.json');
+    const state = (trainer: object) =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          trainerId: 'fresh',
+          services: { web: { state: 'running', pid: 10, restarts: 0, lastExit: null }, trainer },
+        }),
+      );
+    state({
+      state: 'crash-looping',
+      pid: null,
+      restarts: 3,
+      nextStartAt: now.toISOString(),
+      lastExit: { reason: 'killed by SIGKILL, likely out of memory', at: now.toISOString(), code: null },
+    });
+    const down = await getHealth(t.db, now, file);
+    expect(down.status).toBe('degraded');
+    expect(down.trainers.find((tr) => tr.id === 'fresh')?.alive).toBe(false);
+    expect(down.supervisor?.processes.find((p) => p.name === 'trainer')).toMatchObject({
+      state: 'crash-looping',
+      restarts: 3,
+      lastExit: { reason: 'killed by SIGKILL, likely out of memory' },
+    });
+    state({ state: 'running', pid: 11, restarts: 3, lastExit: null });
+    const up = await getHealth(t.db, now, file);
+    expect(up.status).toBe('ok');
+    expect(up.trainers.find((tr) => tr.id === 'fresh')?.alive).toBe(true);
+    // Unsupervised, or a state file that cannot be read: no supervisor section, health still answers.
+    expect((await getHealth(t.db, now, join(file, 'missing'))).supervisor).toBeNull();
   });
 });
 

@@ -27,6 +27,13 @@ const TFJS_NODE_PACKAGES = { gpu: '@tensorflow/tfjs-node-gpu', cpu: '@tensorflow
 let current: BackendInfo | null = null;
 let wasmReady = false;
 
+// tfjs-backend-cpu greets every Node process with a banner ("Hi, looks like you are running TensorFlow.js in
+// Node.js...") on its first tensor. initBackend picks and reports the backend itself, so the banner is only
+// noise: dozens of copies in the test output, one per trainer start. Mark the cpu backend as already used,
+// once per process, leaving every other tfjs warning on (tfjs's PROD flag would silence them all).
+const cpuBackend = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+if (cpuBackend && 'firstUse' in cpuBackend) cpuBackend.firstUse = false;
+
 async function tryTensorflow(gpu: boolean): Promise<string | null> {
   const candidates = gpu ? [TFJS_NODE_PACKAGES.gpu] : [TFJS_NODE_PACKAGES.gpu, TFJS_NODE_PACKAGES.cpu];
   for (const name of candidates) {
