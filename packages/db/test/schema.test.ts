@@ -253,10 +253,48 @@ describe.each(testProviders)('schema round trip on %s', (provider) => {
     const limit = await db.rateLimit.create({ data: { key: 'a@x.io|127.0.0.1', points: 3, expire: later } });
     expect(await db.rateLimit.findUniqueOrThrow({ where: { key: limit.key } })).toEqual(limit);
 
+    const modelJob = await db.modelJob.create({
+      data: {
+        projectId: project.id,
+        kind: 'EVALUATE',
+        status: 'COMPLETED',
+        modelResourceId: 41,
+        datasetResourceId: 42,
+        resultResourceId: 43,
+        progress: 0.625,
+        rowsDone: 1234,
+        result: {
+          accuracy: 0.9,
+          confusionMatrix: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+        error: 'e',
+        createdById: user.id,
+        startedAt: at,
+        finishedAt: later,
+      },
+    });
+    expect(await db.modelJob.findUniqueOrThrow({ where: { id: modelJob.id } })).toEqual(modelJob);
+    const deployment = await db.modelDeployment.create({
+      data: { projectId: project.id, name: 'iris', modelResourceId: 41, deployedById: user.id },
+    });
+    expect(
+      await db.modelDeployment.findUniqueOrThrow({
+        where: { projectId_name: { projectId: project.id, name: 'iris' } },
+      }),
+    ).toEqual(deployment);
+    await expect(
+      db.modelDeployment.create({ data: { projectId: project.id, name: 'iris', modelResourceId: 44 } }),
+    ).rejects.toThrow();
+
     // Deleting a team cascades to everything it owns.
     await db.team.delete({ where: { id: team.id } });
     expect(await db.execution.count()).toBe(0);
     expect(await db.resource.count()).toBe(0);
+    expect(await db.modelJob.count()).toBe(0);
+    expect(await db.modelDeployment.count()).toBe(0);
     expect(await db.user.count()).toBe(1);
   });
 });
