@@ -1,6 +1,9 @@
 // Fault suite: trainings submitted through the MLW API while web and trainer processes are killed with
 // SIGKILL at random moments and restarted. Prints, per database: accepted, completed, lost (must be 0), run
-// twice (must be 0), and histories with duplicated or missing epochs (must be 0).
+// twice (must be 0), histories with duplicated or missing epochs (must be 0), and failures by cause: a few
+// trainings get a data set with a bad cell on purpose and must fail on it ("failed on input"); any other
+// FAILED (a valid training, or a bad one failing for another reason such as "Gave up after 3 attempts") is
+// "failed otherwise" (must be 0), and so is a bad one that does not fail.
 //
 //   npm run prove:faults            (PostgreSQL with 2 trainers, then embedded SQLite with 1 trainer)
 //   FAULTS_TRAININGS=40 npm run prove:faults
@@ -27,6 +30,8 @@ export interface FaultOptions {
   seed: number;
   /** Pause between kills, min and max ms (default 700-2500). */
   chaosIntervalMs?: [number, number];
+  /** Extra trainings whose data set has a non-numeric cell, interleaved with the others (default 2). */
+  badInputs?: number;
 }
 
 export interface FaultReport {
@@ -43,6 +48,35 @@ export interface FaultReport {
   seconds: number;
   /** Distinct reasons of failed executions. */
   failures: string[];
+  /** Trainings with the bad data set that ended FAILED naming the bad cell. */
+  failedInput: number;
+  /** FAILED for a reason other than the training's input, plus bad-input trainings that did not fail (must be 0). */
+  failedOther: number;
+  /** Their reasons (or "bad input not caught: <status>"). */
+  otherFailures: string[];
+}
+
+/** The cell the bad data set spoils, and how the trainer must name it. */
+const BAD_CELL = 'oops';
+const namesBadCell = (message: string | null) =>
+  !!message &&
+  message.includes('column "b"') &&
+  message.includes(BAD_CELL) &&
+  // Retried and given up on is not failing on the input (input errors fail at once).
+  !/^(Gave up|Failed after)/.test(message);
+
+/**
+ * Why a finished training ended as it did, judged by what the suite knows of its input: a training with the
+ * bad data set must end FAILED with a message naming that cell ('input'); any other FAILED is 'other', as is
+ * a bad-input training ending anything but FAILED. Valid trainings that did not fail are 'ok'.
+ */
+export function failureCause(
+  badInput: boolean,
+  status: string,
+  message: string | null,
+): 'ok' | 'input' | 'other' {
+  if (badInput) return status === 'FAILED' && namesBadCell(message) ? 'input' : 'other';
+  return status === 'FAILED' ? 'other' : 'ok';
 }
 
 function rng(seed: number) {
@@ -53,14 +87,14 @@ function rng(seed: number) {
   };
 }
 
-function blobsCsv(rows: number): string {
+function blobsCsv(rows: number, badRow?: number): string {
   const random = rng(42);
   const lines = ['a,b,c,d,label'];
   for (let i = 0; i < rows; i++) {
     const k = i % 3;
-    lines.push(
-      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + random()).toFixed(3)).join(',')},class_${k}`,
-    );
+    const cells = [0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + random()).toFixed(3));
+    if (i === badRow) cells[1] = BAD_CELL;
+    lines.push(`${cells.join(',')},class_${k}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -120,6 +154,11 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       () => client.upload(project.id, 'prep.py', JSON.stringify({ scaling: 'standardize' })),
       noteAmbiguous,
     );
+    const badInputs = options.badInputs ?? 2;
+    const badDataset =
+      badInputs > 0
+        ? await withRetry(() => client.upload(project.id, 'blobs-bad.csv', blobsCsv(450, 200)), noteAmbiguous)
+        : null;
     ambiguous = 0;
 
     const kills = { web: 0, trainer: 0 };
@@ -142,7 +181,14 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     })();
 
     const accepted: number[] = [];
-    for (let i = 0; i < options.trainings; i++) {
+    const acceptedBad = new Set<number>();
+    const total = options.trainings + badInputs;
+    // The bad-input trainings, spread evenly among the others.
+    const badAt = new Set(
+      Array.from({ length: badInputs }, (_, k) => Math.floor(((k + 0.5) * total) / badInputs)),
+    );
+    for (let i = 0; i < total; i++) {
+      const bad = badAt.has(i) && badDataset !== null;
       await sleep(100 + random() * 500);
       const task = await withRetry(
         () =>
@@ -156,13 +202,14 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
             testSize: 0.2,
             recurrence: 'ONE_TIME',
             modelName: `faults-${i}`,
-            dataID: dataset.id,
+            dataID: bad ? badDataset.id : dataset.id,
             codeID: code.id,
             problemType: 'classification',
           }),
         noteAmbiguous,
       );
       accepted.push(Number(task.id));
+      if (bad) acceptedBad.add(Number(task.id));
     }
     chaosOn = false;
     await chaos;
@@ -201,6 +248,8 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       let lost = 0;
       let runTwice = 0;
       let epochErrors = 0;
+      let failedInput = 0;
+      const otherFailures: string[] = [];
       const failures = new Set<string>();
       for (const task of tasks.filter((t) => acceptedSet.has(t.id))) {
         const finished = task.executions.filter((e) =>
@@ -208,6 +257,16 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         );
         if (finished.length === 0) lost++;
         if (task.executions.length > 1) runTwice++;
+        for (const execution of finished) {
+          const cause = failureCause(acceptedBad.has(task.id), execution.status, execution.message);
+          if (cause === 'input') failedInput++;
+          else if (cause === 'other')
+            otherFailures.push(
+              execution.status === 'FAILED'
+                ? `task ${task.id}${acceptedBad.has(task.id) ? ' (bad input)' : ''}: ${execution.message ?? 'unknown'}`
+                : `task ${task.id}: bad input not caught: ${execution.status}`,
+            );
+        }
         for (const execution of task.executions) {
           if ((modelsPerExecution.get(execution.id) ?? 0) > 1) runTwice++;
           if (execution.status === 'FAILED') {
@@ -234,6 +293,9 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         kills,
         seconds: Math.round((Date.now() - started) / 1000),
         failures: [...failures],
+        failedInput,
+        failedOther: otherFailures.length,
+        otherFailures,
       };
     } finally {
       await db.$disconnect();
@@ -249,15 +311,16 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
 
 export function formatReports(reports: FaultReport[]): string {
   const header =
-    'database    trainers accepted completed failed lost run-twice epoch-errors unacked kills(web/trainer) seconds';
+    'database    trainers accepted completed failed(input/other) lost run-twice epoch-errors unacked kills(web/trainer) seconds';
   const rows = reports.map(
     (r) =>
       `${r.database.padEnd(11)} ${String(r.trainers).padStart(8)} ${String(r.accepted).padStart(8)} ${String(r.completed).padStart(9)} ` +
-      `${String(r.failed).padStart(6)} ${String(r.lost).padStart(4)} ${String(r.runTwice).padStart(9)} ${String(r.epochErrors).padStart(12)} ` +
+      `${`${r.failed} (${r.failedInput}/${r.failedOther})`.padStart(20)} ${String(r.lost).padStart(4)} ${String(r.runTwice).padStart(9)} ${String(r.epochErrors).padStart(12)} ` +
       `${String(r.unacknowledged).padStart(7)} ${`${r.kills.web}/${r.kills.trainer}`.padStart(18)} ${String(r.seconds).padStart(7)}`,
   );
   const reasons = reports.flatMap((r) => r.failures.map((f) => `  failed on ${r.database}: ${f}`));
-  return [header, ...rows, ...reasons].join('\n');
+  const others = reports.flatMap((r) => r.otherFailures.map((f) => `  NOT THE INPUT on ${r.database}: ${f}`));
+  return [header, ...rows, ...reasons, ...others].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -271,6 +334,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `\nfault suite (seed ${seed}): SIGKILL of a random web or trainer process every 0.7-2.5 s, restarted 0.3-1.2 s later`,
   );
   console.log(formatReports(reports));
-  const bad = reports.some((r) => r.lost || r.runTwice || r.epochErrors);
+  // Non-zero also when a training failed for a reason other than its input (or a bad input was not caught).
+  const bad = reports.some((r) => r.lost || r.runTwice || r.epochErrors || r.failedOther);
   process.exit(bad ? 1 : 0);
 }
