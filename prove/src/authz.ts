@@ -392,6 +392,24 @@ function operations(s: Setup): Op[] {
       `/projects/${P}/resources/${R(s.arch.id)}/trainNN`,
       () => trainBody,
     ),
+    mlw('listDeployedModels', 'own', 'VIEWER', 'GET', '/resources/deploy'),
+    mlw('deployModel', 'project', 'EDITOR', 'POST', `/projects/${P}/resources/${R(s.model.id)}/deploy`),
+    mlw('undeployModel', 'project', 'ADMIN', 'DELETE', async () => {
+      await db.modelDeployment.upsert({
+        where: { projectId_name: { projectId: pid, name: s.modelName } },
+        create: { projectId: pid, name: s.modelName, modelResourceId: s.model.id },
+        update: { modelResourceId: s.model.id },
+      });
+      return `/projects/${P}/resources/${R(s.model.id)}/deploy`;
+    }),
+    mlw('predict', 'project', 'EDITOR', 'GET', async () => {
+      await db.modelDeployment.upsert({
+        where: { projectId_name: { projectId: pid, name: s.modelName } },
+        create: { projectId: pid, name: s.modelName, modelResourceId: s.model.id },
+        update: { modelResourceId: s.model.id },
+      });
+      return `/projects/${P}/resources/${R(s.modelData.id)}/predict/${s.modelName}`;
+    }),
     mlw('listTasks', 'own', 'VIEWER', 'GET', '/tasks'),
     mlw('getTask', 'project', 'VIEWER', 'GET', `/tasks/${s.task.id}`),
     mlw('deleteTask', 'project', 'ADMIN', 'DELETE', async () => `/tasks/${(await s.newTask()).id}`),

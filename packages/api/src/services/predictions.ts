@@ -604,9 +604,11 @@ async function scoreStream(
       if (columns.length === 0) {
         const extra =
           signature.problem === 'regression'
-            ? (signature.targetColumns.length ? signature.targetColumns : ['value']).map(
-                (t) => `predicted_${t}`,
-              )
+            ? signature.targetColumns.length <= 1 && options.predictionColumn
+              ? [options.predictionColumn] // one target: the predicted value under the caller's name
+              : (signature.targetColumns.length ? signature.targetColumns : ['value']).map(
+                  (t) => `predicted_${t}`,
+                )
             : [
                 ...signature.classNames.map(
                   (c, i) => options.probabilityColumn?.(c, i) ?? `probability_${c}`,

@@ -211,5 +211,9 @@ export const mlwTaskMapSchema = z.object({
   ),
 });
 export const mlwEarlyStopSchema = z.object({ message: z.string() });
+/** GET /resources/deploy: the deployed models (fidelity §1 #18). */
+export const mlwDeployedListSchema = z.object({
+  data: z.array(z.object({ id: z.string(), name: z.string(), type: z.string() })),
+});
 export const mlwPreviewSchema = z.object({ content: z.string() });
 export const mlwSaveAnswerSchema = z.object({ message: z.string(), data: mlwResourceSchema });

@@ -27,6 +27,7 @@ import {
   getTaskWithHistory,
   listTasksWithHistory,
 } from '../../services/tasks';
+import { deploy, findDeployed, listDeployed, scoreDataset, undeploy } from '../../services/predictions';
 import { trainFromArchitecture } from '../../services/trainings';
 import {
   BadRequestError,
@@ -47,6 +48,7 @@ import {
   TRAIN_NN_MANDATORY,
   createNewBodySchema,
   mlwEarlyStopSchema,
+  mlwDeployedListSchema,
   mlwIndividualTaskSchema,
   mlwPreviewSchema,
   mlwProjectListSchema,
@@ -215,11 +217,25 @@ function startOf(body: z.infer<typeof trainNNBodySchema>): Date | null {
   return date;
 }
 
-/** The project with its MLW files grouped (the answer of the resource list, upload, createnew, delete). */
+/** The project with its MLW files grouped (the answer of the resource list, upload, createnew, delete, predict). */
 async function projectWithResources(ctx: RouteContext, principal: Principal) {
   const project = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
-  return presentProjectWithResources(project, await projectResources(ctx.deps.db, project.id));
+  const [resources, deployments] = await Promise.all([
+    projectResources(ctx.deps.db, project.id),
+    deploymentsOf(ctx, principal, project.id),
+  ]);
+  return presentProjectWithResources(project, resources, deployments);
 }
+
+/** The project's deployed models by resource id, as MLW names them (`mleID` = the registry name). */
+async function deploymentsOf(ctx: RouteContext, principal: Principal, projectId: number) {
+  const deployed = await listDeployed(ctx.deps.db, principal, projectId);
+  return new Map(deployed.map((d) => [d.modelResourceId, { mleID: d.name }]));
+}
+
+/** MLW's model kinds: our trained networks are its NN kind (reported as ONNX); PMML and pipelines are not made here. */
+const MODEL_TYPES = ['PMML', 'ONNX', 'PIPELINE'];
+const NN_MODEL_TYPE = 'ONNX';
 
 /** A resource MLW shows (data, model, code, architecture); checkpoints and other files answer 404. */
 async function mlwResource(ctx: RouteContext, principal: Principal) {
@@ -366,7 +382,9 @@ export const mlwRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      return json(presentResource(await mlwResource(ctx, principal)));
+      const resource = await mlwResource(ctx, principal);
+      const deployments = await deploymentsOf(ctx, principal, resource.projectId);
+      return json(presentResource(resource, deployments.get(resource.id) ?? null));
     },
   },
   {
@@ -522,6 +540,91 @@ export const mlwRoutes: RouteDef[] = [
       });
       const project = await getProject(ctx.deps.db, principal, task.projectId);
       return json(presentTask({ ...task, project }, execution ? [execution] : [], new Map()));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/resources/deploy',
+    operationId: 'listDeployedModels',
+    summary:
+      'Deployed models of every visible project: `{data: [{id, name, type}]}` (`id` = `name` = the mleID predict takes; `?type=ONNX` is the NN kind)',
+    tags: ['Deployment'],
+    query: z.object({ type: z.string().max(40).optional() }),
+    response: mlwDeployedListSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const type = ctx.url.searchParams.get('type');
+      if (type !== null && !MODEL_TYPES.includes(type))
+        throw new MlwError(404, 'Invalid Model Type', 'invalid model');
+      if (type !== null && type !== NN_MODEL_TYPE) return json({ data: [] });
+      const deployed = await listDeployed(ctx.deps.db, principal);
+      return json({ data: deployed.map((d) => ({ id: d.name, name: d.name, type: NN_MODEL_TYPE })) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/projects/{projectID}/resources/{resourceID}/deploy',
+    operationId: 'deployModel',
+    summary:
+      'Deploy a trained model under its model name (the mleID); answers the Resource with `deployed: true, mleID` (409 when another model has that name)',
+    tags: ['Deployment'],
+    params: resourceParams,
+    response: mlwResourceSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const resource = await mlwResource(ctx, principal);
+      const deployed = await deploy(ctx.deps, principal, projectIdOf(ctx), resource.id, {
+        replace: false,
+      }).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === 'CONFLICT')
+          throw new MlwError(409, error.message, 'invalid/error');
+        throw error;
+      });
+      return json(presentResource(resource, { mleID: deployed.name }));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/projects/{projectID}/resources/{resourceID}/deploy',
+    operationId: 'undeployModel',
+    summary: 'End a model’s deployment (admin); answers the Resource with `deployed: false`',
+    tags: ['Deployment'],
+    params: resourceParams,
+    response: mlwResourceSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const resource = await mlwResource(ctx, principal);
+      await undeploy(ctx.deps, principal, projectIdOf(ctx), resource.id);
+      return json(presentResource(resource, null));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/projects/{projectID}/resources/{resourceID}/predict/{modelID}',
+    operationId: 'predict',
+    summary:
+      'Score a CSV data resource with a deployed model (modelID = its mleID): the predictions are stored as a new data resource `predicted_<data>_<epoch>.csv` (`probability_<class>` columns and `predicted_target`; regression: the value); answers the project with its files',
+    tags: ['Deployment'],
+    params: resourceParams.extend({ modelID: z.string().min(1).max(200) }),
+    query: z.object({ type: z.string().max(40).optional() }),
+    response: mlwProjectWithResourcesSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const type = ctx.url.searchParams.get('type');
+      const invalid = () => new MlwError(404, 'Invalid Model Type/File Type.', 'invalid model');
+      if (type !== null && type !== NN_MODEL_TYPE) throw invalid();
+      const data = await mlwResource(ctx, principal);
+      if (data.kind !== 'DATASET' || extensionOf(data.name) !== '.csv') throw invalid();
+      const model = await findDeployed(ctx.deps.db, principal, ctx.params.modelID ?? '', data.projectId);
+      await scoreDataset(ctx.deps, principal, data.projectId, model.modelResourceId, data.id, {
+        resultName: `predicted_${data.name.replace(/\.csv$/i, '')}_${Math.floor(Date.now() / 1000)}.csv`,
+        predictionColumn: 'predicted_target',
+      });
+      return json(await projectWithResources(ctx, principal));
     },
   },
   {
