@@ -339,9 +339,12 @@ function operations(s: Setup): Op[] {
     body?: () => string | FormData,
     states: number[] = [],
   ): Op => ({
-    ...rest('training-module', id, scope, min, async (auth) =>
-      req(method, `/training-module${path}`, auth, body?.()),
-    ),
+    ...rest('training-module', id, scope, min, async (auth) => {
+      const payload = body?.();
+      // A JSON body goes as application/json: FastAPI reads no other content type as JSON (422).
+      const headers = typeof payload === 'string' ? { ...auth, 'content-type': 'application/json' } : auth;
+      return req(method, `/training-module${path}`, headers, payload);
+    }),
     alsoOk: states,
   });
   const key = s.sessionKeys.A;

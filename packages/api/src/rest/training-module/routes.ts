@@ -161,8 +161,7 @@ async function bodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-const jsonLimit = (ctx: RouteContext) =>
-  (ctx.deps as { jsonBodyLimitBytes?: number }).jsonBodyLimitBytes ?? JSON_BODY_LIMIT;
+const jsonLimit = (ctx: RouteContext) => ctx.deps.jsonBodyLimitBytes ?? JSON_BODY_LIMIT;
 
 /**
  * A route as FastAPI serves it: HEAD is not GET (405, `allow` the route's method), a trailing slash is a
