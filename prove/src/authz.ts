@@ -18,6 +18,7 @@ import { generateToken } from '../../packages/api/src/auth/secrets';
 import { API_KEY_PREFIX, ROLE_RANK } from '../../packages/api/src/services/accounts';
 import { sessionUserFromRequest } from '../../apps/web/src/server/session-token';
 import { ROLES, basic, makeWorld, multipart, PASSWORD, type World } from '../../packages/api/test/helpers';
+import { blobsCsv, storeModel, trainSmall } from '../../packages/api/test/predictions-fixtures';
 import { printTable } from './table';
 
 // next-auth's own JWT encoding (the web app's dependency), as its sign-in sets the session cookie.
@@ -139,6 +140,19 @@ async function setup(provider: DatabaseProvider) {
     data: { taskId: task.id, projectId: pid, status: 'COMPLETED', finishedAt: new Date() },
   });
   const cron = await newTask({ scheduleKind: 'CRON', cronExpression: '0 * * * *', scheduleEnabled: true });
+  // A trained model, a dataset it takes and a finished scoring job: for the models.* procedures.
+  const modelName = `model-${tag}`;
+  const model = await storeModel(w, pid, await trainSmall('classification', 1), modelName);
+  const modelData = await put(`m-${tag}.csv`, blobsCsv(30), 'DATASET');
+  const modelJob = await db.modelJob.create({
+    data: {
+      projectId: pid,
+      kind: 'SCORE',
+      status: 'COMPLETED',
+      modelResourceId: model.id,
+      datasetResourceId: modelData.id,
+    },
+  });
   // Each team has an active training-module session; A's key is the capability for the keyed routes.
   const sessionKeys: Record<'A' | 'B', string> = { A: '', B: '' };
   for (const [team, fixture] of [
@@ -238,7 +252,7 @@ async function setup(provider: DatabaseProvider) {
   });
   const keysOfA = await db.apiKey.findMany({ where: { teamId: w.a.id }, select: { prefix: true } });
   const projectA = await db.project.findUniqueOrThrow({ where: { id: pid } });
-  const ofProject = [projectA.name, data.name, arch.name, code.name, task.name];
+  const ofProject = [projectA.name, data.name, arch.name, code.name, task.name, modelName, modelData.name];
   const ofTeam = [...membersOfA.map((m) => m.user.email), ...keysOfA.map((k) => k.prefix)];
   const identifying = {
     teamA: [...ofProject, elsewhere.name, ...ofTeam],
@@ -264,6 +278,10 @@ async function setup(provider: DatabaseProvider) {
     task,
     execution,
     cron,
+    model,
+    modelName,
+    modelData,
+    modelJob,
     newTask,
     sessionKeys,
     callers,
@@ -624,6 +642,36 @@ function operations(s: Setup): Op[] {
     trpc('executions.cancel', 'project', 'EDITOR', async () => ({
       executionId: (await scratchExecution('QUEUED')).id,
     })),
+    trpc('models.list', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('models.versions', 'project', 'VIEWER', () => ({ projectId: pid, name: s.modelName })),
+    trpc('models.get', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.model.id })),
+    trpc('models.predict', 'project', 'VIEWER', () => ({
+      projectId: pid,
+      resourceId: s.model.id,
+      rows: [[1, 2, 3, 4]],
+    })),
+    trpc('models.score', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      resourceId: s.model.id,
+      datasetResourceId: s.modelData.id,
+    })),
+    trpc('models.evaluate', 'project', 'EDITOR', () => ({
+      projectId: pid,
+      resourceId: s.model.id,
+      datasetResourceId: s.modelData.id,
+    })),
+    trpc('models.job', 'project', 'VIEWER', () => ({ projectId: pid, jobId: s.modelJob.id })),
+    trpc('models.jobs', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('models.deploy', 'project', 'EDITOR', () => ({ projectId: pid, resourceId: s.model.id })),
+    trpc('models.undeploy', 'project', 'ADMIN', async () => {
+      await db.modelDeployment.upsert({
+        where: { projectId_name: { projectId: pid, name: s.modelName } },
+        create: { projectId: pid, name: s.modelName, modelResourceId: s.model.id },
+        update: { modelResourceId: s.model.id },
+      });
+      return { projectId: pid, resourceId: s.model.id };
+    }),
+    trpc('models.deployed', 'own', 'VIEWER', () => ({})),
     trpc('schedules.list', 'project', 'VIEWER', () => ({ projectId: pid })),
     trpc('schedules.setEnabled', 'project', 'EDITOR', () => ({ taskId: s.cron.id, enabled: true })),
     trpc('schedules.preview', 'public', 'VIEWER', () => ({ cronExpression: '0 * * * *' })),
