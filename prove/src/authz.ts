@@ -486,7 +486,23 @@ function operations(s: Setup): Op[] {
       '{"trainingCycles":3}',
     ),
     ei('trainKerasJob', 'project', 'EDITOR', 'POST', `/api/${pid}/jobs/train/keras/${s.block.id}`, '{}'),
-    ei('listAllJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs`),
+    ei('listActiveJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs`),
+    ei('listAllJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/all?finished=both`),
+    ei('listFinishedJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/history`),
+    ei('downloadJobsLogs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/stdout/download`),
+    ei('getNewBlockId', 'project', 'VIEWER', 'POST', `/api/${pid}/impulse/get-new-block-id`),
+    // Key management is team-level: a project-scoped key (Edge Impulse's own kind) manages no keys.
+    ei('listProjectApiKeys', 'team', 'ADMIN', 'GET', `/api/${pid}/apikeys`),
+    ei(
+      'addProjectApiKey',
+      'team',
+      'ADMIN',
+      'POST',
+      `/api/${pid}/apikeys`,
+      '{"name":"authz","isDevelopmentKey":false,"role":"readonly"}',
+    ),
+    // The caller's key: a project-scoped key answers; a user or a team-wide key is told why not (400).
+    { ...ei('getCurrentApiKeyInfo', 'own', 'VIEWER', 'GET', '/api/projects/api-key-info'), alsoOk: [400] },
     ei('getJobStatus', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/status`),
     ei('getJobsLogs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/stdout`),
     rest('edge-impulse', 'cancelJob', 'project', 'EDITOR', async (auth) =>

@@ -224,7 +224,8 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       { projectName: 'from jwt' },
       { 'x-jwt-token': login.body.token },
     );
-    expect(created.body).toEqual({ success: true, id: expect.any(Number) });
+    // An editor may create projects but not API keys: no key (the field is required: empty).
+    expect(created.body).toEqual({ success: true, id: expect.any(Number), apiKey: '' });
     const expired = signJwt({ sub: w.a.users.EDITOR.id, typ: 'user' }, w.deps.jwtSecret, -10);
     const old = await call('GET', '/api/projects', undefined, { 'x-jwt-token': expired.token });
     expect(old.body).toEqual({ success: false, error: 'Invalid or expired JWT token' });

@@ -268,6 +268,17 @@ const CASES: Case[] = [
     status: 422,
     text: detail(jsonInvalid(11, 'Expecting property name enclosed in double quotes')),
   },
+  // Deviation (documented in fastapi.ts): FastAPI answers a plain-text 500 when it cannot print a NaN or
+  // infinite input; this platform answers 422 with Python's repr as a string.
+  {
+    name: 'a NaN literal is refused with a 4xx, its input written as "nan"',
+    ...params('{"learning_rate":NaN,"seed":-Infinity}'),
+    status: 422,
+    text: detail(
+      `{"type":"greater_than","loc":["body","learning_rate"],"msg":"Input should be greater than 0","input":"nan","ctx":{"gt":0.0}}`,
+      `{"type":"finite_number","loc":["body","seed"],"msg":"Input should be a finite number","input":"-inf"}`,
+    ),
+  },
   // Section 2: query parameters.
   {
     name: 'query int ?force_restart=abc',

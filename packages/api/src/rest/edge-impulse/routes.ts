@@ -18,7 +18,7 @@ import { checkPassword, principalFromApiKey, principalFromJwt } from '../../auth
 import { requireProject } from '../../services/access';
 import { ROLE_RANK } from '../../services/accounts';
 import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
-import { getExecution, listProjectExecutions, requestStop } from '../../services/executions';
+import { getExecution, requestStop } from '../../services/executions';
 import { createTeamApiKey, listApiKeys } from '../../services/teams';
 import {
   findLearnBlockByClientId,
@@ -514,11 +514,12 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const body = parseWith(createProjectRequestSchema, await readJson(ctx.request), 'body');
       const project = await createProject(ctx.deps.db, principal, { name: body.projectName });
-      if (body.createApiKey === false) return json({ success: true, id: project.id });
-      // The key is scoped to the new project with the caller's role there, capped at admin; a caller who may
-      // not create keys (below admin) gets the project without one.
+      // CreateProjectResponse.apiKey is required: without a key it is empty (createApiKey false, or a caller
+      // who may not create keys, below admin). The key is scoped to the new project, with the admin role.
+      const withoutKey = () => json({ success: true, id: project.id, apiKey: '' });
+      if (body.createApiKey === false) return withoutKey();
       const role = roleIn(principal, project.teamId, project.id);
-      if (!role || ROLE_RANK[role] < ROLE_RANK.ADMIN) return json({ success: true, id: project.id });
+      if (!role || ROLE_RANK[role] < ROLE_RANK.ADMIN) return withoutKey();
       const key = await createTeamApiKey(ctx.deps.db, principal, {
         teamId: project.teamId,
         projectId: project.id,
@@ -562,8 +563,11 @@ export const eiRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
-      const project = await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
-      const keys = await listApiKeys(ctx.deps.db, principal, project.teamId);
+      // Team-level first (a project-scoped key manages no keys: 403), then the project.
+      const keys = await asProjectNotFound(
+        listApiKeys(ctx.deps.db, principal, await teamOfProject(ctx, projectId)),
+      );
+      await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
       return json({
         success: true,
         apiKeys: keys
@@ -601,13 +605,16 @@ export const eiRoutes: RouteDef[] = [
         );
       if (body.ttl !== undefined)
         throw new BadRequestError('keys do not expire here: leave out ttl (revoke the key instead)');
-      const project = await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
-      const key = await createTeamApiKey(ctx.deps.db, principal, {
-        teamId: project.teamId,
-        projectId,
-        name: body.name,
-        role: EI_ROLE_TO_ROLE[body.role],
-      });
+      // createTeamApiKey checks the caller's team role (a project-scoped key creates no keys: 403), that the
+      // role is not above the caller's, and the project.
+      const key = await asProjectNotFound(
+        createTeamApiKey(ctx.deps.db, principal, {
+          teamId: await teamOfProject(ctx, projectId),
+          projectId,
+          name: body.name,
+          role: EI_ROLE_TO_ROLE[body.role],
+        }),
+      );
       return json({ success: true, id: key.id, apiKey: key.key });
     },
   },
@@ -1009,6 +1016,27 @@ export const eiRoutes: RouteDef[] = [
     },
   },
 ];
+
+/** The team of a live project (NOT_FOUND for an unknown one); callers check access with the services. */
+async function teamOfProject(ctx: RouteContext, projectId: number): Promise<number> {
+  const project = await ctx.deps.db.project.findFirst({
+    where: { id: projectId, deletedAt: null },
+    select: { teamId: true },
+  });
+  if (!project) throw new DomainError('NOT_FOUND', 'project not found');
+  return project.teamId;
+}
+
+/** Another team's project answers exactly like an unknown one ("team not found" would tell them apart). */
+async function asProjectNotFound<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'NOT_FOUND')
+      throw new DomainError('NOT_FOUND', 'project not found');
+    throw error;
+  }
+}
 
 function dateRange(query: { startDate?: Date; endDate?: Date }): Prisma.ExecutionWhereInput {
   if (!query.startDate && !query.endDate) return {};

@@ -18,7 +18,7 @@ import { verifyJwt } from '../../auth/jwt';
 //                                                       trainer's own "Epoch n/N: ..." log line)
 //     job-finished-{jobId}  { jobId, success }          (Node bindings: ignored except `.data`)
 //     job-finished          { jobId, success }          (the Python SDK waits for this one)
-//   Each socket hears a job's end once.
+//   Each socket hears a job's end once, and once more after the lines a start-log-stream replayed.
 // Events are read from the database (ExecutionEvent rows, Execution.finishedAt), so they reach the client
 // whichever trainer and whichever web process handled what: nothing is shared in memory between processes.
 
@@ -126,11 +126,15 @@ export function attachEdgeImpulseSockets(
   let running = false;
   let stopped = false;
 
-  function announceFinished(sockets: Iterable<Socket>, execution: { id: number; status: string }): void {
+  function announceFinished(
+    sockets: Iterable<Socket>,
+    execution: { id: number; status: string },
+    again = false,
+  ): void {
     const payload = { jobId: execution.id, success: execution.status === 'COMPLETED' };
     for (const socket of sockets) {
       const sent = finishedSet(socket);
-      if (sent.has(execution.id)) continue;
+      if (sent.has(execution.id) && !again) continue;
       sent.add(execution.id);
       if (sent.size > 10_000) sent.delete(sent.values().next().value!);
       socket.emit(`job-finished-${execution.id}`, payload);
@@ -162,7 +166,11 @@ export function attachEdgeImpulseSockets(
       }
       // Replays first: the lines up to the cursor (what the live stream below does not send), to the
       // subscriber only.
-      const lateFinished: { socket: Socket; execution: { id: number; status: string } }[] = [];
+      const lateFinished: {
+        socket: Socket;
+        execution: { id: number; status: string };
+        replayed: boolean;
+      }[] = [];
       for (const sub of subs) {
         if (!sub.socket.connected) continue;
         const execution = await deps.db.execution.findFirst({
@@ -183,7 +191,8 @@ export function attachEdgeImpulseSockets(
         for (const event of replay.reverse()) {
           sub.socket.emit(`job-data-${execution.id}`, { data: eventText(event) });
         }
-        if (isTerminal(execution.status)) lateFinished.push({ socket: sub.socket, execution });
+        if (isTerminal(execution.status))
+          lateFinished.push({ socket: sub.socket, execution, replayed: replay.length > 0 });
       }
       // Finished jobs (a window back in time: trainers' clocks and commits lag; each socket hears an end once),
       // read before the events: a trainer writes its last lines before it finishes, so they are emitted before
@@ -214,7 +223,9 @@ export function attachEdgeImpulseSockets(
       }
       if (events.length < 1000) {
         for (const execution of finished) announceFinished(socketsIn(execution.projectId), execution);
-        for (const { socket, execution } of lateFinished) announceFinished([socket], execution);
+        // After a replay the end follows the replayed lines, even if this socket heard it before.
+        for (const { socket, execution, replayed } of lateFinished)
+          announceFinished([socket], execution, replayed);
       } else {
         // More lines are waiting: announce late ends next round, after them.
         for (const { socket, execution } of lateFinished)

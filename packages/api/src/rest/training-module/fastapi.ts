@@ -69,27 +69,32 @@ export class PyRenderError extends Error {
  * Python read them; a JS number prints as an int when integral, else as a Python float). Objects made by
  * `parsePythonJson` keep their key order.
  */
-export function pyDumps(value: unknown): string {
+export function pyDumps(value: unknown, lenient = false): string {
+  const dumps = (v: unknown) => pyDumps(v, lenient);
+  const float = (x: number) =>
+    lenient && !Number.isFinite(x)
+      ? JSON.stringify(Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf')
+      : pyFloatRepr(x);
   if (value === null || value === undefined) return 'null';
   if (value === true) return 'true';
   if (value === false) return 'false';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
-    return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloatRepr(value);
+    return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : float(value);
   }
   if (value instanceof PyNumber) {
     if (!value.isFloat) {
-      if (!/^-?\d+$/.test(value.raw)) return pyFloatRepr(value.value); // NaN / Infinity literals
+      if (!/^-?\d+$/.test(value.raw)) return float(value.value); // NaN / Infinity literals
       return BigInt(value.raw).toString();
     }
-    return pyFloatRepr(value.value);
+    return float(value.value);
   }
-  if (Array.isArray(value)) return `[${value.map(pyDumps).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map(dumps).join(',')}]`;
   if (typeof value === 'object') {
     const record = value as Record<string, unknown>;
     const keys = keyOrder.get(record) ?? Object.keys(record);
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${pyDumps(record[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${dumps(record[k])}`).join(',')}}`;
   }
   return JSON.stringify(String(value));
 }
@@ -723,14 +728,20 @@ export class HttpException extends Error {
   }
 }
 
-/** A JSON answer as Starlette's JSONResponse writes it (`application/json`, no charset). */
+/**
+ * A JSON answer as Starlette's JSONResponse writes it (`application/json`, no charset).
+ *
+ * Fidelity note: where FastAPI cannot render an echoed input (a NaN or infinite float, sent as a JSON
+ * `NaN`/`Infinity` literal) it answers a plain-text 500; this platform answers every bad input with a 4xx,
+ * so such a value is written as the string Python's repr gives (`"nan"`, `"inf"`, `"-inf"`).
+ */
 export function fastapiJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   let text: string;
   try {
     text = pyDumps(body);
   } catch (error) {
-    if (error instanceof PyRenderError) return internalServerError();
-    throw error;
+    if (!(error instanceof PyRenderError)) throw error;
+    text = pyDumps(body, true);
   }
   return new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } });
 }
@@ -794,17 +805,14 @@ export function formKind(header: string | null): 'multipart' | 'urlencoded' | nu
  * `missing ["body"]` error), the json.loads value for a JSON content type, else the raw text (which a model
  * refuses as `model_attributes_type`). Malformed JSON is the 422 `json_invalid` FastAPI builds itself;
  * undecodable bytes in a JSON body are its 400.
+ *
+ * Fidelity note: undecodable bytes in a non-JSON body crash FastAPI's error rendering (a plain-text 500);
+ * here they are decoded with U+FFFD replacements and refused as any other raw body (422).
  */
 export function fastapiBody(bytes: Uint8Array, contentType: string | null): unknown {
   if (bytes.length === 0) return undefined;
   const decode = () => new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  if (!isJsonContentType(contentType)) {
-    try {
-      return decode();
-    } catch {
-      throw new PyRenderError('undecodable bytes cannot be echoed');
-    }
-  }
+  if (!isJsonContentType(contentType)) return new TextDecoder('utf-8').decode(bytes);
   let text: string;
   try {
     text = decode();

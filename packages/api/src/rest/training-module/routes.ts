@@ -52,7 +52,6 @@ import {
 } from './contracts';
 import {
   HttpException,
-  PyRenderError,
   RequestValidationError,
   fastapiBody,
   fastapiErrors,
@@ -84,8 +83,7 @@ export function tmErrorResponse(error: unknown): Response {
   if (error instanceof DomainError) {
     return fastapiJson({ detail: error.message }, DOMAIN_ERROR_STATUS[error.code]);
   }
-  if (!(error instanceof PyRenderError))
-    console.error('training-module: unexpected error', error instanceof Error ? error.stack : String(error));
+  console.error('training-module: unexpected error', error instanceof Error ? error.stack : String(error));
   return internalServerError();
 }
 
