@@ -1,4 +1,5 @@
 import {
+  type ArtifactStore,
   hyperparametersSchema,
   trainingDefinitionSchema,
   type Db,
@@ -11,6 +12,7 @@ import { requireProject } from './access';
 import { DomainError } from './errors';
 import { historyOf } from './executions';
 import { nextCronRun } from './schedules';
+import { validateTraining } from './training-validation';
 
 /** Which surface created a task (Task.source). */
 export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc' | 'web';
@@ -29,6 +31,11 @@ export interface CreateTrainingInput {
   codeResourceId?: number | null;
   learnBlockId?: number | null;
   schedule?: ScheduleInput;
+  /**
+   * The artifact store, so datasets uploaded before summaries existed and code resources can be read for the
+   * up-front check (validateTraining); without it those are checked from their upload metadata only.
+   */
+  store?: ArtifactStore;
 }
 
 function zodMessage(prefix: string, error: { issues: { path: PropertyKey[]; message: string }[] }): string {
@@ -62,16 +69,25 @@ export async function createTraining(
     input.architectureResourceId,
     input.codeResourceId,
   ].filter((id): id is number => typeof id === 'number');
-  const found = await db.resource.count({
+  const resources = await db.resource.findMany({
     where: { id: { in: resourceIds }, projectId: input.projectId, deletedAt: null },
   });
-  if (found !== new Set(resourceIds).size) throw new DomainError('NOT_FOUND', 'resource not found');
+  if (resources.length !== new Set(resourceIds).size)
+    throw new DomainError('NOT_FOUND', 'resource not found');
   if (input.learnBlockId != null) {
     const block = await db.learnBlock.count({
       where: { id: input.learnBlockId, projectId: input.projectId },
     });
     if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
   }
+  // What the run would fail on is refused now, before anything is written.
+  await validateTraining(db, input.store, {
+    projectId: input.projectId,
+    resources,
+    definition: definition.data,
+    hyperparameters: hyperparameters.data,
+    codeResourceId: input.codeResourceId ?? null,
+  });
 
   const schedule = input.schedule ?? { kind: 'ONE_TIME' };
   const startAt = schedule.startAt ?? null;

@@ -77,5 +77,6 @@ export async function trainFromArchitecture(
     architectureResourceId: architecture.id,
     codeResourceId: input.codeResourceId ?? null,
     schedule: input.schedule,
+    store: deps.store,
   });
 }
