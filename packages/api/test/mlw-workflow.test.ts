@@ -105,6 +105,12 @@ describe.each(testProviders)('MLW NN-designer workflow on %s', (provider) => {
     const created = await call('POST', '/projects', { body: { name: 'Digits', description: 'd' } });
     expect(created.status).toBe(200);
     expect(created.body).toMatchObject({ name: 'Digits', description: 'd', isFreeze: false, versions: [] });
+    const unnamed = await call('POST', '/projects', { body: { name: ' ', description: 'd' } });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body).toMatchObject({
+      message: 'Variable issue',
+      info: [{ loc: ['name'], type: 'value_error' }],
+    });
     const duplicate = await call('POST', '/projects', { body: { name: 'Digits', description: 'again' } });
     expect(duplicate).toEqual({
       status: 409,

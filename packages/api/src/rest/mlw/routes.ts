@@ -244,6 +244,15 @@ async function mlwResource(ctx: RouteContext, principal: Principal) {
   return resource;
 }
 
+/** A project body checked the E2+ reference's way: a bad field is the "Variable issue" 400 naming it (fidelity §1 #2). */
+function variableIssues<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const loc = issue.path.map(String);
+  throw new MlwVariableIssue(loc.length ? loc : ['body'], issue.message);
+}
+
 /** Refuses a file type MLW does not take before any byte is stored (409 "File type not supported"). */
 async function* supportedOnly(files: AsyncIterable<IncomingFile>): AsyncIterable<IncomingFile> {
   for await (const file of files) {
@@ -280,7 +289,7 @@ export const mlwRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const body = parseWith(projectBodySchema, await readJson(ctx.request), 'body');
+      const body = variableIssues(projectBodySchema, await readJson(ctx.request));
       await assertProjectNameFree(ctx.deps.db, principal, body.name);
       return json(presentProject(await createProject(ctx.deps.db, principal, body)));
     },
@@ -312,7 +321,7 @@ export const mlwRoutes: RouteDef[] = [
     security: SECURITY,
     async handler(ctx) {
       const principal = await principalOf(ctx);
-      const body = parseWith(projectUpdateSchema, (await readJson(ctx.request)) ?? {}, 'body');
+      const body = variableIssues(projectUpdateSchema, (await readJson(ctx.request)) ?? {});
       if (body.name !== undefined) {
         const current = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
         await assertProjectNameFree(ctx.deps.db, principal, body.name, current);

@@ -100,8 +100,15 @@ export async function recordDataProperties(
     resources.map(async (resource) => {
       if (resource.kind !== 'DATASET' || resource.size > PROPERTIES_MAX_BYTES) return resource;
       if (!['.csv', '.json'].includes(extensionOf(resource.name))) return resource;
-      const text = (await deps.store.get(resource.storageKey)).toString('utf8');
-      const properties = dataProperties(resource.name, text);
+      let properties: MlwResourceMeta['mlwProperties'] | null = null;
+      try {
+        properties = dataProperties(
+          resource.name,
+          (await deps.store.get(resource.storageKey)).toString('utf8'),
+        );
+      } catch {
+        return resource; // a file that cannot be read as text has no properties; the upload stands
+      }
       if (!properties) return resource;
       const metadata = { ...((resource.metadata ?? {}) as object), mlwProperties: properties };
       return deps.db.resource.update({
