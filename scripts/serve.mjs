@@ -159,7 +159,7 @@ function start(name) {
     state.nextStartAt = new Date(Date.now() + delay).toISOString();
     writeState();
     log(
-      `${name} ${reason} after ${(upMs / 1000).toFixed(1)} s; restarting in ${(delay / 1000).toFixed(1)} s` +
+      `${name} ${reason} (up ${(upMs / 1000).toFixed(1)} s); restarting in ${(delay / 1000).toFixed(1)} s` +
         (state.state === 'crash-looping' ? ` (crash-looping: ${state.failures} quick exits in a row)` : ''),
     );
     const timer = setTimeout(() => {
@@ -175,6 +175,9 @@ function stop(code) {
   stopping = true;
   exitCode = code;
   for (const timer of timers) clearTimeout(timer);
+  for (const [name, state] of Object.entries(states))
+    if (!children.has(name)) Object.assign(state, { state: 'stopped', pid: null, nextStartAt: null });
+  writeState();
   if (children.size === 0) process.exit(code);
   for (const child of children.values()) child.kill('SIGTERM');
   // A child that ignores SIGTERM is not allowed to hang the shutdown.
