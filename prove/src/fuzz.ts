@@ -1,14 +1,19 @@
 // Fuzz suite: generated bad inputs (fast-check) for every route of the three REST styles (iterated from
 // their route tables, so a new route is covered without touching this file), every tRPC query, mutation and subscription,
 // and uploads. Runs in-process against the real handlers on a real database. Prints, per database: requests
-// sent, 5xx answers (must be 0), error answers not in the style's error shape (must be 0) and rows written by
-// rejected requests (must be 0: every table is counted before and after each rejected request).
+// sent, 5xx answers (must be 0), error answers not in the style's error shape (must be 0), rows written by
+// rejected requests (must be 0: every row of every table is fingerprinted before and after each request, so
+// a changed row counts as well as an added or deleted one) and files left in the artifact store by rejected
+// requests (must be 0: its folder is listed before and after, temporary files included).
 //
 //   npm run prove:fuzz                  (SQLite and PostgreSQL, 40 cases per route)
 //   FUZZ_RUNS=200 FUZZ_SEED=7 npm run prove:fuzz
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
-import type { DatabaseProvider } from '@trainhub/db';
+import { Prisma, type DatabaseProvider } from '@trainhub/db';
 import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } from '@trainhub/api/rest';
 import type { RestStyle, RouteDef } from '@trainhub/api/rest';
 import { appRouter, handleTrpc } from '@trainhub/api/trpc';
@@ -30,7 +35,7 @@ export interface FuzzFinding {
   method: string;
   url: string;
   status: number;
-  problem: '5xx' | 'shape' | 'rows';
+  problem: '5xx' | 'shape' | 'rows' | 'files';
   body: string;
 }
 
@@ -42,41 +47,76 @@ export interface FuzzReport {
   accepted: number;
   serverErrors: number;
   wrongShape: number;
+  /** Rows added, deleted or changed by rejected requests (must be 0). */
   rowsByRejected: number;
+  /** Files left in the artifact store by rejected requests (must be 0). */
+  filesByRejected: number;
   bySurface: Record<Surface, { targets: number; requests: number }>;
   findings: FuzzFinding[];
   seconds: number;
 }
 
-const TABLES = [
-  'User',
-  'Account',
-  'Session',
-  'VerificationToken',
-  'Team',
-  'Membership',
-  'TeamInvite',
-  'Project',
-  'ApiKey',
-  'Resource',
-  'LearnBlock',
-  'Task',
-  'Execution',
-  'ExecutionEvent',
-  'ScheduleOccurrence',
-  'TrainingSession',
-  'TrainerStatus',
-];
+// Every table of the schema (a new model is covered without touching this file), except RateLimit: counting
+// failed passwords is what a rejected sign-in is meant to write (auth/login-limit.ts).
+const TABLES = Object.values(Prisma.ModelName).filter((t) => t !== 'RateLimit');
+// Bookkeeping written in the background by any authenticated call, accepted or not (at most once a minute).
+const IGNORED_COLUMNS = new Set(['lastUsedAt']);
 
-/** Rows of every table, in one query. */
-export async function countRows(w: World): Promise<Record<string, number>> {
-  const sql = `SELECT ${TABLES.map((t) => `(SELECT COUNT(*) FROM "${t}") AS "${t}"`).join(', ')}`;
-  const [row] = (await w.t.db.$queryRawUnsafe(sql)) as Record<string, number | bigint>[];
-  return Object.fromEntries(TABLES.map((t) => [t, Number(row![t])]));
+/** Per table, how many rows have each fingerprint (SHA-256 of the row's columns). */
+export type RowSnapshot = Record<string, Map<string, number>>;
+
+const cellText = (_key: string, value: unknown) =>
+  typeof value === 'bigint'
+    ? value.toString()
+    : value instanceof Uint8Array
+      ? Buffer.from(value).toString('hex')
+      : value;
+
+/** Fingerprints every row of every table (one SELECT per table, side by side). */
+export async function snapshotRows(w: World): Promise<RowSnapshot> {
+  const tables = await Promise.all(
+    TABLES.map(async (table) => {
+      const rows = (await w.t.db.$queryRawUnsafe(`SELECT * FROM "${table}"`)) as Record<string, unknown>[];
+      const counts = new Map<string, number>();
+      for (const row of rows) {
+        const kept = Object.keys(row)
+          .filter((column) => !IGNORED_COLUMNS.has(column))
+          .sort()
+          .map((column) => [column, row[column]]);
+        const print = createHash('sha256').update(JSON.stringify(kept, cellText)).digest('hex');
+        counts.set(print, (counts.get(print) ?? 0) + 1);
+      }
+      return [table, counts] as const;
+    }),
+  );
+  return Object.fromEntries(tables);
 }
 
-const rowDiff = (a: Record<string, number>, b: Record<string, number>) =>
-  TABLES.reduce((sum, t) => sum + Math.abs((b[t] ?? 0) - (a[t] ?? 0)), 0);
+/**
+ * Rows that differ between two snapshots, per table the larger of "fingerprints only after" and "only
+ * before": an added or deleted row counts 1, and so does a changed one (its old print goes, a new one comes).
+ */
+export function rowsChanged(before: RowSnapshot, after: RowSnapshot): number {
+  let total = 0;
+  for (const table of TABLES) {
+    const a = before[table] ?? new Map<string, number>();
+    const b = after[table] ?? new Map<string, number>();
+    const only = (x: Map<string, number>, y: Map<string, number>) =>
+      [...x].reduce((sum, [print, n]) => sum + Math.max(0, n - (y.get(print) ?? 0)), 0);
+    total += Math.max(only(a, b), only(b, a));
+  }
+  return total;
+}
+
+/** Every file under the artifact store's folder (temporary files of interrupted writes included). */
+export function listFiles(dir: string): Set<string> {
+  if (!existsSync(dir)) return new Set();
+  return new Set(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, `${entry.parentPath}/${entry.name}`)),
+  );
+}
 
 // ---- shapes ----------------------------------------------------------------------------------------------
 
@@ -664,6 +704,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     serverErrors: 0,
     wrongShape: 0,
     rowsByRejected: 0,
+    filesByRejected: 0,
     bySurface: {
       mlw: { targets: 0, requests: 0 },
       'edge-impulse': { targets: 0, requests: 0 },
@@ -677,13 +718,17 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const quiet = console.error;
   console.error = process.env.FUZZ_DEBUG ? quiet : () => undefined;
   try {
+    let lastRows: RowSnapshot | undefined;
+    let lastFiles: Set<string> | undefined;
     const send = async (
       surface: Surface,
       target: string,
       c: Case,
       handle: (r: Request) => Promise<Response>,
     ) => {
-      const before = await countRows(w);
+      // What the previous request left (nothing else writes meanwhile): one snapshot per request.
+      const before = (lastRows ??= await snapshotRows(w));
+      const filesBefore = (lastFiles ??= listFiles(w.artifactsDir));
       const abort = new AbortController();
       const request = new Request(c.url, {
         method: c.method,
@@ -715,6 +760,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           problem,
           body: text.slice(0, 300),
         });
+      lastRows = await snapshotRows(w);
+      lastFiles = listFiles(w.artifactsDir);
       if (status < 400) {
         report.accepted++;
         return;
@@ -734,10 +781,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         report.wrongShape++;
         finding('shape');
       }
-      const written = rowDiff(before, await countRows(w));
+      const written = rowsChanged(before, lastRows);
       if (written) {
         report.rowsByRejected += written;
         finding('rows');
+      }
+      const left = [...lastFiles].filter((file) => !filesBefore.has(file));
+      if (left.length) {
+        report.filesByRejected += left.length;
+        text = `${left.slice(0, 3).join(', ')} <- ${text}`;
+        finding('files');
       }
     };
 
@@ -788,7 +841,14 @@ export function printFuzz(reports: FuzzReport[]) {
     ['  rejected (4xx/5xx)', ...reports.map((r) => String(r.rejected))],
     ['5xx answers (must be 0)', ...reports.map((r) => String(r.serverErrors))],
     ['not in the style error shape (must be 0)', ...reports.map((r) => String(r.wrongShape))],
-    ['rows written by rejected requests (must be 0)', ...reports.map((r) => String(r.rowsByRejected))],
+    [
+      'rows added/changed/deleted by rejected requests (must be 0)',
+      ...reports.map((r) => String(r.rowsByRejected)),
+    ],
+    [
+      'files left in the store by rejected requests (must be 0)',
+      ...reports.map((r) => String(r.filesByRejected)),
+    ],
     ['seconds', ...reports.map((r) => r.seconds.toFixed(1))],
   ];
   printTable(rows);
@@ -824,6 +884,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   console.log(`\nfuzz: ${runs} generated cases per route/procedure + fixed cases, seed ${seed}\n`);
   printFuzz(reports);
-  const bad = reports.some((r) => r.serverErrors || r.wrongShape || r.rowsByRejected);
+  const bad = reports.some((r) => r.serverErrors || r.wrongShape || r.rowsByRejected || r.filesByRejected);
   process.exit(bad ? 1 : 0);
 }

@@ -31,6 +31,8 @@ export interface World {
   deps: RestDeps;
   a: TeamFixture;
   b: TeamFixture;
+  /** The local artifact store's folder (deps.store). */
+  artifactsDir: string;
   drop(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function makeWorld(provider: DatabaseProvider, uploadLimitBytes = 6
     deps,
     a,
     b,
+    artifactsDir: join(dir, 'artifacts'),
     async drop() {
       await t.drop();
       rmSync(dir, { recursive: true, force: true });
