@@ -329,6 +329,13 @@ describe.each(testProviders)('training module state machine on %s', (provider) =
     expect(second).not.toBe(first);
     expect((await call('GET', '/parameters')).body!.key).toBe(second);
     expect((await call('GET', `/model_ready/${first}`)).status).toBe(401);
+    // The key acts as an editor: a viewer sees the config, not the key.
+    const viewer = await handle(
+      new Request('http://localhost/training-module/parameters', {
+        headers: { 'x-api-key': w.a.keys.VIEWER },
+      }),
+    );
+    expect(await viewer.json()).toMatchObject({ state: 'setup', key: null });
     // The key itself is not stored: only its hash and the nonce it is derived from.
     const rows = await w.t.db.trainingSession.findMany();
     expect(JSON.stringify(rows)).not.toContain(second);

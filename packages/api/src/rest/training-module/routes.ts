@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ExecutionStatus } from '@trainhub/db';
 import type { Principal } from '../../auth/principal';
 import { parseAuthorization, principalFromApiKey } from '../../auth/resolve';
+import { requireProject } from '../../services/access';
 import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
 import {
   activeSession,
@@ -329,11 +330,19 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     method: 'GET',
     path: '/parameters',
     operationId: 'return_training_config',
-    summary: 'The active session’s training config and its key',
+    summary: 'The active session’s training config and its key (null for a viewer)',
     response: serverStatusSchema,
     async handler(ctx) {
-      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
-      return ok(statusOf(session, 'current config', { key: sessionKeyOf(session, ctx.deps.jwtSecret) }));
+      const principal = await principalOf(ctx);
+      const session = await activeSession(ctx.deps.db, principal);
+      // The key acts as an editor of the session's project: shown to callers who could start one (editors
+      // and above), null for viewers.
+      const editor = await requireProject(ctx.deps.db, principal, session.projectId, 'EDITOR').then(
+        () => true,
+        () => false,
+      );
+      const key = editor ? sessionKeyOf(session, ctx.deps.jwtSecret) : null;
+      return ok(statusOf(session, 'current config', { key }));
     },
   }),
   route({
