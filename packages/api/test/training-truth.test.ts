@@ -352,7 +352,7 @@ describe.each(testProviders)('training tells the truth on %s', (provider) => {
       expect(await w.t.db.task.count({ where: { projectId: w.b.projectId } })).toBe(0);
     });
 
-    it('session style: a header-only train_file is refused at upload (422/400 detail); missing values at start', async () => {
+    it('session style: a header-only train_file is refused at upload; missing values at preprocess', async () => {
       const call = async (
         method: string,
         p: string,
@@ -383,12 +383,14 @@ describe.each(testProviders)('training tells the truth on %s', (provider) => {
       });
       expect(uploaded.status).toBe(200);
       const before = await taskCount();
-      await call('POST', `/preprocess/${key}`);
-      const started = await call('POST', `/training/start/${key}`);
-      expect(started.status).toBe(400);
-      expect(started.body.detail).toMatch(
+      // The preprocess step reads the cells (finding 3): every missing cell listed, the session stays in setup.
+      const pre = await call('POST', `/preprocess/${key}`);
+      expect(pre.status).toBe(400);
+      expect(pre.body.detail).toMatch(
         /^dataset train\.csv: 6 problems in the data: Row 3, column "humidity": missing value \(empty\);/,
       );
+      const started = await call('POST', `/training/start/${key}`);
+      expect(started.status).toBe(409);
       expect(await taskCount()).toBe(before);
     });
   });

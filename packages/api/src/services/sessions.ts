@@ -9,6 +9,7 @@ import { DomainError } from './errors';
 import { historyOf, isTerminal, requestStop, toHistory } from './executions';
 import { uploadResources, type IncomingFile, type StoreDeps } from './resources';
 import { createTraining } from './tasks';
+import { checkTrainingData } from './training-validation';
 
 // The session style's state machine (setup -> preprocessing -> training -> done), persisted in
 // TrainingSession so a restart of the web process loses nothing. The session key is a bearer credential:
@@ -334,6 +335,20 @@ export async function preprocessSession(deps: StoreDeps, key: string) {
   }
   if (a.columns.join(',') !== b.columns.join(','))
     throw await fail('train_file and test_file have different columns');
+  // The cells too (issue 16): what the run would fail on is refused here, every bad cell listed at once.
+  const taskType = { ...DEFAULT_SESSION_CONFIG, ...(session.config as SessionConfig) }.task_type;
+  try {
+    await checkTrainingData(deps.db, deps.store, {
+      projectId: session.projectId,
+      problemType:
+        taskType === 'regression' ? 'regression' : taskType === 'binary' ? 'binary' : 'classification',
+      datasetResourceId: status.trainResourceId,
+      testDatasetResourceId: status.testResourceId,
+    });
+  } catch (error) {
+    if (error instanceof DomainError) throw await fail(error.message);
+    throw error;
+  }
   const next: SessionStatus = { ...status, preprocess: { status: 'done', rows: a.rows, columns: a.columns } };
   const { count } = await deps.db.trainingSession.updateMany({
     where: { id: session.id, state: 'SETUP' },

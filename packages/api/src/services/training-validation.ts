@@ -125,6 +125,35 @@ export async function datasetSummary(
   return summary;
 }
 
+/**
+ * Checks the datasets of a training before it is requested (the session style's preprocess step): each is
+ * readable, has a header and data rows, the target column, at least two classes for classification and no
+ * bad cells (all listed at once), and the test set has the training set's feature columns. Throws
+ * TrainingRefusedError naming the file, row and column.
+ */
+export async function checkTrainingData(
+  db: Db,
+  store: ArtifactStore | undefined,
+  input: {
+    projectId: number;
+    problemType: TrainingDefinition['problemType'];
+    datasetResourceId: number;
+    testDatasetResourceId?: number;
+  },
+): Promise<void> {
+  await validateTraining(db, store, {
+    projectId: input.projectId,
+    definition: {
+      version: 1,
+      problemType: input.problemType,
+      spec: [],
+      datasetResourceId: input.datasetResourceId,
+      ...(input.testDatasetResourceId ? { testDatasetResourceId: input.testDatasetResourceId } : {}),
+    },
+    hyperparameters: { epochs: 1, batchSize: 1 },
+  });
+}
+
 export interface TrainingRequest {
   projectId: number;
   /** The request's resources when the caller has read them already (saves a query). */
