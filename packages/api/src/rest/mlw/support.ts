@@ -100,7 +100,7 @@ export async function recordDataProperties(
     resources.map(async (resource) => {
       if (resource.kind !== 'DATASET' || resource.size > PROPERTIES_MAX_BYTES) return resource;
       if (!['.csv', '.json'].includes(extensionOf(resource.name))) return resource;
-      let properties: MlwResourceMeta['mlwProperties'] | null = null;
+      let properties: MlwResourceMeta['mlwProperties'] | null;
       try {
         properties = dataProperties(
           resource.name,
