@@ -110,6 +110,8 @@ export function validate(value: unknown, type: ts.Type, path = '$', depth = 0): 
   if (flags & ts.TypeFlags.BooleanLike)
     return typeof value === 'boolean' ? [] : [`${path}: expected a boolean`];
   if (type.getSymbol()?.getName() === 'Date') {
+    // On the wire an ISO-8601 string; the bindings hand callers a Date.
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? [`${path}: invalid Date`] : [];
     return typeof value === 'string' && !Number.isNaN(Date.parse(value))
       ? []
       : [`${path}: expected an ISO-8601 date string`];
