@@ -225,6 +225,27 @@ describe.each(testProviders)('predictions on %s', (provider) => {
     );
   }, 60_000);
 
+  it('keeps extra input columns as they were, quoted where CSV needs it', async () => {
+    const input = await storeDataset(
+      w,
+      w.a.projectId,
+      'notes.csv',
+      'id,f0,f1,f2,f3,note\n7,2.5,0.5,0.5,0.5,"a, ""quoted"" note"\n8,0.5,0.5,2.5,0.5,plain\n',
+    );
+    const { resource } = await scoreDataset(w.deps, editor, w.a.projectId, modelId, input.id);
+    const text = (await w.deps.store.get(resource.storageKey)).toString('utf8');
+    const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
+    expect(parsed.map((r) => [r[0], r[5], r[9]])).toEqual([
+      ['id', 'note', 'prediction'],
+      ['7', 'a, "quoted" note', 'setosa'],
+      ['8', 'plain', 'virginica'],
+    ]);
+    // Probabilities in at most 9 significant digits (float32 precision), summing to 1.
+    const probs = parsed[1]!.slice(6, 9);
+    expect(probs.every((p) => p.length <= 15 && Number(p) === Number(Number(p).toPrecision(9)))).toBe(true);
+    expect(probs.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
   it('fails a scoring on a bad row with the row number of the file and the feature', async () => {
     const lines = blobsCsv(CHUNK_ROWS + 100, 4, false)
       .trimEnd()

@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import type { ArtifactStore, Db, ModelJob, Prisma, Resource } from '@trainhub/db';
 import type { ModelMetadata, ModelSignature } from '@trainhub/ml';
-import type { Principal } from '../auth/principal';
+import { atLeast, roleIn, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 
@@ -173,11 +173,23 @@ export async function requireModelResource(
   resourceId: number,
   min: 'VIEWER' | 'EDITOR' | 'ADMIN' = 'VIEWER',
 ): Promise<Resource> {
-  await requireProject(db, principal, projectId, min);
-  const resource = Number.isSafeInteger(resourceId)
-    ? await db.resource.findFirst({ where: { id: resourceId, projectId, deletedAt: null } })
-    : null;
-  if (!resource) throw new DomainError('NOT_FOUND', 'model not found');
+  // One query on the hot path (every prediction): the resource with its project; the project's access rule
+  // (requireProject's) is applied to the row read. Without a row, requireProject answers as it always does.
+  const found =
+    Number.isSafeInteger(resourceId) && Number.isSafeInteger(projectId)
+      ? await db.resource.findFirst({
+          where: { id: resourceId, projectId, deletedAt: null, project: { deletedAt: null } },
+          include: { project: true },
+        })
+      : null;
+  if (!found) {
+    await requireProject(db, principal, projectId, min);
+    throw new DomainError('NOT_FOUND', 'model not found');
+  }
+  const { project, ...resource } = found;
+  const role = roleIn(principal, project.teamId, project.id);
+  if (role === null) throw new DomainError('NOT_FOUND', 'project not found');
+  if (!atLeast(role, min)) throw new DomainError('FORBIDDEN', `this needs the ${min.toLowerCase()} role`);
   if (resource.kind !== 'MODEL')
     throw new DomainError(
       'INVALID',

@@ -586,6 +586,16 @@ function chunkRows(records: string[][], index: number[]): RawRow[] {
   return records.map((r) => index.map((i) => (i < 0 ? '0' : r[i]!)));
 }
 
+/** A CSV field: quoted (RFC 4180) only when it holds a delimiter, a quote or a line break. */
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A float32 value in the fewest digits that read back as the same float32 (at most 9 significant). */
+function float32Text(value: number): string {
+  return String(Number(value.toPrecision(9)));
+}
+
 async function scoreStream(
   deps: PredictionDeps,
   loaded: LoadedModel,
@@ -621,14 +631,15 @@ async function scoreStream(
       if (records.length === 0) continue;
       const raw = core.rowsToMatrix(signature, chunkRows(records, index), firstRow);
       const { width, values, predicted } = core.predictMatrix(loaded.model, raw);
-      const out: (string | number)[][] = records.map((record, i) => {
-        const v = Array.from(values.subarray(i * width, (i + 1) * width));
-        return predicted
-          ? [...record, ...v, signature.classNames[predicted[i]!] ?? predicted[i]!]
-          : [...record, ...v];
-      });
+      let text = '';
+      for (let i = 0; i < records.length; i++) {
+        const cells = records[i]!.map(csvCell);
+        for (let j = 0; j < width; j++) cells.push(float32Text(values[i * width + j]!));
+        if (predicted) cells.push(csvCell(signature.classNames[predicted[i]!] ?? String(predicted[i])));
+        text += cells.join(',') + '\n';
+      }
       rows += records.length;
-      yield Papa.unparse(out, { newline: '\n' }) + '\n';
+      yield text;
       await progress.update(rows, bytesRead);
     }
   }
