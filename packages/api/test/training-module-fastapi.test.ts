@@ -587,7 +587,30 @@ describe.each(testProviders)('training module: FastAPI fidelity on %s', (provide
       description: expect.any(String),
       content: { 'application/json': { schema: { $ref: '#/components/schemas/HTTPValidationError' } } },
     });
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['HTTPValidationError', 'ValidationError']);
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'Body_upload_dataset_upload_dataset__key__post',
+      'HTTPValidationError',
+      'TrainingConfigParams',
+      'ValidationError',
+    ]);
+    // FastAPI's operation ids and summaries (what generated clients name their methods after).
+    expect(doc.paths['/start_session']!.get).toMatchObject({
+      operationId: 'start_session_start_session_get',
+      summary: 'Start Session',
+    });
+    expect(doc.paths['/parameters/{key}']!.post).toMatchObject({
+      operationId: 'update_training_config_parameters__key__post',
+      requestBody: {
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/TrainingConfigParams' } } },
+      },
+    });
+    expect(doc.components.schemas.TrainingConfigParams).toMatchObject({
+      type: 'object',
+      properties: {
+        epochs: { type: 'integer', minimum: 1 },
+        learning_rate: { type: 'number', exclusiveMinimum: 0 },
+      },
+    });
     const result = await new Validator().validate(structuredClone(doc) as never);
     expect(result.errors ?? []).toEqual([]);
     for (const page of ['/docs', '/redoc']) {
