@@ -457,6 +457,12 @@ const CASES: Case[] = [
     text: '{"detail":"There was an error parsing the body"}',
   },
   {
+    name: 'JSON nested deeper than CPython recurses (RecursionError: 400)',
+    ...params(`${'['.repeat(50_000)}${']'.repeat(50_000)}`),
+    status: 400,
+    text: '{"detail":"There was an error parsing the body"}',
+  },
+  {
     name: 'multipart without a boundary',
     method: 'POST',
     path: `/upload_dataset/${UNKNOWN}`,

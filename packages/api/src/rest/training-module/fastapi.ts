@@ -117,6 +117,18 @@ class StopIteration {
   constructor(readonly pos: number) {}
 }
 
+/**
+ * CPython's scanner recurses once per nested object or array and gives up at the interpreter's recursion
+ * limit (1000 frames, some of them FastAPI's own): a RecursionError, which FastAPI answers as a body it
+ * could not parse (400).
+ */
+export const MAX_JSON_DEPTH = 950;
+
+/** Nesting deeper than CPython's json reader can follow. */
+export class JsonTooDeepError extends Error {
+  override name = 'JsonTooDeepError';
+}
+
 const WS = new Set([' ', '\t', '\n', '\r']);
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
@@ -129,6 +141,11 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '
 export function parsePythonJson(text: string): unknown {
   const s = Array.from(text); // Python indexes code points
   const len = s.length;
+  let depth = 0;
+  const enter = () => {
+    if (++depth > MAX_JSON_DEPTH)
+      throw new JsonTooDeepError('maximum recursion depth exceeded while decoding a JSON document');
+  };
   const skip = (i: number) => {
     while (i < len && WS.has(s[i]!)) i++;
     return i;
@@ -233,6 +250,7 @@ export function parsePythonJson(text: string): unknown {
   };
 
   const parseObject = (start: number): [Record<string, unknown>, number] => {
+    enter();
     const obj: Record<string, unknown> = {};
     const order: string[] = [];
     let i = skip(start);
@@ -254,10 +272,12 @@ export function parsePythonJson(text: string): unknown {
       }
     }
     keyOrder.set(obj, order);
+    depth--;
     return [obj, i + 1];
   };
 
   const parseArray = (start: number): [unknown[], number] => {
+    enter();
     const out: unknown[] = [];
     let i = skip(start);
     if (i >= len || s[i] !== ']') {
@@ -270,6 +290,7 @@ export function parsePythonJson(text: string): unknown {
         i = skip(i + 1);
       }
     }
+    depth--;
     return [out, i + 1];
   };
 
@@ -823,6 +844,8 @@ export function fastapiBody(bytes: Uint8Array, contentType: string | null): unkn
     const value = parsePythonJson(text);
     return value === null ? undefined : value;
   } catch (error) {
+    if (error instanceof JsonTooDeepError)
+      throw new HttpException(400, 'There was an error parsing the body');
     if (!(error instanceof JsonDecodeError)) throw error;
     throw new RequestValidationError([
       {
