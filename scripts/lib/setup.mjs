@@ -31,6 +31,7 @@ export function ensurePnpm() {
       '--no-save',
       '--no-audit',
       '--no-fund',
+      '--loglevel=error',
       '--prefix',
       prefix,
       `pnpm@${pnpmVersion}`,
@@ -112,7 +113,10 @@ function installEnv() {
 export function installDependencies(pnpm) {
   ensureBuildTools();
   log('installing dependencies (pnpm install)');
-  run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { env: installEnv() });
+  // Quiet unless something is wrong: errors only (no progress lines, no engine warnings of dependencies).
+  run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only', '--loglevel=error'], {
+    env: installEnv(),
+  });
 }
 
 export function run(command, args, options = {}) {
