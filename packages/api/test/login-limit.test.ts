@@ -6,6 +6,7 @@ import { LOGIN_MAX_FAILURES } from '../src/auth/login-limit';
 import { clearCredentialCaches } from '../src/auth/resolve';
 import { changePassword } from '../src/services/signup';
 import { createRestHandler, type RestDeps } from '../src/rest/http';
+import { cumulocityStyle } from '../src/rest/cumulocity/routes';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
 import { mlwStyle } from '../src/rest/mlw/routes';
 import { basic, makeWorld, PASSWORD, type World } from './helpers';
@@ -19,7 +20,8 @@ const WRONG = 'wrong horse battery';
 describe.each(testProviders)('sign-in limits across two web instances on %s', (provider) => {
   let w: World;
   let secondDb: Db;
-  const instances: { ei: (r: Request) => Promise<Response>; mlw: (r: Request) => Promise<Response> }[] = [];
+  type Handle = (r: Request) => Promise<Response>;
+  const instances: { ei: Handle; mlw: Handle; c8y: Handle }[] = [];
 
   beforeAll(async () => {
     w = await makeWorld(provider);
@@ -30,6 +32,7 @@ describe.each(testProviders)('sign-in limits across two web instances on %s', (p
       instances.push({
         ei: createRestHandler(edgeImpulseStyle, () => deps),
         mlw: createRestHandler(mlwStyle, () => deps),
+        c8y: createRestHandler(cumulocityStyle, () => deps),
       });
     }
   });
@@ -131,6 +134,28 @@ describe.each(testProviders)('sign-in limits across two web instances on %s', (p
     expect((await mlwGet(1, email, PASSWORD)).status).toBe(401);
     // Another address is not blocked.
     expect((await mlwGet(1, `${w.b.slug}/${email}`, PASSWORD, '198.51.100.20')).status).toBe(200);
+  });
+
+  it('Cumulocity surface (GET /user/currentUser, Basic): the 11th is refused in its 401 shape, not a 500', async () => {
+    const email = w.a.users.ADMIN.email;
+    const currentUser = (i: number, password: string) =>
+      instances[i % 2]!.c8y(
+        new Request('http://x/user/currentUser', {
+          headers: {
+            authorization: basic(`${w.a.slug}/${email}`, password),
+            'x-forwarded-for': '192.0.2.70',
+          },
+        }),
+      );
+    clearCredentialCaches();
+    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) expect((await currentUser(i, WRONG)).status).toBe(401);
+    const refused = await currentUser(0, PASSWORD);
+    expect(refused.status).toBe(401);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({
+      error: 'security/Unauthorized',
+      message: expect.stringMatching(/^Invalid credentials! : too many failed/),
+    });
   });
 
   it('parallel guesses from both instances: exactly 10 are checked, the rest refused', async () => {

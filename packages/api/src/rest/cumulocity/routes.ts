@@ -1,6 +1,7 @@
 import type { TeamRole } from '@trainhub/db';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal';
+import { LoginRateLimitedError } from '../../auth/login-limit';
 import { parseAuthorization, principalFromApiKey, principalFromBasic } from '../../auth/resolve';
 import {
   BadRequestError,
@@ -37,6 +38,13 @@ export function c8yErrorResponse(error: unknown): Response {
       401,
     );
   }
+  // Too many failed passwords (auth/login-limit.ts): the 401 shape, saying why and for how long.
+  if (error instanceof LoginRateLimitedError) {
+    const message = `Invalid credentials! : ${error.message}`;
+    return json({ error: 'security/Unauthorized', message, info: INFO }, 401, {
+      'retry-after': String(error.retryAfterSeconds),
+    });
+  }
   if (error instanceof MethodNotAllowedError)
     return json({ error: 'general/methodNotAllowed', message: 'method not allowed', info: INFO }, 405);
   if (error instanceof BadRequestError)
@@ -52,7 +60,7 @@ async function principalOf(ctx: RouteContext): Promise<Principal> {
   const principal =
     auth.scheme === 'bearer'
       ? await principalFromApiKey(ctx.deps.db, auth.token)
-      : await principalFromBasic(ctx.deps.db, auth.user, auth.password);
+      : await principalFromBasic(ctx.deps.db, auth.user, auth.password, ctx.clientIp);
   if (!principal) throw new C8yAuthError(false);
   return principal;
 }
