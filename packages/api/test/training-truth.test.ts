@@ -223,6 +223,56 @@ describe.each(testProviders)('training tells the truth on %s', (provider) => {
     });
   });
 
+  describe('a diverged run is FAILED in every style (finding 1)', () => {
+    it('MLW status and message, the Edge Impulse job finishedSuccessful false, the history of every epoch', async () => {
+      const answer = await trainNN('plain', { dataID: ids.iris, epoch: 60 });
+      expect(answer.status).toBe(200);
+      const executionId = Number(answer.body.individualTasks[0].id);
+      const taskId = answer.body.id as string;
+      // What the trainer writes when the loss becomes Infinity in epoch 32 (apps/trainer training-truth test).
+      const reason =
+        'Training diverged at epoch 32: loss became Infinity; lower the learning rate or scale the inputs';
+      for (let epoch = 1; epoch <= 31; epoch++) {
+        await w.t.db.executionEvent.create({
+          data: {
+            executionId,
+            seq: epoch,
+            kind: 'EPOCH',
+            epoch,
+            data: { epoch, loss: 10 ** epoch, metrics: { accuracy: 0.5, val_loss: 10 ** epoch }, lr: 0.01 },
+          },
+        });
+      }
+      await w.t.db.execution.update({
+        where: { id: executionId },
+        data: {
+          status: 'FAILED',
+          stage: 'TRAIN',
+          message: reason,
+          error: reason,
+          finishedAt: new Date(),
+          startedAt: new Date(),
+        },
+      });
+      const task = (await mlw('GET', `/tasks/${taskId}`)).body;
+      const run = task.individualTasks.find((r: { id: string }) => r.id === String(executionId));
+      expect(run.status).toBe('FAILED');
+      expect(run.message).toBe(`Failed: ${reason}`);
+      expect(run.history.map((h: { epoch: number }) => h.epoch)).toEqual(
+        Array.from({ length: 31 }, (_, i) => i + 1),
+      );
+      expect(JSON.stringify(run.history)).not.toContain('null,"loss"');
+      const ei = await fetcher(`http://localhost/v1/api/${w.a.projectId}/jobs/${executionId}/status`, {
+        headers: { 'x-api-key': w.a.keys.EDITOR },
+      });
+      expect((await ei.json()).job).toMatchObject({
+        id: executionId,
+        finished: expect.any(String),
+        finishedSuccessful: false,
+      });
+    });
+  });
+
   describe('uploads are checked on arrival (finding 8)', () => {
     it('refuses a header-only or empty CSV naming why, and keeps nothing', async () => {
       const resources = await w.t.db.resource.count({ where: { projectId: w.a.projectId } });

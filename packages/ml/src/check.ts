@@ -1,5 +1,5 @@
 import { MlInputError } from './errors.ts';
-import type { DataFacts } from './data/summary.ts';
+import { MAX_CLASSES, type DataFacts } from './data/summary.ts';
 import { parseHyperparameters, type Hyperparameters } from './hyperparameters.ts';
 import { checkLoss, checkMetrics, defaultLoss, type MetricName } from './names.ts';
 import { parsePreprocessing, type PreprocessingSpec } from './preprocess.ts';
@@ -12,6 +12,15 @@ import {
   type TaskDefinitionLike,
   type TaskHyperparametersLike,
 } from './task.ts';
+
+function lastSoftmaxUnits(spec: unknown): number | undefined {
+  const s = spec as { layers?: unknown; architecture?: { layers?: unknown } } | null;
+  const layers = Array.isArray(spec) ? spec : Array.isArray(s?.layers) ? s.layers : s?.architecture?.layers;
+  if (!Array.isArray(layers)) return undefined;
+  const last = layers.filter((l: { enabled?: boolean }) => l?.enabled !== false).at(-1) as
+    { type?: string; units?: number; activation?: string } | undefined;
+  return last?.type === 'dense' && last.activation === 'softmax' ? last.units : undefined;
+}
 
 export interface TrainingCheck {
   hyperparameters: Hyperparameters;
@@ -99,7 +108,7 @@ export function checkTraining(input: {
           field: 'labels.classes',
         });
     }
-    if (labels.classCount < 2)
+    if (labels.classCount !== null && labels.classCount < 2)
       throw new MlInputError(
         'SINGLE_CLASS',
         labels.classCount === 0
@@ -107,7 +116,9 @@ export function checkTraining(input: {
           : `The label column "${labels.column}" has only one class ("${labels.classNames[0]}"); classification needs at least two`,
         { column: labels.column },
       );
-    outputs = order?.length ?? labels.classCount;
+    // More classes than a summary counts: the spec's own softmax head (if any) is taken at its word.
+    outputs =
+      order?.length ?? labels.classCount ?? lastSoftmaxUnits(input.definition.spec) ?? MAX_CLASSES + 1;
     if (problem === 'binary' && outputs !== 2)
       throw new MlInputError(
         'INVALID_DATA',

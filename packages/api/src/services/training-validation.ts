@@ -243,7 +243,7 @@ export async function validateTraining(
     facts.labels = {
       ...data.labels,
       classNames: [...classes],
-      classCount: Math.max(classes.size, data.labels.classCount),
+      classCount: data.labels.classCount === null ? null : Math.max(classes.size, data.labels.classCount),
     };
   }
   try {

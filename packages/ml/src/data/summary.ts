@@ -14,7 +14,7 @@ import { parseJsonData } from './json.ts';
 import { sampleSize } from './types.ts';
 
 /** Distinct values a column summary counts (a label column with more is not listed class by class). */
-export const MAX_CLASSES = 200;
+export const MAX_CLASSES = 1000;
 
 /** One column of a data summary. */
 export interface ColumnSummary {
@@ -27,8 +27,10 @@ export interface ColumnSummary {
   nonNumeric: number;
   /** The first bad cells of this column (missing or not a number), at most 20. */
   problems: DataProblem[];
-  /** Distinct present values (counted up to MAX_CLASSES + 1). */
+  /** Distinct present values, counted up to MAX_CLASSES (more: `manyValues`). */
   distinct: number;
+  /** More than MAX_CLASSES distinct values. */
+  manyValues?: boolean;
   /** Values with their counts, first seen first, when there are at most MAX_CLASSES distinct ones. */
   classes?: { name: string; count: number }[];
 }
@@ -54,23 +56,30 @@ export interface DataSummary {
   warnings: string[];
   /** JSON data: one sample's shape and the label classes (or that labels are numbers). */
   sampleShape?: number[];
-  label?: { column: string; numeric: boolean; distinct: number; classes?: { name: string; count: number }[] };
+  label?: {
+    column: string;
+    numeric: boolean;
+    distinct: number;
+    manyValues?: boolean;
+    classes?: { name: string; count: number }[];
+  };
 }
 
 class Counter {
   counts = new Map<string, number>();
   overflow = false;
   add(v: string) {
+    if (this.overflow) return; // a column of many values (a numeric feature) costs no more lookups
     const c = this.counts.get(v);
     if (c !== undefined) this.counts.set(v, c + 1);
-    else if (this.counts.size <= MAX_CLASSES) this.counts.set(v, 1);
+    else if (this.counts.size < MAX_CLASSES) this.counts.set(v, 1);
     else this.overflow = true;
   }
   get distinct() {
     return this.counts.size;
   }
   list() {
-    return this.counts.size <= MAX_CLASSES ? [...this.counts].map(([name, count]) => ({ name, count })) : undefined;
+    return this.overflow ? undefined : [...this.counts].map(([name, count]) => ({ name, count }));
   }
 }
 
@@ -165,6 +174,7 @@ export async function summarizeData(
       ...s,
       type: s.missing === rows - raggedCount ? 'empty' : s.nonNumeric > 0 ? 'text' : 'number',
       distinct: counter.distinct,
+      ...(counter.overflow ? { manyValues: true } : {}),
       ...(counter.list() ? { classes: counter.list() } : {}),
     })),
     ragged,
@@ -217,6 +227,7 @@ function summarizeJson(text: string): DataSummary {
       column: 'y',
       numeric,
       distinct: counter.distinct,
+      ...(counter.overflow ? { manyValues: true } : {}),
       ...(counter.list() ? { classes: counter.list() } : {}),
     },
   };
@@ -227,7 +238,13 @@ export interface DataFacts {
   featureNames: string[];
   sampleShape: number[];
   labels:
-    | { kind: 'categorical'; column: string; classNames: string[]; classCount: number }
+    | {
+        kind: 'categorical';
+        column: string;
+        classNames: string[];
+        /** Distinct labels; null when there are more than MAX_CLASSES (not counted exactly). */
+        classCount: number | null;
+      }
     | { kind: 'numeric'; columns: string[] };
   warnings: string[];
 }
@@ -256,7 +273,7 @@ export function dataFacts(summary: DataSummary, options: CsvOptions): DataFacts 
               kind: 'categorical',
               column: 'y',
               classNames: label.classes?.map((c) => c.name) ?? [],
-              classCount: label.distinct,
+              classCount: label.manyValues ? null : label.distinct,
             },
       warnings: [],
     };
@@ -317,7 +334,7 @@ export function dataFacts(summary: DataSummary, options: CsvOptions): DataFacts 
       kind: 'categorical',
       column: label.name,
       classNames: label.classes?.map((c) => c.name) ?? [],
-      classCount: label.distinct,
+      classCount: label.manyValues ? null : label.distinct,
     },
     warnings: summary.warnings,
   };
