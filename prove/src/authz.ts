@@ -486,6 +486,7 @@ function operations(s: Setup): Op[] {
       '{"trainingCycles":3}',
     ),
     ei('trainKerasJob', 'project', 'EDITOR', 'POST', `/api/${pid}/jobs/train/keras/${s.block.id}`, '{}'),
+    ei('getProjectInfo', 'project', 'VIEWER', 'GET', `/api/${pid}`),
     ei('listActiveJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs`),
     ei('listAllJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/all?finished=both`),
     ei('listFinishedJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/history`),

@@ -465,6 +465,20 @@ describe.each(testProviders)('Edge Impulse clients on %s', (provider) => {
     });
   });
 
+  it('project info: the project, the impulse state, compute time used', async () => {
+    const { body } = await call('GET', `/api/${w.a.projectId}`, undefined, admin());
+    expect(body).toMatchObject({
+      success: true,
+      project: { id: w.a.projectId, name: 'alpha project', owner: 'alpha' },
+      impulse: { created: true, configured: true, complete: true },
+      showCreateFirstImpulse: false,
+      studioUrl: expect.stringMatching(new RegExp(`/projects/${w.a.projectId}$`)),
+    });
+    expect(body.computeTime.timeUsedMs).toBeGreaterThanOrEqual(0);
+    const foreign = await call('GET', `/api/${w.b.projectId}`, undefined, admin());
+    expect(foreign).toMatchObject({ status: 404, body: { success: false, error: 'project not found' } });
+  });
+
   it('metadata before and after a training (hasTrainedModel)', async () => {
     const fresh = await call('GET', `/api/${w.a.projectId}/training/keras/4/metadata`, undefined, admin());
     expect(fresh.body).toMatchObject({ success: true, hasTrainedModel: false, modelValidationMetrics: [] });

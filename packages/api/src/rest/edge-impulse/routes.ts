@@ -67,6 +67,7 @@ import {
   listJobsQuerySchema,
   listJobsResponseSchema,
   listProjectsResponseSchema,
+  projectInfoResponseSchema,
   projectIdParams,
   setImpulseRequestSchema,
   setImpulseResponseSchema,
@@ -548,6 +549,96 @@ export const eiRoutes: RouteDef[] = [
         apiKeyId: principal.keyId,
         projectId: principal.projectId,
         role: eiRoleOf(principal.role),
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/{projectId}',
+    operationId: 'getProjectInfo',
+    summary:
+      'The project (ProjectInfoResponse): the project, whether the impulse is set, compute time used; what this ' +
+      'platform has no counterpart for (devices, data acquisition, deployment, EON) is empty or neutral',
+    tags: ['Projects'],
+    params: projectIdParams,
+    response: projectInfoResponseSchema,
+    security: SECURITY,
+    async handler(ctx) {
+      const principal = await principalOf(ctx);
+      const { projectId } = params(projectIdParams, ctx);
+      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
+      const [team, blocks, runs, trained] = await Promise.all([
+        ctx.deps.db.team.findUnique({ where: { id: project.teamId }, select: { name: true } }),
+        ctx.deps.db.learnBlock.count({ where: { projectId } }),
+        ctx.deps.db.execution.findMany({
+          where: { projectId, startedAt: { not: null }, finishedAt: { not: null } },
+          select: { startedAt: true, finishedAt: true },
+        }),
+        ctx.deps.db.execution.count({
+          where: { projectId, status: 'COMPLETED', task: { learnBlockId: { not: null } } },
+        }),
+      ]);
+      const emptySummary = { totalLengthMs: 0, labels: [], totalLabels: 0, dataCount: 0 };
+      const impulseCreated = project.impulse !== null || blocks > 0;
+      return json({
+        success: true,
+        project: presentProject(project, team?.name ?? ''),
+        developmentKeys: {},
+        impulse: { created: impulseCreated, configured: blocks > 0, complete: trained > 0 },
+        devices: [],
+        dataSummary: emptySummary,
+        dataSummaryPerCategory: {
+          training: emptySummary,
+          testing: emptySummary,
+          validation: emptySummary,
+          postProcessing: emptySummary,
+        },
+        computeTime: {
+          periodStartDate: project.createdAt.toISOString(),
+          periodEndDate: new Date().toISOString(),
+          timeUsedMs: runs.reduce((t, r) => t + (r.finishedAt!.getTime() - r.startedAt!.getTime()), 0),
+          timeLeftMs: 0,
+        },
+        acquisitionSettings: {
+          intervalMs: 0,
+          lengthMs: 0,
+          segmentShift: false,
+          defaultPageSize: 0,
+          viewType: 'list',
+          gridColumnCount: 0,
+          gridColumnCountDetailed: 0,
+          showExactSampleLength: false,
+          inlineEditBoundingBoxes: false,
+        },
+        collaborators: [],
+        deploySettings: {
+          eonCompiler: false,
+          sensor: 'unknown',
+          arduinoLibraryName: '',
+          tinkergenLibraryName: '',
+          particleLibraryName: '',
+        },
+        experiments: [],
+        latencyDevices: [],
+        urls: {},
+        showCreateFirstImpulse: !impulseCreated,
+        showGettingStartedWizard: { showWizard: false, step: 0 },
+        performance: {
+          gpu: false,
+          jobLimitM: 0,
+          dspFileSizeMb: 0,
+          enterprisePerformance: false,
+          trainJobRamMb: 0,
+        },
+        trainJobNotificationUids: [],
+        dspJobNotificationUids: [],
+        modelTestingJobNotificationUids: [],
+        exportJobNotificationUids: [],
+        hasNewTrainingData: false,
+        studioUrl: `${ctx.url.origin}/projects/${projectId}`,
+        inPretrainedModelFlow: false,
+        showSensorDataInAcquisitionGraph: false,
+        notifications: [],
       });
     },
   },
