@@ -2,7 +2,12 @@ import { createDb, type Db } from '@trainhub/db';
 import { testProviders } from '@trainhub/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientIpOf } from '../src/auth/client-ip';
-import { LOGIN_MAX_FAILURES } from '../src/auth/login-limit';
+import {
+  LOGIN_MAX_FAILURES,
+  LOGIN_MAX_FAILURES_PER_IP,
+  LoginRateLimitedError,
+  limitPasswordCheck,
+} from '../src/auth/login-limit';
 import { clearCredentialCaches } from '../src/auth/resolve';
 import { changePassword } from '../src/services/signup';
 import { createRestHandler, type RestDeps } from '../src/rest/http';
@@ -193,6 +198,25 @@ describe.each(testProviders)('sign-in limits across two web instances on %s', (p
     }
     expect(statuses.slice(0, LOGIN_MAX_FAILURES).every((s) => s === 401)).toBe(true);
     expect(statuses[LOGIN_MAX_FAILURES]).toBe(429);
+  });
+
+  it('one IP spraying many accounts is refused after 100 failures; an unknown address has no shared IP count', async () => {
+    const spray = async (ip: string) => {
+      let refusedAt = -1;
+      for (let i = 0; i <= LOGIN_MAX_FAILURES_PER_IP && refusedAt < 0; i++) {
+        // A different account each time (no bcrypt here: the check itself always fails).
+        const db = i % 2 ? secondDb : w.t.db;
+        await limitPasswordCheck(db, { account: `spray-${i}@x.test`, ip }, async () => null).catch(
+          (e: unknown) => {
+            if (!(e instanceof LoginRateLimitedError)) throw e;
+            refusedAt = i;
+          },
+        );
+      }
+      return refusedAt;
+    };
+    expect(await spray('192.0.2.99')).toBe(LOGIN_MAX_FAILURES_PER_IP);
+    expect(await spray('unknown')).toBe(-1);
   });
 
   it('the password change is limited per user too', async () => {

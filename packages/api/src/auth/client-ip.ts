@@ -40,7 +40,7 @@ function normalize(address: string | undefined | null): string | null {
 /**
  * The client address of a request: the socket's peer address, or, with `trustProxyHops` N > 0, the entry of
  * `X-Forwarded-For` that the outermost trusted proxy appended (the N-th from the right; the leftmost when the
- * list is shorter). `'unknown'` when nothing usable is known (all such clients share one IP bucket).
+ * list is shorter). `'unknown'` when nothing usable is known (login-limit.ts then counts per account only).
  */
 export function clientIpOf(
   forwardedFor: string | null | undefined,

@@ -49,7 +49,9 @@ function limitersFor(db: Db): Limiters {
 /**
  * Who is trying: the account as typed (an email, lower-cased here; a user id for a signed-in user's password
  * change) and the client's IP address (see client-ip.ts), or null where there is no meaningful one. Stored
- * only as SHA-256 hashes, so the table holds no typed emails.
+ * only as SHA-256 hashes, so the table holds no typed emails. An `'unknown'` address (no socket and no trusted
+ * proxy header) gets no IP count of its own: all such clients would share it, and 100 failures by anyone
+ * would lock everyone out; the account count still applies.
  */
 export interface LoginAttempt {
   account: string;
@@ -58,7 +60,7 @@ export interface LoginAttempt {
 
 const keysOf = (attempt: LoginAttempt) => ({
   account: hashToken(`${attempt.account.trim().toLowerCase()}\0${attempt.ip ?? ''}`),
-  ip: attempt.ip === null ? null : hashToken(attempt.ip),
+  ip: attempt.ip === null || attempt.ip === 'unknown' ? null : hashToken(attempt.ip),
 });
 
 const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
