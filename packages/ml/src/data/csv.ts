@@ -192,6 +192,10 @@ const DECIMAL_COMMA = /^[-+]?\d+,\d+([eE][-+]?\d+)?$/;
 /** A cell as a number, or the problem it has (missing, not a number, not finite, a decimal comma). */
 export function readNumber(cell: string, decimalComma: boolean): number | Omit<DataProblem, 'row' | 'column'> {
   const t = cell.trim();
+  if (t !== '') {
+    const fast = Number(t); // the common case: a plain number
+    if (Number.isFinite(fast)) return fast;
+  }
   if (MISSING.has(t.toLowerCase())) return { kind: 'missing', found: `missing value (${t === '' ? 'empty' : t})` };
   if (DECIMAL_COMMA.test(t)) {
     if (decimalComma) return Number(t.replace(',', '.'));

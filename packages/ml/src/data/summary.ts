@@ -2,7 +2,6 @@ import { MlInputError } from '../errors.ts';
 import {
   dedupeHeader,
   detectDelimiter,
-  isMissingCell,
   MAX_LISTED_PROBLEMS,
   problemsError,
   readNumber,
@@ -145,16 +144,14 @@ export async function summarizeData(
     }
     for (let i = 0; i < columns.length; i++) {
       const col = columns[i]!;
-      const cell = record[i]!.trim();
-      if (isMissingCell(cell)) {
+      const v = readNumber(record[i]!, decimalComma);
+      if (typeof v !== 'number' && v.kind === 'missing') {
         col.s.missing++;
         missingCells++;
-        if (col.s.problems.length < MAX_LISTED_PROBLEMS)
-          col.s.problems.push({ row, column: col.s.name, kind: 'missing', found: `missing value (${cell || 'empty'})` });
+        if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
         continue;
       }
-      col.counter.add(cell);
-      const v = readNumber(cell, decimalComma);
+      if (!col.counter.overflow) col.counter.add(record[i]!.trim());
       if (typeof v !== 'number') {
         col.s.nonNumeric++;
         if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
