@@ -6,13 +6,13 @@
 // structural type it finally is, and the router is rebuilt from @trpc/server's public procedure types.
 // Runs before `tsc` and `tsup` (package scripts `typecheck` and `build`); prints the procedure count.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import ts from 'typescript';
 
 const here = import.meta.dirname;
 const apiRoot = join(here, '../../api');
 const rootFile = join(apiRoot, 'src/trpc/root.ts');
-const outFile = join(here, '../src/generated/router.ts');
+const outDir = join(here, '../src/generated');
 
 const configPath = join(apiRoot, 'tsconfig.json');
 const config = ts.parseJsonConfigFileContent(
@@ -191,8 +191,14 @@ function printObject(type: ts.ObjectType, hint: string): string {
     members.push(`[key: ${print(info.keyType, hint)}]: ${print(info.type, `${hint}Value`)};`);
   }
   for (const symbol of checker.getPropertiesOfType(type)) {
-    const optional = symbol.flags & ts.SymbolFlags.Optional ? '?' : '';
-    const value = print(checker.getTypeOfSymbol(symbol), `${hint} ${symbol.name}`);
+    // A property that may be undefined (or unknown) is optional, as over JSON (tRPC's client types and zod's
+    // input types say the same).
+    const type = checker.getTypeOfSymbol(symbol);
+    const mayBeUndefined = [type, ...(type.isUnion() ? type.types : [])].some(
+      (t) => t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Unknown | ts.TypeFlags.Any),
+    );
+    const optional = symbol.flags & ts.SymbolFlags.Optional || mayBeUndefined ? '?' : '';
+    const value = print(type, `${hint} ${symbol.name}`);
     members.push(`${key(symbol.name)}${optional}: ${value};`);
   }
   const body = members.length ? `{ ${members.join(' ')} }` : '{}';
@@ -203,10 +209,39 @@ function printObject(type: ts.ObjectType, hint: string): string {
   return name;
 }
 
-/** The router record as @trpc/server's public procedure types, with every input and output printed. */
-function printRecord(record: ts.Type, path: string[], indent: string): { text: string; count: number } {
+/** The yielded type of a subscription's AsyncIterable output (what the client's onData receives). */
+function yieldOf(output: ts.Type, where: string): ts.Type {
+  if (
+    output.flags & ts.TypeFlags.Object &&
+    (output as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference
+  ) {
+    const [first] = checker.getTypeArguments(output as ts.TypeReference);
+    if (first && /^Async(Iterable|Generator|IterableIterator)$/.test(output.getSymbol()?.name ?? ''))
+      return first;
+  }
+  throw new Error(
+    `${where}: a subscription's output is not an AsyncIterable (${checker.typeToString(output)})`,
+  );
+}
+
+/** Whether the input may be left out (`undefined`/`void` in it): the client's parameter is optional then. */
+const optionalInput = (input: ts.Type) =>
+  [input, ...(input.isUnion() ? input.types : [])].some(
+    (t) => t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void),
+  );
+
+interface Printed {
+  /** The record as @trpc/server's procedure types (for the workspace check that it equals the server's). */
+  router: string;
+  /** The record as the client's call signatures (what the published package declares). */
+  api: string;
+  count: number;
+}
+
+function printRecord(record: ts.Type, path: string[], indent: string): Printed {
   let count = 0;
-  const lines: string[] = [];
+  const router: string[] = [];
+  const api: string[] = [];
   for (const symbol of checker.getPropertiesOfType(record)) {
     const value = checker.getTypeOfSymbol(symbol);
     const here = [...path, symbol.name];
@@ -215,33 +250,58 @@ function printRecord(record: ts.Type, path: string[], indent: string): { text: s
       const defType = checker.getTypeOfSymbol(def);
       const kind = checker.typeToString(prop(defType, 'type')).replace(/"/g, '');
       const types = prop(defType, '$types');
-      const input = print(prop(types, 'input'), `${here.join(' ')} input`);
-      const output = print(prop(types, 'output'), `${here.join(' ')} output`);
+      const inputType = prop(types, 'input');
+      const outputType = prop(types, 'output');
+      const input = print(inputType, `${here.join(' ')} input`);
+      const output = print(outputType, `${here.join(' ')} output`);
       const wrapper = {
         query: 'TRPCQueryProcedure',
         mutation: 'TRPCMutationProcedure',
         subscription: 'TRPCSubscriptionProcedure',
       }[kind];
       if (!wrapper) throw new Error(`${here.join('.')}: unknown procedure type ${kind}`);
-      lines.push(
+      router.push(
         `${indent}${key(symbol.name)}: ${wrapper}<{ input: ${input}; output: ${output}; meta: object }>;`,
       );
+      const callInput = optionalInput(inputType) && input !== 'void' ? `${input} | void` : input;
+      const callOutput =
+        kind === 'subscription'
+          ? print(yieldOf(outputType, here.join('.')), `${here.join(' ')} event`)
+          : output;
+      const docs = ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
+      if (docs) api.push(`${indent}/** ${docs.replace(/\*\//g, '*\\/').replace(/\n/g, `\n${indent} * `)} */`);
+      api.push(`${indent}${key(symbol.name)}: ${pascal(kind)}<${callInput}, ${callOutput}>;`);
       count++;
     } else {
       const nested = printRecord(value, here, `${indent}  `);
-      lines.push(`${indent}${key(symbol.name)}: {\n${nested.text}\n${indent}};`);
+      router.push(`${indent}${key(symbol.name)}: {\n${nested.router}\n${indent}};`);
+      api.push(`${indent}${key(symbol.name)}: {\n${nested.api}\n${indent}};`);
       count += nested.count;
     }
   }
-  return { text: lines.join('\n'), count };
+  return { router: router.join('\n'), api: api.join('\n'), count };
 }
 
 const record = prop(prop(appRouter, '_def'), 'record');
-const { text, count } = printRecord(record, [], '  ');
+const { router, api, count } = printRecord(record, [], '  ');
 if (problems.length) {
   throw new Error(`router types that cannot be carried to the client:\n  ${problems.join('\n  ')}`);
 }
-const out = `// Generated by packages/client/scripts/router-types.ts from packages/api's AppRouter: do not edit.
+const header = `// Generated by packages/client/scripts/router-types.ts from packages/api's AppRouter: do not edit.`;
+const shapes = `${header}
+import type { Mutation, Query, Subscription } from '../procedures';
+
+${declarations.join('\n\n')}
+
+/** Every tRPC procedure of the platform as the client calls it (${count} procedures). */
+export interface TrainhubApi {
+${api}
+}
+`;
+const names = declarations.map((d) => /^export type (\w+)/.exec(d)![1]!);
+const routerFile = `${header}
+// The same procedures as @trpc/server's router type: the client's runtime type parameter, and what the
+// workspace typecheck compares with the server's own AppRouter (test/router-types.check.ts).
 import type {
   TRPCBuiltRouter,
   TRPCDefaultErrorShape,
@@ -249,17 +309,18 @@ import type {
   TRPCQueryProcedure,
   TRPCSubscriptionProcedure,
 } from '@trpc/server';
+import type {
+${names.map((n) => `  ${n},`).join('\n')}
+} from './api';
 
-${declarations.join('\n\n')}
-
-/** The platform's tRPC router: every procedure with its input and output (${count} procedures). */
 export type AppRouter = TRPCBuiltRouter<
   { ctx: object; meta: object; errorShape: TRPCDefaultErrorShape; transformer: false },
   {
-${text}
+${router}
   }
 >;
 `;
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, out);
-console.log(`router-types: ${count} procedures, ${declarations.length} shared shapes -> ${outFile}`);
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'api.ts'), shapes);
+writeFileSync(join(outDir, 'router.ts'), routerFile);
+console.log(`router-types: ${count} procedures, ${declarations.length} shared shapes -> ${outDir}`);

@@ -39,10 +39,8 @@ export interface ResourceStream {
   contentType: string | null;
 }
 
-/** The platform as a client: `trpc` is every tRPC procedure; the rest are REST helpers for files. */
-export interface TrainhubClient<TRouter extends AnyTRPCRouter> {
-  /** Every tRPC procedure, typed (`client.trpc.projects.list.query()`); errors are `TrainhubError`s. */
-  trpc: TRPCClient<TRouter>;
+/** The REST helpers for files (uploads and downloads stream; nothing is held in memory as a whole). */
+export interface FileHelpers {
   /**
    * Uploads a file to a project (MLW multipart upload, streamed: a `Blob` from `fs.openAsBlob` or a browser
    * `File` is read as it is sent). The stored name is the last path segment of `name`.
@@ -55,6 +53,12 @@ export interface TrainhubClient<TRouter extends AnyTRPCRouter> {
   download(projectId: number, resourceId: number): Promise<Uint8Array>;
 }
 
+/** The platform as a client: `trpc` is every tRPC procedure; the rest are REST helpers for files. */
+export interface TrainhubClient<TRouter extends AnyTRPCRouter> extends FileHelpers {
+  /** Every tRPC procedure, typed (`client.trpc.projects.list.query()`); errors are `TrainhubError`s. */
+  trpc: TRPCClient<TRouter>;
+}
+
 /** A link that turns every failure into the typed error of its domain code (`NotFoundError`, ...). */
 function typedErrors<TRouter extends AnyTRPCRouter>(): TRPCLink<TRouter> {
   return () =>
@@ -62,7 +66,8 @@ function typedErrors<TRouter extends AnyTRPCRouter>(): TRPCLink<TRouter> {
       observable((observer) => {
         const subscription = next(op).subscribe({
           next: (value) => observer.next(value),
-          error: (error) => observer.error(fromTrpcError(error)),
+          // A TRPCClientError at run time (see errors.ts), which tRPC passes through unchanged.
+          error: (error) => observer.error(fromTrpcError(error) as never),
           complete: () => observer.complete(),
         });
         return () => subscription.unsubscribe();

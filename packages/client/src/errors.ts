@@ -1,5 +1,4 @@
 import { TRPCClientError } from '@trpc/client';
-import type { AnyTRPCRouter } from '@trpc/server';
 
 /**
  * The platform's domain error codes (the same on every API surface), plus `SERVER_ERROR` for a 5xx answer or
@@ -28,11 +27,33 @@ const FROM_STATUS: Record<number, TrainhubErrorCode> = {
   422: 'INVALID',
 };
 
+/** tRPC's error data: its code (`NOT_FOUND`, `BAD_REQUEST`, ...), the HTTP status and the procedure path. */
+export interface TrpcErrorData {
+  code: string;
+  httpStatus: number;
+  path?: string;
+  stack?: string;
+}
+
+/**
+ * At run time a TRPCClientError (tRPC's client passes those through unchanged), declared as a plain Error
+ * with tRPC's fields so the published types need nothing of tRPC's.
+ */
+const ClientErrorBase = TRPCClientError as unknown as new (
+  message: string,
+  options?: { cause?: Error; result?: never },
+) => Error & {
+  /** tRPC's error data, when the error came from a tRPC answer. */
+  readonly data: TrpcErrorData | null | undefined;
+  /** The error as the server shaped it ({ message, code, data }), when it came from a tRPC answer. */
+  readonly shape: unknown;
+};
+
 /**
  * Every error the client throws: `code` is the domain code, `status` the HTTP status (0 when no answer came).
- * It is a `TRPCClientError`, so `data` (`{ code, httpStatus, path }` of tRPC) stays readable as before.
+ * `data` keeps tRPC's `{ code, httpStatus, path }` for errors of tRPC calls.
  */
-export class TrainhubError extends TRPCClientError<AnyTRPCRouter> {
+export class TrainhubError extends ClientErrorBase {
   readonly code: TrainhubErrorCode;
   readonly status: number;
   constructor(

@@ -4,15 +4,16 @@
  * and `followExecution` for live training progress. Works in Node >= 20.19 and browsers (the Node-only
  * helpers `uploadPath` and `downloadToFile` load `node:fs` when called).
  */
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import {
   createTrainhubClient,
   type ClientOptions,
+  type FileHelpers,
   type ResourceStream,
-  type TrainhubClient,
   type UploadedResource,
 } from './core';
+import type { TrainhubApi } from './generated/api';
 import type { AppRouter } from './generated/router';
+import type { Mutation, Query, Subscription } from './procedures';
 
 export {
   ConflictError,
@@ -25,13 +26,35 @@ export {
   UnauthenticatedError,
   type TrainhubErrorCode,
 } from './errors';
-export type { ClientOptions, ResourceStream, UploadedResource } from './core';
-export type { AppRouter } from './generated/router';
+export type { TrpcErrorData } from './errors';
+export type { ClientOptions, FileHelpers, ResourceStream, UploadedResource } from './core';
+export type { TrainhubApi } from './generated/api';
+export type { CallOptions, Mutation, Query, Subscription, SubscriptionHandlers } from './procedures';
 
+type InputOf<P> =
+  P extends Query<infer I, unknown>
+    ? I
+    : P extends Mutation<infer I, unknown>
+      ? I
+      : P extends Subscription<infer I, unknown>
+        ? I
+        : never;
+type OutputOf<P> =
+  P extends Query<never, infer O>
+    ? O
+    : P extends Mutation<never, infer O>
+      ? O
+      : P extends Subscription<never, infer O>
+        ? O
+        : never;
 /** Every procedure's input, by router and procedure name: `RouterInputs['tasks']['train']`. */
-export type RouterInputs = inferRouterInputs<AppRouter>;
-/** Every procedure's output, by router and procedure name: `RouterOutputs['executions']['get']`. */
-export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export type RouterInputs = {
+  [R in keyof TrainhubApi]: { [P in keyof TrainhubApi[R]]: Exclude<InputOf<TrainhubApi[R][P]>, void> };
+};
+/** Every procedure's output (a subscription's: one event), by name: `RouterOutputs['executions']['get']`. */
+export type RouterOutputs = {
+  [R in keyof TrainhubApi]: { [P in keyof TrainhubApi[R]]: OutputOf<TrainhubApi[R][P]> };
+};
 /** An execution (one run of a training task) as the API returns it. */
 export type Execution = RouterOutputs['executions']['get'];
 /** A progress event of an execution: an EPOCH with its metrics in `data`, a LOG line or a STAGE change. */
@@ -49,7 +72,9 @@ export interface FollowOptions {
   signal?: AbortSignal;
 }
 
-export interface Client extends TrainhubClient<AppRouter> {
+export interface Client extends FileHelpers {
+  /** Every tRPC procedure, typed: `client.trpc.projects.list.query()`; errors are `TrainhubError`s. */
+  trpc: TrainhubApi;
   /**
    * Follows an execution until it ends: streams its events over the `executions.onProgress` subscription and
    * resolves with the finished execution (status COMPLETED, FAILED, STOPPED or CANCELLED).
@@ -73,12 +98,14 @@ export interface Client extends TrainhubClient<AppRouter> {
  */
 export function createClient(options: ClientOptions): Client {
   const client = createTrainhubClient<AppRouter>(options);
+  const trpc = client.trpc as unknown as TrainhubApi;
   return {
     ...client,
+    trpc,
     followExecution(executionId, { onEvent, afterSeq = 0, signal } = {}) {
       return new Promise<Execution>((resolve, reject) => {
         let finished = false;
-        const subscription = client.trpc.executions.onProgress.subscribe(
+        const subscription = trpc.executions.onProgress.subscribe(
           { executionId, afterSeq },
           {
             onData(message) {
