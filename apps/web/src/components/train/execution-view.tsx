@@ -23,6 +23,8 @@ interface Metrics {
   mae?: number;
   r2?: number;
   samples?: { train: number; test: number };
+  /** `test` only when early stopping and the epoch charts never saw those rows (packages/ml evaluatedOn). */
+  evaluatedOn?: 'test' | 'validation' | 'training';
 }
 interface Progress {
   execution: {
@@ -272,7 +274,11 @@ export function ExecutionView({
       {m ? (
         <Card data-testid="final-metrics">
           <CardHeader>
-            <CardTitle>Evaluation on the held-out data</CardTitle>
+            <CardTitle>
+              Evaluation on the{' '}
+              {m.evaluatedOn === 'test' ? 'test' : m.evaluatedOn === 'training' ? 'training' : 'validation'}{' '}
+              data
+            </CardTitle>
           </CardHeader>
           <CardContent className="flex flex-col gap-4">
             <dl className="flex flex-wrap gap-6 text-sm">
