@@ -196,6 +196,18 @@ describe.each(testProviders)('Edge Impulse clients on %s', (provider) => {
       },
       admin(),
     );
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { x: deep };
+    const tooDeep = await call(
+      'POST',
+      `/api/${w.a.projectId}/impulse`,
+      { inputBlocks: [{ ...INPUT_BLOCK, extra: deep }], learnBlocks: [] },
+      admin(),
+    );
+    expect(tooDeep).toMatchObject({
+      status: 400,
+      body: { success: false, error: expect.stringContaining('deeper') },
+    });
     expect(bad).toMatchObject({
       status: 400,
       body: { success: false, error: expect.stringContaining('id 3') },

@@ -745,6 +745,9 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
       const body = parseWith(setImpulseRequestSchema, await readJson(ctx.request), 'body');
+      // Blocks are stored as sent: keep them to a depth a JSON column (and its readers) handle.
+      if (jsonDepth(body) > MAX_BLOCK_DEPTH)
+        throw new BadRequestError(`impulse blocks nest deeper than ${MAX_BLOCK_DEPTH} levels`);
       const ids = new Set<number>();
       for (const block of body.learnBlocks) {
         if (block.id === undefined) continue;
@@ -1107,6 +1110,17 @@ export const eiRoutes: RouteDef[] = [
     },
   },
 ];
+
+/** How deep an impulse's blocks (stored as sent) may nest. */
+const MAX_BLOCK_DEPTH = 16;
+
+/** Nesting depth of a JSON value (0 for a scalar); stops counting past MAX_BLOCK_DEPTH + 1. */
+function jsonDepth(value: unknown, depth = 0): number {
+  if (typeof value !== 'object' || value === null || depth > MAX_BLOCK_DEPTH) return depth;
+  let max = depth + 1;
+  for (const child of Object.values(value)) max = Math.max(max, jsonDepth(child, depth + 1));
+  return max;
+}
 
 /** The team of a live project (NOT_FOUND for an unknown one); callers check access with the services. */
 async function teamOfProject(ctx: RouteContext, projectId: number): Promise<number> {

@@ -222,10 +222,11 @@ export function attachEdgeImpulseSockets(
         lastEventId = event.id;
       }
       if (events.length < 1000) {
-        for (const execution of finished) announceFinished(socketsIn(execution.projectId), execution);
-        // After a replay the end follows the replayed lines, even if this socket heard it before.
+        // After a replay the end follows the replayed lines, even if this socket heard it before; first, so
+        // the announcements to the room below skip these sockets.
         for (const { socket, execution, replayed } of lateFinished)
           announceFinished([socket], execution, replayed);
+        for (const execution of finished) announceFinished(socketsIn(execution.projectId), execution);
       } else {
         // More lines are waiting: announce late ends next round, after them.
         for (const { socket, execution } of lateFinished)
