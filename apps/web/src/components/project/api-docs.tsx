@@ -147,7 +147,8 @@ export function ApiDocs({ ids }: { ids: ProjectIds }) {
   const { projectId } = ids;
   const [origin, setOrigin] = useState('http://localhost:3000');
   useEffect(() => setOrigin(window.location.origin), []);
-  const trpc = `import { createClient } from '@trainhub/api/client';
+  const trpc = `// npm install @trainhub/client
+import { createClient } from '@trainhub/client';
 
 const client = createClient({ url: '${origin}', apiKey: process.env.TRAINHUB_API_KEY! });
 const project = await client.trpc.projects.get.query({ projectId: ${projectId} });
