@@ -1,4 +1,4 @@
-// A Node-API binding of one BLAS routine, single-precision GEMM, so the wasm backend can hand its dense
+// A Node-API binding of one BLAS routine, single-precision GEMM (and, from optim.c, fused optimizer updates), so the wasm backend can hand its dense
 // layers' matrix products to OpenBLAS (AVX2/AVX-512 kernels, several cores) instead of 128-bit wasm SIMD.
 // OpenBLAS is loaded from Debian's libopenblas0 at link time; its header is not needed, the CBLAS
 // prototype is declared here.
@@ -84,11 +84,17 @@ static napi_value setThreads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// native/optim.c: fused optimizer updates.
+extern napi_value optimizerUpdate(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "sgemm", fn);
   if (napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, setThreads, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "setThreads", fn);
+  if (napi_create_function(env, "optimizerUpdate", NAPI_AUTO_LENGTH, optimizerUpdate, NULL, &fn) != napi_ok)
+    return NULL;
+  napi_set_named_property(env, exports, "optimizerUpdate", fn);
   return exports;
 }

@@ -1,13 +1,14 @@
-// Builds native/build/blas.node (OpenBLAS GEMM for the wasm backend's matrix products) when this machine
-// can: a C compiler, Node's headers and Debian's libopenblas0. It is optional: without it training runs
-// on wasm alone and this script says why, then exits 0. `npm test` installs libopenblas0-pthread.
+// Builds native/build/blas.node (OpenBLAS GEMM for the wasm backend's matrix products, and fused optimizer
+// updates) when this machine can: a C compiler, Node's headers and Debian's libopenblas0. It is optional:
+// without it training runs on wasm alone and this script says why, then exits 0.
+// `npm test` installs libopenblas0-pthread.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = resolve(here, '../native/blas.c');
+const sources = ['blas.c', 'optim.c'].map((file) => resolve(here, '../native', file));
 const output = resolve(here, '../native/build/blas.node');
 
 const skip = (why) => {
@@ -35,12 +36,16 @@ mkdirSync(dirname(output), { recursive: true });
 const result = spawnSync(
   compiler,
   [
-    '-O2',
+    '-O3',
+    // optim.c reproduces TensorFlow.js's float32 arithmetic bit for bit: no fused multiply-add, no
+    // -ffast-math (-fno-math-errno only lets sqrtf vectorize; it changes no result).
+    '-ffp-contract=off',
+    '-fno-math-errno',
     '-shared',
     '-fPIC',
     '-Wall',
     `-I${includeDir}`,
-    source,
+    ...sources,
     '-o',
     output,
     `-L${library}`,
