@@ -5,12 +5,18 @@ import { atLeast, roleIn, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 
+type MlModule = typeof import('@trainhub/ml');
 /**
  * The training core, loaded on first use: TensorFlow.js stays out of processes (and pages) that never
- * predict.
+ * predict. The specifier is not a literal so that the web app's bundler leaves the package (TensorFlow.js and
+ * its wasm worker files) out of its chunks: Node loads it at run time, as every process here runs under tsx.
  */
-let mlModule: Promise<typeof import('@trainhub/ml')> | undefined;
-export const loadMl = (): Promise<typeof import('@trainhub/ml')> => (mlModule ??= import('@trainhub/ml'));
+const ML_PACKAGE = '@trainhub/ml';
+let mlModule: Promise<MlModule> | undefined;
+export const loadMl = (): Promise<MlModule> =>
+  (mlModule ??= import(
+    /* webpackIgnore: true */ /* turbopackIgnore: true */ ML_PACKAGE
+  ) as Promise<MlModule>);
 
 // The model registry: a project's trained models grouped by name (a training's model name), each trained
 // model (a MODEL resource) one version with its run, dataset, architecture, hyperparameters and metrics, and
