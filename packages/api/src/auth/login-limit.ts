@@ -98,13 +98,27 @@ export async function limitPasswordCheck<T>(
 
 /**
  * Refuses a credential this process already verified (MLW Basic auth's short-lived cache) while its account
- * + IP or IP is over the limit, without counting anything (one indexed read).
+ * + IP or IP is over the limit, without counting anything: one indexed read of both rows (keys as the
+ * limiters store them), since it runs on every such call.
  * @throws LoginRateLimitedError as limitPasswordCheck.
  */
 export async function assertNotLimited(db: Db, attempt: LoginAttempt): Promise<void> {
   const { account, ip } = limitersFor(db);
   const keys = keysOf(attempt);
-  const [a, i] = await Promise.all([account.get(keys.account), keys.ip ? ip.get(keys.ip) : null]);
-  if (a && a.consumedPoints >= LOGIN_MAX_FAILURES) throw new LoginRateLimitedError(retryAfter(a));
-  if (i && i.consumedPoints >= LOGIN_MAX_FAILURES_PER_IP) throw new LoginRateLimitedError(retryAfter(i));
+  const accountKey = account.getKey(keys.account);
+  const ipKey = keys.ip ? ip.getKey(keys.ip) : null;
+  const now = new Date();
+  const rows = await db.rateLimit.findMany({
+    where: {
+      key: { in: ipKey ? [accountKey, ipKey] : [accountKey] },
+      OR: [{ expire: null }, { expire: { gt: now } }],
+    },
+  });
+  for (const row of rows) {
+    const max = row.key === accountKey ? LOGIN_MAX_FAILURES : LOGIN_MAX_FAILURES_PER_IP;
+    if (row.points >= max) {
+      const ms = row.expire ? row.expire.getTime() - now.getTime() : LOGIN_WINDOW_SECONDS * 1000;
+      throw new LoginRateLimitedError(Math.max(1, Math.ceil(ms / 1000)));
+    }
+  }
 }
