@@ -48,6 +48,8 @@ export interface FaultReport {
   seconds: number;
   /** Distinct reasons of failed executions. */
   failures: string[];
+  /** Trainings with the bad data set refused up front (400 naming the bad cell): nothing written, nothing run. */
+  refusedInput: number;
   /** Trainings with the bad data set that ended FAILED naming the bad cell. */
   failedInput: number;
   /** FAILED for a reason other than the training's input, plus bad-input trainings that did not fail (must be 0). */
@@ -77,6 +79,15 @@ export function failureCause(
 ): 'ok' | 'input' | 'other' {
   if (badInput) return status === 'FAILED' && namesBadCell(message) ? 'input' : 'other';
   return status === 'FAILED' ? 'other' : 'ok';
+}
+
+/** The `message` of an MLW error body, or the body itself. */
+function mlwMessage(body: string): string {
+  try {
+    return String((JSON.parse(body) as { message?: unknown }).message ?? body);
+  } catch {
+    return body;
+  }
 }
 
 function rng(seed: number) {
@@ -182,6 +193,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
 
     const accepted: number[] = [];
     const acceptedBad = new Set<number>();
+    let refusedInput = 0;
     const total = options.trainings + badInputs;
     // The bad-input trainings, spread evenly among the others.
     const badAt = new Set(
@@ -207,7 +219,16 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
             problemType: 'classification',
           }),
         noteAmbiguous,
-      );
+      ).catch((error: unknown) => {
+        // The platform checks a training request before anything is written: the bad data set is refused.
+        if (bad && error instanceof HttpError && error.status === 400 && namesBadCell(mlwMessage(error.body)))
+          return null;
+        throw error;
+      });
+      if (!task) {
+        refusedInput++;
+        continue;
+      }
       accepted.push(Number(task.id));
       if (bad) acceptedBad.add(Number(task.id));
     }
@@ -293,6 +314,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
         kills,
         seconds: Math.round((Date.now() - started) / 1000),
         failures: [...failures],
+        refusedInput,
         failedInput,
         failedOther: otherFailures.length,
         otherFailures,
