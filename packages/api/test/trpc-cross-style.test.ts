@@ -190,7 +190,7 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
     const mlwRuns = mlwTasks.flatMap(
       (t: { individualTasks: { id: string; status: string }[] }) => t.individualTasks,
     );
-    const eiJobs = (await call(`/v1/api/${pid}/jobs?limit=100`, { headers: eiAuth })).jobs as {
+    const eiJobs = (await call(`/v1/api/${pid}/jobs/all?limit=100`, { headers: eiAuth })).jobs as {
       id: number;
       finishedSuccessful: boolean;
     }[];

@@ -157,16 +157,26 @@ export function presentJob(execution: Execution, learnId?: number | null) {
   };
 }
 
+// taskId -> the learnId of its learn block (null: not a learn block's training). Never changes once a task
+// exists (a block's client id is set when it is created, or adopted equal to its row id), so each process
+// remembers it: the polled job status stays one plain SQL read.
+const learnIdByTask = new Map<number, number | null>();
+const LEARN_ID_CACHE_MAX = 10_000;
+
 /** The learnId (as the client knows it) of each execution's learn block, for job keys. */
 async function learnIdsOf(ctx: RouteContext, executions: Execution[]): Promise<Map<number, number>> {
-  const tasks = await ctx.deps.db.task.findMany({
-    where: { id: { in: [...new Set(executions.map((e) => e.taskId))] }, learnBlockId: { not: null } },
-    select: { id: true, learnBlock: { select: { id: true, blockId: true } } },
-  });
-  const byTask = new Map(tasks.map((t) => [t.id, t.learnBlock ? clientIdOf(t.learnBlock) : null]));
+  const missing = [...new Set(executions.map((e) => e.taskId))].filter((id) => !learnIdByTask.has(id));
+  if (missing.length) {
+    const tasks = await ctx.deps.db.task.findMany({
+      where: { id: { in: missing } },
+      select: { id: true, learnBlock: { select: { id: true, blockId: true } } },
+    });
+    if (learnIdByTask.size + tasks.length > LEARN_ID_CACHE_MAX) learnIdByTask.clear();
+    for (const t of tasks) learnIdByTask.set(t.id, t.learnBlock ? clientIdOf(t.learnBlock) : null);
+  }
   const out = new Map<number, number>();
   for (const e of executions) {
-    const learnId = byTask.get(e.taskId);
+    const learnId = learnIdByTask.get(e.taskId);
     if (learnId != null) out.set(e.id, learnId);
   }
   return out;
