@@ -84,8 +84,17 @@ static napi_value setThreads(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// native/optim.c: fused optimizer updates.
+// native/optim.c: fused optimizer updates; native/conv.c: convolutions, max pooling, bias-gradient sums.
 extern napi_value optimizerUpdate(napi_env env, napi_callback_info info);
+extern napi_value conv2d(napi_env env, napi_callback_info info);
+extern napi_value conv2dGradInput(napi_env env, napi_callback_info info);
+extern napi_value conv2dGradFilter(napi_env env, napi_callback_info info);
+extern napi_value maxPool(napi_env env, napi_callback_info info);
+extern napi_value leadingSum(napi_env env, napi_callback_info info);
+
+#define EXPORT(name)                                                                                         \
+  if (napi_create_function(env, #name, NAPI_AUTO_LENGTH, name, NULL, &fn) != napi_ok) return NULL;           \
+  napi_set_named_property(env, exports, #name, fn);
 
 NAPI_MODULE_INIT() {
   napi_value fn;
@@ -93,8 +102,11 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "sgemm", fn);
   if (napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, setThreads, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "setThreads", fn);
-  if (napi_create_function(env, "optimizerUpdate", NAPI_AUTO_LENGTH, optimizerUpdate, NULL, &fn) != napi_ok)
-    return NULL;
-  napi_set_named_property(env, exports, "optimizerUpdate", fn);
+  EXPORT(optimizerUpdate)
+  EXPORT(conv2d)
+  EXPORT(conv2dGradInput)
+  EXPORT(conv2dGradFilter)
+  EXPORT(maxPool)
+  EXPORT(leadingSum)
   return exports;
 }

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['blas.c', 'optim.c'].map((file) => resolve(here, '../native', file));
+const sources = ['blas.c', 'optim.c', 'conv.c'].map((file) => resolve(here, '../native', file));
 const output = resolve(here, '../native/build/blas.node');
 
 const skip = (why) => {
