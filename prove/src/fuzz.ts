@@ -1,5 +1,6 @@
-// Fuzz suite: generated bad inputs (fast-check) for every route of the three REST styles (iterated from
-// their route tables, so a new route is covered without touching this file), every tRPC query, mutation and subscription,
+// Fuzz suite: generated bad inputs (fast-check) for every route of the REST styles (MLW, its Cumulocity login surface,
+// Edge Impulse, training module; iterated from their route tables, so a new route is covered without touching this
+// file), every tRPC query, mutation and subscription,
 // and uploads. Runs in-process against the real handlers on a real database. Prints, per database: requests
 // sent, 5xx answers (must be 0), error answers not in the style's error shape (must be 0), rows written by
 // rejected requests (must be 0: every row of every table is fingerprinted before and after each request, so
@@ -14,13 +15,19 @@ import { relative } from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { Prisma, type DatabaseProvider } from '@trainhub/db';
-import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } from '@trainhub/api/rest';
+import {
+  createRestHandler,
+  cumulocityStyle,
+  edgeImpulseStyle,
+  mlwStyle,
+  trainingModuleStyle,
+} from '@trainhub/api/rest';
 import type { RestStyle, RouteDef } from '@trainhub/api/rest';
 import { appRouter, handleTrpc } from '@trainhub/api/trpc';
 import { basic, makeWorld, type World } from '../../packages/api/test/helpers';
 import { printTable } from './table';
 
-export type Surface = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
+export type Surface = 'mlw' | 'cumulocity' | 'edge-impulse' | 'training-module' | 'trpc';
 
 export interface FuzzOptions {
   provider: DatabaseProvider;
@@ -144,6 +151,11 @@ export function inErrorShape(surface: Surface, status: number, body: unknown): b
           body.message === 'Variable issue' &&
           Array.isArray(body.info) &&
           body.info.every((i) => isObj(i) && Array.isArray(i.loc) && typeof i.msg === 'string'))
+      );
+    case 'cumulocity':
+      // Cumulocity's `{error: "<domain>/<kind>", message, info}`.
+      return (
+        typeof body.error === 'string' && typeof body.message === 'string' && typeof body.info === 'string'
       );
     case 'edge-impulse':
       return body.success === false && typeof body.error === 'string';
@@ -339,7 +351,7 @@ function paramValue(name: string, fx: Fixture): fc.Arbitrary<string> {
 
 function authHeaders(surface: Surface, fx: Fixture, w: World): fc.Arbitrary<Record<string, string>> {
   const good: fc.Arbitrary<Record<string, string>> =
-    surface === 'mlw'
+    surface === 'mlw' || surface === 'cumulocity'
       ? fc.constantFrom<Record<string, string>>(
           { authorization: `Bearer ${fx.ownerKey}` },
           { authorization: basic(w.a.users.OWNER.email) },
@@ -436,6 +448,7 @@ function multipartBody(route: RouteDef, limit: number): fc.Arbitrary<Pick<Case, 
 
 const STYLES: { surface: Exclude<Surface, 'trpc'>; style: RestStyle }[] = [
   { surface: 'mlw', style: mlwStyle },
+  { surface: 'cumulocity', style: cumulocityStyle },
   { surface: 'edge-impulse', style: edgeImpulseStyle },
   { surface: 'training-module', style: trainingModuleStyle },
 ];
@@ -707,6 +720,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     filesByRejected: 0,
     bySurface: {
       mlw: { targets: 0, requests: 0 },
+      cumulocity: { targets: 0, requests: 0 },
       'edge-impulse': { targets: 0, requests: 0 },
       'training-module': { targets: 0, requests: 0 },
       trpc: { targets: 0, requests: 0 },
@@ -832,7 +846,7 @@ export function printFuzz(reports: FuzzReport[]) {
   const rows = [
     ['', ...reports.map((r) => r.database)],
     ['routes + procedures fuzzed', ...reports.map((r) => String(r.targets))],
-    ...(['mlw', 'edge-impulse', 'training-module', 'trpc'] as Surface[]).map((s) => [
+    ...(['mlw', 'cumulocity', 'edge-impulse', 'training-module', 'trpc'] as Surface[]).map((s) => [
       `  ${s} (targets / requests)`,
       ...reports.map((r) => `${r.bySurface[s].targets} / ${r.bySurface[s].requests}`),
     ]),
