@@ -82,8 +82,14 @@ export async function codeResourcePreprocessing(
     });
   if (PREPROCESSING_KEY in meta) return meta[PREPROCESSING_KEY];
   if (!store) return undefined;
+  let bytes: Buffer;
   try {
-    return parseJsonResource(await store.get(resource.storageKey), `code resource ${resource.name}`);
+    bytes = await store.get(resource.storageKey);
+  } catch {
+    return undefined; // infrastructure: left for the run
+  }
+  try {
+    return parseJsonResource(bytes, `code resource ${resource.name}`);
   } catch (error) {
     refusal(error);
   }
@@ -114,6 +120,8 @@ export async function datasetSummary(
   try {
     summary = await summarizeData(await store.stream(resource.storageKey), resource, options);
   } catch (error) {
+    // The store failing is infrastructure, not the request: the data is left for the run to read.
+    if (!isMlInputError(error)) return undefined;
     refusal(error, `dataset ${resource.name}: `);
   }
   if (!kept && options.delimiter === undefined && options.decimal === undefined) {
