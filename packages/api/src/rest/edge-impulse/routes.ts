@@ -456,7 +456,8 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
         learningRate: s.learningRate ?? KERAS_DEFAULTS.learningRate,
         optimizer: 'adam',
         loss: block.type?.includes('regression') ? 'mean_squared_error' : 'categorical_crossentropy',
-        metrics: ['accuracy'],
+        // The metrics of the problem type (the up-front check refuses accuracy for a regression).
+        metrics: block.type?.includes('regression') ? ['mse'] : ['accuracy'],
         testSize: s.trainTestSplit ?? KERAS_DEFAULTS.trainTestSplit,
         classWeights: s.autoClassWeights ?? false,
       },
