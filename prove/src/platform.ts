@@ -62,7 +62,11 @@ export function startWeb(platform: Platform): ChildProcess {
   });
 }
 
-export function startTrainer(platform: Platform, id: string, extra: Partial<NodeJS.ProcessEnv> = {}): ChildProcess {
+export function startTrainer(
+  platform: Platform,
+  id: string,
+  extra: Partial<NodeJS.ProcessEnv> = {},
+): ChildProcess {
   return spawn(process.execPath, [join(root, 'apps/trainer/dist/main.mjs')], {
     cwd: join(root, 'apps/trainer'),
     env: {

@@ -14,10 +14,7 @@ export function signedInAt(token: Record<string, unknown>): number | undefined {
  * Request, for handlers that build their own principal (the tRPC endpoint): null when there is no valid
  * session cookie. Free of server-only imports so the authorization suite (prove/) signs in exactly this way.
  */
-export async function sessionUserFromRequest(
-  request: Request,
-  secret: string,
-): Promise<SessionUser | null> {
+export async function sessionUserFromRequest(request: Request, secret: string): Promise<SessionUser | null> {
   const cookies = new Map(
     (request.headers.get('cookie') ?? '')
       .split(';')
