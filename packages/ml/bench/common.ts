@@ -46,6 +46,20 @@ export const CNN_SPEC = {
   ],
 };
 
+/**
+ * A time-series classifier of the size Edge Impulse projects use: 650 features (e.g. 50 frames x 13 MFCC)
+ * reshaped to 50x13, two conv1d (8 and 16 filters, kernel 3, relu) each with max pooling 2, dense head.
+ */
+export const CONV1D_SPEC = {
+  input: { shape: [650] },
+  layers: [
+    { type: 'reshape', columns: 13 },
+    { type: 'conv1d', filters: 8, kernelSize: 3, pool: { type: 'max', size: 2 } },
+    { type: 'conv1d', filters: 16, kernelSize: 3, pool: { type: 'max', size: 2 } },
+    { type: 'flatten' },
+  ],
+};
+
 export const mib = (bytes: number) => bytes / 1024 / 1024;
 /** Peak resident set size of this process so far, bytes (maxRSS is in KiB on Linux). */
 export const peakRss = () => process.resourceUsage().maxRSS * 1024;

@@ -1,20 +1,26 @@
 /**
  * Training benchmark (`npm run bench:train` at the root, or `pnpm --filter @trainhub/ml bench`).
  *
- * Trains, on synthetic data, an MLP 784-256-128-10 (batch 128) and a CNN 28x28x1
- * conv16-pool-conv32-pool-dense10 (batch 64) with our trainer, and in the same run the same two models in
- * PyTorch CPU (Debian python3-torch, run with /usr/bin/python3; installed with apt when missing). Prints
- * samples/s, the ratio ours/PyTorch, peak RSS, and the peak memory of a 100k x 784 training run relative
- * to the raw float32 data. Timings on shared machines are noisy: compare the ratios of one run.
+ * Trains, on synthetic data, an MLP 784-256-128-10 (batch 128), a CNN 28x28x1
+ * conv16-pool-conv32-pool-dense10 (batch 64) and an Edge Impulse-sized 1D-conv time-series classifier
+ * (650 features as 50x13, conv1d 8 + pool, conv1d 16 + pool, dense10; batch 32) with our trainer, at the
+ * default OpenBLAS thread count and at 1 thread, and in the same run the same models in PyTorch CPU
+ * (Debian python3-torch, run with /usr/bin/python3; installed with apt when missing) at its default and
+ * at every core. Prints samples/s, the ratios ours/PyTorch (default vs PyTorch's fastest, 1 thread vs 1
+ * thread), the per-step time split (forward, backward, optimizer, data), peak RSS, and the peak memory
+ * of a 100k x 784 training run relative to the raw float32 data. Timings on shared machines are noisy:
+ * compare the ratios of one run.
  *
  * Env: BENCH_BACKEND (default wasm), BENCH_ROUNDS (default 3), BENCH_QUICK=1 (smaller runs),
- * BENCH_SKIP_TORCH=1, BENCH_SKIP_MEMORY=1.
+ * BENCH_SKIP_TORCH=1, BENCH_SKIP_MEMORY=1, BENCH_SKIP_SPLIT=1.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, train, type EpochLog } from '../src/index.ts';
-import { CNN_SPEC, mib, MLP_SPEC, peakRss, synthetic } from './common.ts';
+import { loadBlas } from '../src/wasm-kernels/blas-matmul.ts';
+import { CNN_SPEC, CONV1D_SPEC, mib, MLP_SPEC, peakRss, synthetic } from './common.ts';
+import { formatSplit, stepSplit } from './profile.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -24,6 +30,13 @@ const PY = '/usr/bin/python3';
 const cfg = {
   mlp: { n: quick ? 4096 : 8192, batch: 128, epochs: 2 },
   cnn: { n: quick ? 1024 : 2048, batch: 64, epochs: 2 },
+  conv1d: { n: quick ? 2048 : 4096, batch: 32, epochs: 2 },
+};
+type Model = keyof typeof cfg;
+const MODELS: Record<Model, { spec: object; shape: number[]; label: string }> = {
+  mlp: { spec: MLP_SPEC, shape: [784], label: 'MLP 784-256-128-10' },
+  cnn: { spec: CNN_SPEC, shape: [28, 28, 1], label: 'CNN conv16-pool-conv32-pool-dense10' },
+  conv1d: { spec: CONV1D_SPEC, shape: [650], label: 'Conv1D 50x13 conv8-pool-conv16-pool-dense10' },
 };
 
 function ensureTorch(): boolean {
@@ -70,7 +83,7 @@ type TorchResult = { torch: string; defaultThreads: number; threads: number[]; p
   string,
   number
 >;
-const torchRun = (model: 'mlp' | 'cnn'): TorchResult => {
+const torchRun = (model: Model): TorchResult => {
   const out = execFileSync(
     PY,
     [path.join(here, 'torch_reference.py'), JSON.stringify({ ...cfg, models: [model] })],
@@ -85,22 +98,30 @@ const keep = (k: string, v: number) => (best[k] = Math.max(best[k] ?? 0, v));
 const ratios: Record<string, number[]> = {};
 const addRatio = (k: string, v: number) => (ratios[k] ??= []).push(v);
 let torchInfo: TorchResult | null = null;
+// Ours at OpenBLAS's default thread count and at 1 thread (the addon's setting; without the addon both
+// are the same one wasm thread).
+const blas = loadBlas();
+const defaultThreads = blas?.setThreads(0) ?? 1;
+const ourThreads = [...new Set([defaultThreads, 1])];
+const setThreads = (t: number) => blas?.setThreads(t);
 // Each round runs ours and PyTorch back to back per model, so a ratio compares runs made under the same
 // load; the median ratio over rounds is reported, with the best rate of each side.
 for (let round = 1; round <= rounds; round++) {
-  for (const model of ['mlp', 'cnn'] as const) {
-    const rate =
-      model === 'mlp'
-        ? (await ours(MLP_SPEC, [784], cfg.mlp)).rate
-        : (await ours(CNN_SPEC, [28, 28, 1], cfg.cnn)).rate;
-    keep(model, rate);
+  for (const model of Object.keys(MODELS) as Model[]) {
+    const rate: Record<number, number> = {};
+    for (const t of ourThreads) {
+      setThreads(t);
+      rate[t] = (await ours(MODELS[model].spec, MODELS[model].shape, cfg[model])).rate;
+      keep(`${model}@${t}`, rate[t]);
+    }
+    setThreads(defaultThreads);
     if (!withTorch) continue;
     torchInfo = torchRun(model);
-    for (const t of torchInfo.threads) {
-      const theirs = torchInfo[`${model}_${t}`]!;
-      keep(`torch_${model}_${t}`, theirs);
-      addRatio(`${model}_${t}`, rate / theirs);
-    }
+    const theirs = (t: number) => torchInfo![`${model}_${t}`]!;
+    for (const t of torchInfo.threads) keep(`torch_${model}_${t}`, theirs(t));
+    const fastest = Math.max(...torchInfo.threads.map(theirs));
+    addRatio(`${model}_default`, rate[defaultThreads]! / fastest);
+    if (torchInfo.threads.includes(1)) addRatio(`${model}_1`, rate[1]! / theirs(1));
   }
   console.log(
     `round ${round}/${rounds}: ${Object.entries(best)
@@ -112,32 +133,50 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-console.log(
-  `ours    MLP 784-256-128-10 batch ${cfg.mlp.batch}: ${best.mlp!.toFixed(0)} samples/s (best of ${rounds})`,
-);
-console.log(
-  `ours    CNN conv16-pool-conv32-pool-dense10 batch ${cfg.cnn.batch}: ${best.cnn!.toFixed(0)} samples/s (best of ${rounds})`,
-);
+for (const model of Object.keys(MODELS) as Model[]) {
+  console.log(
+    `ours    ${MODELS[model].label} batch ${cfg[model].batch}: ` +
+      ourThreads.map((t) => `${best[`${model}@${t}`]!.toFixed(0)} samples/s at ${t} thread(s)`).join(', ') +
+      ` (best of ${rounds})`,
+  );
+}
 console.log(`ours    peak RSS: ${mib(peakRss()).toFixed(0)} MiB`);
 if (torchInfo) {
   for (const t of torchInfo.threads) {
     const note = t === torchInfo.defaultThreads ? ' (PyTorch default here)' : '';
     console.log(
-      `PyTorch ${torchInfo.torch} CPU ${t} thread(s)${note}: MLP ${best[`torch_mlp_${t}`]!.toFixed(0)} samples/s, ` +
-        `CNN ${best[`torch_cnn_${t}`]!.toFixed(0)} samples/s (best of ${rounds})`,
+      `PyTorch ${torchInfo.torch} CPU ${t} thread(s)${note}: ` +
+        (Object.keys(MODELS) as Model[])
+          .map((m) => `${m} ${best[`torch_${m}_${t}`]!.toFixed(0)}`)
+          .join(', ') +
+        ` samples/s (best of ${rounds})`,
     );
   }
   console.log(`PyTorch peak RSS: ${torchInfo.peakRssMiB.toFixed(0)} MiB`);
-  for (const t of torchInfo.threads) {
-    const r = (m: string) => ratios[`${m}_${t}`]!;
+  const targets: Record<Model, string> = {
+    mlp: 'target >= 1.0x',
+    cnn: 'target >= 0.8x',
+    conv1d: 'no target',
+  };
+  for (const [key, what] of [
+    ['default', `ours ${defaultThreads} thread(s) / PyTorch's fastest`],
+    ['1', 'ours 1 thread / PyTorch 1 thread'],
+  ] as const) {
+    for (const model of Object.keys(MODELS) as Model[]) {
+      const r = ratios[`${model}_${key}`];
+      if (!r) continue;
+      console.log(
+        `ratio ${what}, ${model}: median ${median(r).toFixed(2)}x [${r.map((v) => v.toFixed(2)).join(' ')}] (${targets[model]})`,
+      );
+    }
+  }
+}
+
+if (process.env.BENCH_SKIP_SPLIT !== '1') {
+  for (const model of Object.keys(MODELS) as Model[]) {
+    const split = await stepSplit(MODELS[model].spec, MODELS[model].shape, cfg[model].batch);
     console.log(
-      `ratio ours/PyTorch(${t} thread${t > 1 ? 's' : ''}), median of rounds [all]: ` +
-        `MLP ${median(r('mlp')).toFixed(2)}x [${r('mlp')
-          .map((v) => v.toFixed(2))
-          .join(' ')}] (target >= 0.5x, goal 1.0x), ` +
-        `CNN ${median(r('cnn')).toFixed(2)}x [${r('cnn')
-          .map((v) => v.toFixed(2))
-          .join(' ')}] (target >= 0.3x, goal 0.5x)`,
+      `split   ${model} batch ${cfg[model].batch} (${defaultThreads} thread(s)): ${formatSplit(split)}`,
     );
   }
 }
