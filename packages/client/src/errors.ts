@@ -64,6 +64,8 @@ export class TrainhubError extends ClientErrorBase {
       cause: options.cause instanceof Error ? options.cause : undefined,
       result: options.result as never,
     });
+    // TRPCClientError's constructor sets its own prototype; the subclass's is put back (instanceof works).
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = new.target.name;
     this.code = options.code;
     this.status = options.status;
