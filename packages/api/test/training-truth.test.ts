@@ -402,6 +402,37 @@ describe.each(testProviders)('training tells the truth on %s', (provider) => {
       expect(await w.t.db.task.count({ where: { projectId: w.b.projectId } })).toBe(0);
     });
 
+    it('session style: a regression with the default eval_metrics trains (accuracy is not forced on it)', async () => {
+      const call = async (
+        method: string,
+        p: string,
+        init: { body?: BodyInit; headers?: Record<string, string> } = {},
+      ) => {
+        const response = await fetcher(`http://localhost/training-module${p}`, { method, ...init });
+        return { status: response.status, body: await response.json() };
+      };
+      const start = await call('GET', '/start_session?force_restart=1', {
+        headers: { 'x-api-key': w.a.keys.EDITOR },
+      });
+      const key = start.body.key as string;
+      const params = await call('POST', `/parameters/${key}`, {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ task_type: 'regression', epochs: 2 }),
+      });
+      expect(params.status).toBe(200);
+      const csv = caseFile('diverges-sgd.csv');
+      await call('POST', `/upload_dataset/${key}`, {
+        body: multipart({
+          train_file: { name: 'train.csv', content: csv },
+          test_file: { name: 'test.csv', content: csv },
+        }),
+      });
+      expect((await call('POST', `/preprocess/${key}`)).status).toBe(200);
+      const started = await call('POST', `/training/start/${key}`);
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      await call('POST', `/training/stop/${key}`);
+    });
+
     it('session style: a header-only train_file is refused at upload; missing values at preprocess', async () => {
       const call = async (
         method: string,
@@ -411,7 +442,7 @@ describe.each(testProviders)('training tells the truth on %s', (provider) => {
         const response = await fetcher(`http://localhost/training-module${p}`, { method, ...init });
         return { status: response.status, body: await response.json() };
       };
-      const start = await call('GET', '/start_session?force=true', {
+      const start = await call('GET', '/start_session?force_restart=1', {
         headers: { 'x-api-key': w.a.keys.EDITOR },
       });
       const key = start.body.key as string;

@@ -386,7 +386,12 @@ export async function startSessionTraining(db: Db, key: string) {
       epochs: config.epochs,
       batchSize: config.batch_size,
       learningRate: config.learning_rate,
-      metrics: config.eval_metrics,
+      // The default eval_metrics (accuracy) are for classification: a regression without its own gets the
+      // training core's (mse, mae, r2) rather than a refusal of a metric the client never chose.
+      ...(problemType !== 'regression' ||
+      config.eval_metrics.join() !== DEFAULT_SESSION_CONFIG.eval_metrics.join()
+        ? { metrics: config.eval_metrics }
+        : {}),
       ...(config.seed !== undefined ? { seed: config.seed } : {}),
     },
   });
