@@ -41,7 +41,7 @@ test('train on a CSV, try the model, score a dataset, test it and see the confus
   await expect(group).toContainText('1 version');
   await shot(page, 'models');
   await group.getByRole('link', { name: 'flowers-net v1' }).click();
-  await expect(page.getByRole('heading', { name: 'flowers-net v1' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'flowers-net v1' })).toBeVisible({ timeout: 30_000 });
 
   // Try it: one input per feature, named from the metadata.
   for (const [feature, value] of [
@@ -53,7 +53,8 @@ test('train on a CSV, try the model, score a dataset, test it and see the confus
     await page.getByLabel(feature, { exact: true }).fill(value);
   await page.getByRole('button', { name: 'Predict', exact: true }).click();
   const result = page.getByTestId('prediction-result');
-  await expect(result).toHaveCount(1);
+  // The first prediction loads TensorFlow.js and the model into the web process.
+  await expect(result).toHaveCount(1, { timeout: 60_000 });
   await expect(result.getByTestId('probability-bar')).toHaveCount(3);
   const probabilities = await result
     .getByTestId('probability-bar')

@@ -1,6 +1,7 @@
 import { unzipSync } from 'fflate';
 import type { ArtifactStore, Db, ModelJob, Prisma, Resource } from '@trainhub/db';
-import type { ModelMetadata, ModelSignature } from '@trainhub/ml';
+import type { ModelMetadata } from '@trainhub/ml';
+import { modelSignature, type ModelSignature } from '@trainhub/ml/predict';
 import { atLeast, roleIn, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
@@ -254,5 +255,5 @@ export async function getModelVersion(
   ]);
   const version = versions.find((v) => v.resourceId === resourceId);
   if (!version) throw new DomainError('NOT_FOUND', 'model not found');
-  return { ...version, signature: (await loadMl()).modelSignature(metadata), tests };
+  return { ...version, signature: modelSignature(metadata), tests };
 }

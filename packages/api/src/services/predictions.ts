@@ -28,8 +28,11 @@ export interface PredictionDeps {
 
 /** Most rows one predictRows call takes (bigger batches: scoreDataset). */
 export const MAX_PREDICT_ROWS = 1000;
-/** Rows read, predicted and written per step of a batch job. */
-export const CHUNK_ROWS = 2048;
+/**
+ * Rows read, predicted and written per step of a batch job. A step's forward pass runs synchronously, so this
+ * bounds how long a job holds the web process's event loop at once (a few ms to tens of ms for an MLP).
+ */
+export const CHUNK_ROWS = 512;
 /** A QUEUED or RUNNING job whose heartbeat (updatedAt) is older than this is reported FAILED (its process died). */
 export const JOB_STALE_MS = 120_000;
 
