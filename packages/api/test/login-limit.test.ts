@@ -219,6 +219,24 @@ describe.each(testProviders)('sign-in limits across two web instances on %s', (p
     expect(await spray('unknown')).toBe(-1);
   });
 
+  it('expired counts are swept by the next process that counts an attempt (no timer)', async () => {
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    await w.t.db.rateLimit.createMany({
+      data: [
+        { key: 'login:stale', points: 3, expire: old },
+        { key: 'login:fresh', points: 3, expire: new Date(Date.now() + 60_000) },
+      ],
+    });
+    const third = createDb(w.t.url, { poolSize: 2 });
+    try {
+      await limitPasswordCheck(third, { account: 'sweeper@x.test', ip: '192.0.2.80' }, async () => null);
+      await expect.poll(() => w.t.db.rateLimit.count({ where: { key: 'login:stale' } })).toBe(0);
+      expect(await w.t.db.rateLimit.count({ where: { key: 'login:fresh' } })).toBe(1);
+    } finally {
+      await third.$disconnect();
+    }
+  });
+
   it('the password change is limited per user too', async () => {
     const user = w.a.users.VIEWER;
     for (let i = 0; i < LOGIN_MAX_FAILURES; i++) {

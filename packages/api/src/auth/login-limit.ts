@@ -28,7 +28,12 @@ export class LoginRateLimitedError extends Error {
 interface Limiters {
   account: RateLimiterPrisma;
   ip: RateLimiterPrisma;
+  /** When this process last deleted expired rows (ms). */
+  sweptAt: number;
 }
+
+/** Expired rows are deleted at most this often per process, by the next counted attempt (no timer). */
+const SWEEP_EVERY_MS = 5 * 60_000;
 
 // One pair of limiters per database client (each web process has one client; a test may build several).
 const limiters = new WeakMap<Db, Limiters>();
@@ -36,10 +41,18 @@ const limiters = new WeakMap<Db, Limiters>();
 function limitersFor(db: Db): Limiters {
   let found = limiters.get(db);
   if (!found) {
-    const common = { storeClient: db, tableName: 'rateLimit', duration: LOGIN_WINDOW_SECONDS };
+    // The library's own cleanup is a timer per limiter that outlives the client (closed databases, tests):
+    // expired rows are swept by sweepExpired instead.
+    const common = {
+      storeClient: db,
+      tableName: 'rateLimit',
+      duration: LOGIN_WINDOW_SECONDS,
+      clearExpiredByTimeout: false,
+    };
     found = {
       account: new RateLimiterPrisma({ ...common, keyPrefix: 'login', points: LOGIN_MAX_FAILURES }),
       ip: new RateLimiterPrisma({ ...common, keyPrefix: 'login-ip', points: LOGIN_MAX_FAILURES_PER_IP }),
+      sweptAt: 0,
     };
     limiters.set(db, found);
   }
@@ -63,6 +76,17 @@ const keysOf = (attempt: LoginAttempt) => ({
   ip: attempt.ip === null || attempt.ip === 'unknown' ? null : hashToken(attempt.ip),
 });
 
+/**
+ * Deletes rows whose window ended over an hour ago (a guessing spray leaves one per email + IP tried), at
+ * the first counted attempt of a process and then at most every SWEEP_EVERY_MS; best effort, never awaited.
+ */
+function sweepExpired(db: Db, limiters: Limiters): void {
+  const now = Date.now();
+  if (now - limiters.sweptAt < SWEEP_EVERY_MS) return;
+  limiters.sweptAt = now;
+  db.rateLimit.deleteMany({ where: { expire: { lt: new Date(now - 3_600_000) } } }).catch(() => undefined);
+}
+
 const retryAfter = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /**
@@ -77,7 +101,9 @@ export async function limitPasswordCheck<T>(
   attempt: LoginAttempt,
   check: () => Promise<T | null>,
 ): Promise<T | null> {
-  const { account, ip } = limitersFor(db);
+  const limiters = limitersFor(db);
+  const { account, ip } = limiters;
+  sweepExpired(db, limiters);
   const keys = keysOf(attempt);
   const consumed = await Promise.allSettled([
     account.consume(keys.account),
