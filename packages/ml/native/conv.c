@@ -255,12 +255,12 @@ napi_value maxPool(napi_env env, napi_callback_info info) {
         for (int iy = yStart; iy < yEnd; iy++) {
           for (int ix = iy == yStart ? xStart + 1 : xStart; ix < xEnd; ix++) {
             const size_t p = (((size_t)n * g.h + iy) * g.w + ix) * C;
+            // Branch-free (random data mispredicts half the comparisons); '>' keeps the first maximum.
             for (int c = 0; c < C; c++) {
               const float v = x[p + c];
-              if (v > bestV[c]) {
-                bestV[c] = v;
-                bestAt[c] = p + c;
-              }
+              const bool greater = v > bestV[c];
+              bestV[c] = greater ? v : bestV[c];
+              bestAt[c] = greater ? p + c : bestAt[c];
             }
           }
         }

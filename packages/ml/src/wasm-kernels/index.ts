@@ -10,7 +10,6 @@ import {
   nativeConv2DBackpropFilter,
   nativeConv2DBackpropInput,
   nativeLeadingSum,
-  nativeMaxPool,
   nativeMaxPoolGrad,
   type ConvAddon,
 } from './native-conv.ts';
@@ -50,8 +49,9 @@ export function registerWasmKernels(): void {
     const wasmOnly = fastTransposedMatMul(original.kernelFunc) as tf.KernelFunc;
     add(name, blas ? blasMatMul(blas, wasmOnly) : wasmOnly);
   }
-  // Convolutions, max pooling and bias-gradient sums in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each
-  // wraps the kernel registered so far, which takes what the native one does not.
+  // Convolutions, the max-pooling gradient and bias-gradient sums in the addon (TRAINHUB_ML_NATIVE_CONV=0:
+  // off; XNNPack's max-pooling forward was faster than ours). Each wraps the kernel registered so far,
+  // which takes what the native one does not.
   const conv = blas as unknown as Partial<ConvAddon> | null;
   if (conv?.conv2d && process.env.TRAINHUB_ML_NATIVE_CONV !== '0') {
     const addon = conv as ConvAddon;
@@ -63,7 +63,6 @@ export function registerWasmKernels(): void {
     wrap('FusedConv2D', nativeConv2D);
     wrap('Conv2DBackpropInput', nativeConv2DBackpropInput);
     wrap('Conv2DBackpropFilter', nativeConv2DBackpropFilter);
-    wrap('MaxPool', nativeMaxPool);
     wrap('MaxPoolGrad', nativeMaxPoolGrad);
     wrap('Sum', nativeLeadingSum);
   }

@@ -29,6 +29,10 @@ export interface ConvAddon {
   leadingSum(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
 }
 
+// Forward and filter gradient of convolutions with fewer input channels stay with the kernels they wrap
+// (XNNPack; our JS im2col + OpenBLAS): measured faster there for a 28x28x1 input.
+const MIN_CHANNELS = 4;
+
 let calls = 0;
 /** How many native convolution / pooling / sum calls ran in this process (tests check the path). */
 export function nativeConvCount(): number {
@@ -101,7 +105,9 @@ export function nativeConv2D(addon: ConvAddon, fallback: tf.KernelFunc) {
       !nhwc(attrs) ||
       preluActivationWeights ||
       (activation !== 'linear' && activation !== 'relu') ||
-      (bias && bias.shape.reduce((a, b) => a * b, 1) !== filter.shape[3])
+      (bias && bias.shape.reduce((a, b) => a * b, 1) !== filter.shape[3]) ||
+      // Under 4 input channels im2col copies single floats and XNNPack's direct convolution was faster.
+      x.shape[3]! < MIN_CHANNELS
     )
       return fallback(args as never) as tf.TensorInfo;
     const info = convInfo(x.shape, filter.shape, attrs, attrs.dilations ?? 1);
@@ -141,7 +147,7 @@ export function nativeConv2DBackpropFilter(addon: ConvAddon, fallback: tf.Kernel
   return (args: KernelArgs): tf.TensorInfo => {
     const { x, dy } = args.inputs;
     const attrs = args.attrs as ConvAttrs & { filterShape: number[] };
-    if (!x || !dy || !rank4(x) || !float32(x, dy) || !nhwc(attrs))
+    if (!x || !dy || !rank4(x) || !float32(x, dy) || !nhwc(attrs) || x.shape[3]! < MIN_CHANNELS)
       return fallback(args as never) as tf.TensorInfo;
     const info = convInfo(x.shape, attrs.filterShape, attrs);
     const backend = args.backend as WasmBackendLike;
@@ -169,21 +175,6 @@ function poolGeometry(shape: number[], attrs: PoolAttrs): Int32Array {
     attrs.dimRoundingMode,
   );
   return geometry({ ...info, dilationHeight: 1, dilationWidth: 1 });
-}
-
-/** MaxPool forward: each output is its window's maximum (padding excluded). */
-export function nativeMaxPool(addon: ConvAddon, fallback: tf.KernelFunc) {
-  return (args: KernelArgs): tf.TensorInfo => {
-    const { x } = args.inputs;
-    const attrs = args.attrs as PoolAttrs;
-    if (!x || !rank4(x) || !float32(x)) return fallback(args as never) as tf.TensorInfo;
-    const g = poolGeometry(x.shape, attrs);
-    const backend = args.backend as WasmBackendLike;
-    const out = backend.makeOutput([g[0]!, g[12]!, g[13]!, g[3]!], 'float32');
-    addon.maxPool(g, f32(backend, x), f32(backend, out), null, null);
-    calls++;
-    return out;
-  };
 }
 
 /** MaxPoolGrad: dy goes to the first maximum of each window, in the cpu backend's order. */
