@@ -113,7 +113,7 @@ export default async function ModelVersionPage({ params }: { params: Promise<{ i
             </p>
             {version.hyperparameters ? (
               <p className="text-xs text-slate-500">
-                Hyperparameters: <code>{JSON.stringify(version.hyperparameters)}</code>
+                Hyperparameters: <code className="break-all">{JSON.stringify(version.hyperparameters)}</code>
               </p>
             ) : null}
             {version.datasetResourceId ? (
