@@ -12,19 +12,24 @@
 import { randomBytes } from 'node:crypto';
 import type { DatabaseProvider, TeamRole } from '@trainhub/db';
 import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } from '@trainhub/api/rest';
-import { appRouter, handleTrpc } from '@trainhub/api/trpc';
+import { appRouter, handleTrpc, type SessionUser } from '@trainhub/api/trpc';
 import { createRequire } from 'node:module';
 import { generateToken } from '../../packages/api/src/auth/secrets';
 import { API_KEY_PREFIX, ROLE_RANK } from '../../packages/api/src/services/accounts';
-import { sessionUserFromRequest } from '../../apps/web/src/server/session-token';
 import { ROLES, basic, makeWorld, multipart, PASSWORD, type World } from '../../packages/api/test/helpers';
 import { blobsCsv, storeModel, trainSmall } from '../../packages/api/test/predictions-fixtures';
 import { printTable } from './table';
 
-// next-auth's own JWT encoding (the web app's dependency), as its sign-in sets the session cookie.
+// next-auth's own JWT encoding (the web app's dependency), as its sign-in sets the session cookie, and the web
+// app's own reader of that cookie. Loaded by path, not imported: their types bring Next's global declarations
+// (a required NODE_ENV in every ProcessEnv) into this package's typecheck.
 const nextAuthJwt = createRequire(new URL('../../apps/web/package.json', import.meta.url))(
   'next-auth/jwt',
-) as typeof import('next-auth/jwt');
+) as { encode(params: { token: Record<string, unknown>; secret: string }): Promise<string> };
+const sessionTokenModule = '../../apps/web/src/server/session-token.ts';
+const { sessionUserFromRequest } = (await import(sessionTokenModule)) as {
+  sessionUserFromRequest(request: Request, secret: string): Promise<SessionUser | null>;
+};
 const NEXTAUTH_SECRET = randomBytes(32).toString('hex');
 
 export type Surface = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc';
