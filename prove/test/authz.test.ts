@@ -15,7 +15,7 @@ describe.each(testProviders)('authorization matrix on %s', (provider) => {
     expect(report.secretsAtRest).toEqual([]);
     expect(report.matching).toBe(report.calls);
     expect(report.calls).toBe(report.operations * report.callers);
-  }, 120_000);
+  }, 400_000);
 });
 
 const built =
