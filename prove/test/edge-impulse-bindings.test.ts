@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { EdgeImpulseApi } from 'edge-impulse-api';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../packages/api/test/ei-models';
-import { MlwClient } from '../src/mlw';
 import {
   admin,
   createPlatform,
@@ -54,12 +54,30 @@ describe.skipIf(!built)('Edge Impulse bindings against the production server', (
     platform = await createPlatform('sqlite');
     admin(platform, ['create-user', '--email', EMAIL, '--password', PASSWORD, '--team', 'Bindings']);
     web = startWeb(platform);
-    trainer = startTrainer(platform, 'ei-bindings-1', { TRAINER_POLL_MS: '100' });
+    // One attempt: the failed-job case below is an infrastructure failure (the checks at request time leave
+    // the trainer nothing else to fail on).
+    trainer = startTrainer(platform, 'ei-bindings-1', { TRAINER_POLL_MS: '100', TRAINER_MAX_ATTEMPTS: '1' });
     await waitForHttp(`${platform.baseUrl}/api/health`, 120_000);
-    // A project with a dataset (MLW upload: Edge Impulse's ingestion service is not served).
-    const mlw = MlwClient.basic(platform.baseUrl, EMAIL, PASSWORD);
-    const project = await mlw.createProject('bindings');
-    await mlw.upload(project.id, 'blobs.csv', blobsCsv(90));
+    // A project with a dataset, through MLW (Edge Impulse's ingestion service is not served). On connections of
+    // their own: the bindings' undici shares Node's connection pool, and a connection the server closed after an
+    // upload was seen reused by the next call ("other side closed").
+    const project = (await once(
+      'POST',
+      '/service/mlw/projects',
+      JSON.stringify({ name: 'bindings' }),
+      'application/json',
+    )) as {
+      id: string;
+    };
+    const form = new FormData();
+    form.append('file', new Blob([blobsCsv(90)]), 'blobs.csv');
+    const multipart = new Response(form);
+    await once(
+      'POST',
+      `/service/mlw/projects/${project.id}/resources`,
+      Buffer.from(await multipart.arrayBuffer()),
+      multipart.headers.get('content-type')!,
+    );
     projectId = parseInt(project.id);
   }, 180_000);
   afterAll(async () => {
@@ -68,6 +86,55 @@ describe.skipIf(!built)('Edge Impulse bindings against the production server', (
     await Promise.all([web && exited(web), trainer && exited(trainer)]);
     await platform?.stop();
   });
+
+  async function waitStarted(api: EdgeImpulseApi, jobId: number) {
+    for (let i = 0; i < 600; i++) {
+      const { job } = await api.jobs.getJobStatus(projectId, jobId);
+      if (job.started) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`job ${jobId} did not start`);
+  }
+
+  /** The stored file of the uploaded CSV dataset under the local artifact store. */
+  function datasetFile(dir: string): string {
+    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      if (readFileSync(path).subarray(0, 14).toString() === 'a,b,c,d,label\n') return path;
+    }
+    throw new Error(`no dataset file under ${dir}`);
+  }
+
+  /** One MLW call (Basic auth) on a connection of its own; the JSON answer. */
+  function once(method: string, path: string, body: string | Buffer, contentType: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${platform.baseUrl}${path}`,
+        {
+          method,
+          agent: false,
+          headers: {
+            authorization: `Basic ${Buffer.from(`${EMAIL}:${PASSWORD}`).toString('base64')}`,
+            'content-type': contentType,
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 500) >= 300)
+              reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+            else resolve(JSON.parse(text));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
 
   /** The README's "Running jobs" flow; returns the log text the callback received. */
   async function readmeFlow(api: EdgeImpulseApi, trainingCycles: number) {
@@ -155,11 +222,7 @@ describe.skipIf(!built)('Edge Impulse bindings against the production server', (
     const api = new EdgeImpulseApi({ endpoint: platform.baseUrl });
     await api.authenticate({ method: 'apiKey', apiKey: projectKey });
     const long = await api.jobs.trainKerasJob(projectId, 7, { trainingCycles: 5000 });
-    for (let i = 0; i < 600; i++) {
-      const { job } = await api.jobs.getJobStatus(projectId, long.id);
-      if (job.started) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitStarted(api, long.id);
     const active = await api.jobs.listActiveJobs(projectId);
     expectModel('listActiveJobs', active);
     expect(active.jobs.map((j) => j.id)).toContain(long.id);
@@ -171,17 +234,21 @@ describe.skipIf(!built)('Edge Impulse bindings against the production server', (
     expectModel('listFinishedJobs', history);
     expect(history.jobs.find((j) => j.id === long.id)).toMatchObject({ finishedSuccessful: false });
 
-    // A Keras model the trainer cannot build fails the job.
-    const broken = JSON.stringify({
-      class_name: 'Sequential',
-      config: { layers: [{ class_name: 'NoSuchLayer', config: {} }] },
-    });
-    const failing = await api.jobs.trainKerasJob(projectId, 7, { mode: 'expert', script: broken });
-    await expect(
-      api.runJobUntilCompletion({ type: 'project', projectId, jobId: failing.id }),
-    ).rejects.toThrow('Job failed');
-    // Restore visual mode for the block.
-    await api.learn.setKeras(projectId, 7, { mode: 'visual' });
+    // A job whose dataset file is gone when the trainer reads it fails (queued behind a running job, the file
+    // moved away meanwhile, then the running job cancelled).
+    const blocker = await api.jobs.trainKerasJob(projectId, 7, { trainingCycles: 5000 });
+    await waitStarted(api, blocker.id);
+    const failing = await api.jobs.trainKerasJob(projectId, 7, { trainingCycles: 1 });
+    const dataset = datasetFile(join(platform.dataDir, 'artifacts'));
+    renameSync(dataset, `${dataset}.away`);
+    try {
+      await api.jobs.cancelJob(projectId, blocker.id);
+      await expect(
+        api.runJobUntilCompletion({ type: 'project', projectId, jobId: failing.id }),
+      ).rejects.toThrow('Job failed');
+    } finally {
+      renameSync(`${dataset}.away`, dataset);
+    }
   }, 180_000);
 
   it('socket.io v4 clients keep working on the same server (hello, job-finished)', async () => {
