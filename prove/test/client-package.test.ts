@@ -235,22 +235,26 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
     expect(cjs.trim()).toBe('function function');
   });
 
-  it('typechecks a script against the package, and refuses a wrong procedure, input or output type', () => {
-    for (const [name, text] of Object.entries(WRONG)) {
-      writeFileSync(join(project, 'wrong.mts'), text);
-      const result = tsc('--noEmit');
-      expect(result.status, `${name}: ${result.stdout}`).not.toBe(0);
-      expect(result.stdout).toContain('wrong.mts');
-    }
-    writeFileSync(join(project, 'wrong.mts'), 'export {};\n');
-    writeFileSync(join(project, 'script.mts'), SCRIPT);
-    // The README's example, as an outside user copies it.
-    writeFileSync(join(project, 'train-iris.mts'), readFileSync(join(root, 'examples/train-iris.ts')));
-    const result = tsc();
-    expect(result.stdout + result.stderr).toBe('');
-    expect(result.status).toBe(0);
-    expect(existsSync(join(project, 'out/script.mjs'))).toBe(true);
-  });
+  it(
+    'typechecks a script against the package, and refuses a wrong procedure, input or output type',
+    { timeout: 300_000 },
+    () => {
+      for (const [name, text] of Object.entries(WRONG)) {
+        writeFileSync(join(project, 'wrong.mts'), text);
+        const result = tsc('--noEmit');
+        expect(result.status, `${name}: ${result.stdout}`).not.toBe(0);
+        expect(result.stdout).toContain('wrong.mts');
+      }
+      writeFileSync(join(project, 'wrong.mts'), 'export {};\n');
+      writeFileSync(join(project, 'script.mts'), SCRIPT);
+      // The README's example, as an outside user copies it.
+      writeFileSync(join(project, 'train-iris.mts'), readFileSync(join(root, 'examples/train-iris.ts')));
+      const result = tsc();
+      expect(result.stdout + result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(existsSync(join(project, 'out/script.mjs'))).toBe(true);
+    },
+  );
 
   it(
     'runs the script against the production server: project, upload, train, progress, download',

@@ -90,8 +90,8 @@ const json = () => Boolean(globals().json);
 
 function connection(): Config {
   const stored = readConfig();
-  const url = globals().url ?? process.env.TRAINHUB_URL ?? stored.url;
-  const apiKey = globals().apiKey ?? process.env.TRAINHUB_API_KEY ?? stored.apiKey;
+  const url = globals().url || process.env.TRAINHUB_URL || stored.url;
+  const apiKey = globals().apiKey || process.env.TRAINHUB_API_KEY || stored.apiKey;
   if (!url || !apiKey)
     throw new CliError(
       'not signed in: run `trainhub login` or set TRAINHUB_URL and TRAINHUB_API_KEY',
@@ -136,8 +136,8 @@ program
   .description('check an API key against the platform and store it (mode 0600) for the other commands')
   .option('--key <key>', 'the API key (default: TRAINHUB_API_KEY, else asked for)')
   .action(async (options: { key?: string }) => {
-    const url = globals().url ?? process.env.TRAINHUB_URL ?? readConfig().url ?? 'http://localhost:3000';
-    let apiKey = options.key ?? globals().apiKey ?? process.env.TRAINHUB_API_KEY;
+    const url = globals().url || process.env.TRAINHUB_URL || readConfig().url || 'http://localhost:3000';
+    let apiKey = options.key || globals().apiKey || process.env.TRAINHUB_API_KEY;
     if (!apiKey) {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       apiKey = (await rl.question('API key: ')).trim();
