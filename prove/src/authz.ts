@@ -527,6 +527,9 @@ function operations(s: Setup): Op[] {
     ei('getSocketToken', 'project', 'VIEWER', 'GET', `/api/${pid}/socket-token`),
 
     tm('healthcheck', 'public', 'VIEWER', 'GET', '/healthcheck'),
+    tm('openapi', 'public', 'VIEWER', 'GET', '/openapi.json'),
+    tm('swagger_ui', 'public', 'VIEWER', 'GET', '/docs'),
+    tm('redoc', 'public', 'VIEWER', 'GET', '/redoc'),
     // force_restart=0: an existing session is returned, so A's capability key stays valid.
     tm('start_session', 'own', 'EDITOR', 'GET', '/start_session?force_restart=0', undefined, [409]),
     tm('update_training_config', 'public', 'VIEWER', 'POST', `/parameters/${key}`, () => '{"epochs":2}'),
@@ -956,7 +959,7 @@ export async function secretsInLogs(): Promise<LogReport> {
   const wrongPassword = `wrong-${randomBytes(9).toString('hex')}`;
   let output = admin(platform, ['create-user', '--email', email, '--password', password, '--team', 'Logs']);
   const keyLine = admin(platform, ['create-api-key', '--email', email, '--team', 'Logs', '--role', 'admin']);
-  const apiKey = /\b(th\w*_[A-Za-z0-9_-]{20,})/.exec(keyLine)?.[1];
+  const apiKey = /\b((?:th|ei)\w*_[A-Za-z0-9_-]{20,})/.exec(keyLine)?.[1];
   if (!apiKey) throw new Error(`no API key in the admin output: ${keyLine}`);
   const logs: string[] = [];
   const capture = (name: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) => {
