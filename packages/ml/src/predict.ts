@@ -36,27 +36,20 @@ export function modelSignature(metadata: ModelMetadata): ModelSignature {
 export type RawRow = readonly (number | string | null)[] | Readonly<Record<string, number | string | null>>;
 
 function toNumber(value: unknown, row: number, feature: string): number {
-  let v: number;
-  if (typeof value === 'number') v = value;
-  else if (typeof value === 'string' && value.trim() !== '') v = Number(value.trim());
-  else if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+  // Number() skips surrounding whitespace itself (no trimmed copy per cell); it reads a blank string as 0, so
+  // only a zero is checked for being blank.
+  const v = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (Number.isFinite(v) && (v !== 0 || typeof value !== 'string' || value.trim() !== '')) return v;
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
     throw new MlInputError('MISSING_COLUMN', `Row ${row}: feature "${feature}" is missing`, {
       row,
       column: feature,
     });
-  else v = NaN;
-  if (!Number.isFinite(v)) {
-    const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : JSON.stringify(value)?.slice(0, 40);
-    throw new MlInputError(
-      'NON_NUMERIC',
-      `Row ${row}: feature "${feature}" is ${shown}, not a finite number`,
-      {
-        row,
-        column: feature,
-      },
-    );
-  }
-  return v;
+  const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : JSON.stringify(value)?.slice(0, 40);
+  throw new MlInputError('NON_NUMERIC', `Row ${row}: feature "${feature}" is ${shown}, not a finite number`, {
+    row,
+    column: feature,
+  });
 }
 
 /**

@@ -586,6 +586,8 @@ function featureIndex(signature: ModelSignature, header: string[], resource: Res
 }
 
 function chunkRows(records: string[][], index: number[]): RawRow[] {
+  // A file whose columns are exactly the model's features (in order) is passed as read: no copy per row.
+  if (records[0]?.length === index.length && index.every((c, i) => c === i)) return records;
   return records.map((r) => index.map((i) => (i < 0 ? '0' : r[i]!)));
 }
 
