@@ -81,7 +81,12 @@ function runFused(
     buffers.push(view(value), ...slotVars.map((s) => view(s[i]!)), view(gradients[i]!));
     buffers.push(...outputs[i]!.map(view));
   });
-  update(kind, buffers, Float64Array.from(scalars, Math.fround));
+  try {
+    update(kind, buffers, Float64Array.from(scalars, Math.fround));
+  } catch (error) {
+    for (const info of outputs.flat()) backend.disposeData(info.dataId, true);
+    throw error;
+  }
   calls++;
   values.forEach((value, i) => {
     const [newValue, ...newSlots] = outputs[i]!.map((info) => engine.makeTensorFromTensorInfo(info));
