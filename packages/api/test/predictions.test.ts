@@ -15,6 +15,7 @@ import {
   loadModel,
   ModelCache,
   predictRows,
+  prefetchModel,
   scoreDataset,
   startScoring,
   undeploy,
@@ -184,6 +185,19 @@ describe.each(testProviders)('predictions on %s', (provider) => {
     await new Promise((r) => setImmediate(r));
     expect(small.size.models).toBe(1);
     expect(small.counters.disposed).toBe(1);
+  });
+
+  it('prefetches a model for its first prediction; never another team’s', async () => {
+    const cache = new ModelCache();
+    prefetchModel(w.deps, viewer, w.a.projectId, modelId, cache);
+    await expect.poll(() => cache.counters.loads, { timeout: 20_000 }).toBe(1);
+    await predictRows(w.deps, viewer, w.a.projectId, modelId, [[1, 1, 1, 1]], cache);
+    expect(cache.counters.loads).toBe(1);
+    const foreign = new ModelCache();
+    prefetchModel(w.deps, otherTeam, w.a.projectId, modelId, foreign);
+    prefetchModel(w.deps, viewer, w.a.projectId, 999_999, foreign);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(foreign.counters.loads).toBe(0);
   });
 
   it('scores a dataset larger than a chunk into a new dataset resource', async () => {

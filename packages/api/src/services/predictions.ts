@@ -225,6 +225,29 @@ export async function predictRows(
   }
 }
 
+/**
+ * Loads a model into the cache ahead of its first prediction (the web UI calls it when a version's page
+ * opens, so "Try it" does not wait for TensorFlow.js and the weights). Never throws: a model that cannot be
+ * loaded is reported by the prediction itself.
+ */
+export function prefetchModel(
+  deps: PredictionDeps,
+  principal: Principal,
+  projectId: number,
+  modelResourceId: number,
+  cache: ModelCache = modelCache,
+): void {
+  void requireModelResource(deps.db, principal, projectId, modelResourceId)
+    .then((resource) =>
+      cache.with(
+        `${resource.id}:${resource.contentHash}`,
+        () => loadModel(deps, resource),
+        () => undefined,
+      ),
+    )
+    .catch(() => undefined);
+}
+
 // ---------------------------------------------------------------- batch jobs (scoring, testing)
 
 /** How a scoring names its output (defaults: `probability_<class>` and `prediction`). */

@@ -45,6 +45,7 @@ export { createTeam, deleteTeam, renameTeam } from './team-settings';
 export { listModels, listVersions, getModelVersion } from './models';
 export {
   predictRows,
+  prefetchModel,
   startScoring,
   startEvaluation,
   getModelJob,

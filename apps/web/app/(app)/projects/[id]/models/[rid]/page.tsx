@@ -26,6 +26,8 @@ export default async function ModelVersionPage({ params }: { params: Promise<{ i
   const version = await orNotFound(
     services.getModelVersion(restDeps(), principal, project.id, parseId(p.rid)),
   );
+  // Load the model while the page renders, so that the first prediction does not wait for it.
+  services.prefetchModel(restDeps(), principal, project.id, version.resourceId);
   const datasets = (await services.listResources(db, principal, project.id, 'DATASET')).filter((d) =>
     /\.(csv|tsv|txt)$/i.test(d.name),
   );
