@@ -176,7 +176,8 @@ test('a viewer sees the project but no write buttons, and the server refuses a f
   await shot(viewer, 'viewer-project');
   await viewer.goto(executionUrl);
   await expect(viewer.getByTestId('execution-status')).toHaveAttribute('data-status', 'COMPLETED');
-  await expect(viewer.getByRole('button', { name: 'Run again' })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: 'Rerun unchanged' })).toHaveCount(0);
+  await expect(viewer.getByTestId('run-again')).toHaveCount(0);
   await expect(viewer.getByTestId('download-model')).toBeVisible();
 
   // Forced writes: the services refuse them.
@@ -314,8 +315,10 @@ test('a long training can be stopped early from its page, and a rerun cancelled'
   await page.getByRole('button', { name: 'Stop early' }).click();
   await expect(status).toHaveAttribute('data-status', 'STOPPED', { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Stop early' })).toHaveCount(0);
+  // The "Stopping after the current batch…" notice goes once the run has stopped.
+  await expect(page.getByTestId('stop-notice')).toHaveCount(0);
 
-  await page.getByRole('button', { name: 'Run again' }).click();
+  await page.getByRole('button', { name: 'Rerun unchanged' }).click();
   await expect(page).not.toHaveURL(new RegExp(`${new URL(page.url()).pathname}$`), { timeout: 30_000 });
   await expect(status).toHaveAttribute('data-status', /QUEUED|RUNNING/);
   await page.getByRole('button', { name: 'Cancel' }).click();

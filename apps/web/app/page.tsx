@@ -1,14 +1,21 @@
 import Link from 'next/link';
-import { getHealth } from '@trainhub/api';
+import { getHealth, services } from '@trainhub/api';
 import { Button } from '@/components/ui/button';
 import { getDb } from '@/server/db';
+import { webEnv } from '@/server/env';
 import { currentPrincipal } from '@/server/session';
 
 // Rendered per request: it shows live platform status.
 export const dynamic = 'force-dynamic';
 
 export default async function HomePage() {
-  const [health, principal] = await Promise.all([getHealth(getDb()), currentPrincipal()]);
+  const db = getDb();
+  const [health, principal, signupOpen] = await Promise.all([
+    getHealth(db),
+    currentPrincipal(),
+    // Sign-up is closed once the first account exists unless ALLOW_SIGNUP is set: then only invites create accounts.
+    services.openSignupAvailable(db, webEnv().auth.allowSignup),
+  ]);
   const liveTrainers = health.trainers.filter((t) => t.alive);
   // Under `npm start`: a trainer process that died and is being restarted (or keeps dying).
   const supervised = health.supervisor?.processes.filter(
@@ -33,9 +40,11 @@ export default async function HomePage() {
               <Button asChild size="lg">
                 <Link href="/signin">Sign in</Link>
               </Button>
-              <Button asChild size="lg" variant="outline">
-                <Link href="/signup">Create an account</Link>
-              </Button>
+              {signupOpen ? (
+                <Button asChild size="lg" variant="outline">
+                  <Link href="/signup">Create an account</Link>
+                </Button>
+              ) : null}
             </>
           )}
         </div>

@@ -304,6 +304,8 @@ export async function startTrainingAction(_prev: ActionState, formData: FormData
     if (!epochs || epochs < 1) throw new DomainError('INVALID', 'epochs must be at least 1');
     if (!batchSize || batchSize < 1) throw new DomainError('INVALID', 'batch size must be at least 1');
     const learningRate = numberField(formData, 'learningRate', 'Learning rate');
+    if (learningRate !== undefined && !(learningRate > 0))
+      throw new DomainError('INVALID', 'the learning rate must be greater than 0, e.g. 0.001');
     const testSize = numberField(formData, 'testSize', 'Validation split');
     if (testSize !== undefined && (testSize <= 0 || testSize >= 1))
       throw new DomainError('INVALID', 'the validation split is a fraction between 0 and 1, e.g. 0.2');
@@ -343,7 +345,8 @@ export async function startTrainingAction(_prev: ActionState, formData: FormData
       schedule = { kind: 'ONE_TIME' };
     }
 
-    const name = field(formData, 'name').trim() || 'training';
+    const name = field(formData, 'name').trim();
+    if (!name) throw new DomainError('INVALID', 'give the model a name (letters or digits, not only spaces)');
     const scaling = field(formData, 'scaling');
     const codeRaw = field(formData, 'codeResourceId');
     const labelColumn = field(formData, 'labelColumn').trim();

@@ -199,7 +199,9 @@ export default async function TeamPage() {
                           )}
                         </Td>
                         <Td className="text-right">
-                          {k.revokedAt ? null : <RevokeButton kind="key" teamId={team.id} id={k.id} />}
+                          {k.revokedAt ? null : (
+                            <RevokeButton kind="key" teamId={team.id} id={k.id} name={k.name} />
+                          )}
                         </Td>
                       </tr>
                     ))}

@@ -4,6 +4,7 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
+import { buildSnippet, type ApiStyleId, type SnippetIds } from '@/lib/api-snippets';
 import { OpenApiViewer } from './openapi-viewer';
 
 interface Operation {
@@ -17,39 +18,14 @@ interface Doc {
   paths?: Record<string, Record<string, Operation>>;
 }
 
-const STYLES = [
-  {
-    id: 'mlw',
-    label: 'MLW',
-    auth: (key: string) => `-H "Authorization: Bearer ${key}"  # or -u "$EMAIL:$PASSWORD"`,
-  },
-  { id: 'edge-impulse', label: 'Edge Impulse', auth: (key: string) => `-H "x-api-key: ${key}"` },
-  {
-    id: 'training-module',
-    label: 'Training module',
-    auth: (key: string) => `-H "Authorization: Bearer ${key}"`,
-  },
+const STYLES: { id: ApiStyleId; label: string }[] = [
+  { id: 'mlw', label: 'MLW' },
+  { id: 'edge-impulse', label: 'Edge Impulse' },
+  { id: 'training-module', label: 'Training module' },
 ];
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
-export interface ProjectIds {
-  projectId: number;
-  resourceId?: number;
-  taskId?: number;
-  executionId?: number;
-}
-
-/** Path parameters filled with this project's ids (its newest resource, task and run) where known. */
-function fillPath(path: string, ids: ProjectIds) {
-  const values: Record<string, number | undefined> = {
-    projectid: ids.projectId,
-    resourceid: ids.resourceId,
-    taskid: ids.taskId,
-    subtaskid: ids.executionId,
-    jobid: ids.executionId,
-  };
-  return path.replace(/\{([^}]+)\}/g, (whole, name: string) => String(values[name.toLowerCase()] ?? whole));
-}
+export type ProjectIds = SnippetIds;
 
 function Operations({
   style,
@@ -109,10 +85,7 @@ function Operations({
       />
       <ul className="flex flex-col gap-2" data-testid={`routes-${style.id}`}>
         {shown.map(({ path, method, op }) => {
-          const body =
-            op.requestBody?.content && 'application/json' in op.requestBody.content
-              ? ` \\\n  -H "content-type: application/json" -d '{}'`
-              : '';
+          const snippet = buildSnippet(style.id, { method, path, requestBody: op.requestBody }, ids, origin);
           return (
             <li key={`${method} ${path}`}>
               <details className="rounded-lg border border-slate-200 dark:border-slate-800">
@@ -130,9 +103,20 @@ function Operations({
                   {op.description ? (
                     <p className="mb-2 text-slate-600 dark:text-slate-400">{op.description}</p>
                   ) : null}
-                  <pre className="overflow-x-auto rounded bg-slate-950 p-3 text-xs text-slate-100">
-                    {`curl -X ${method.toUpperCase()} "${origin}${fillPath(path, ids)}" \\\n  ${style.auth('$TRAINHUB_API_KEY')}${body}`}
+                  <pre
+                    className="overflow-x-auto rounded bg-slate-950 p-3 text-xs text-slate-100"
+                    data-testid="curl-snippet"
+                    data-method={method}
+                    data-path={path}
+                    data-ready={snippet.ready}
+                  >
+                    {snippet.command}
                   </pre>
+                  {snippet.ready ? null : (
+                    <p className="mt-1 text-xs text-slate-500">
+                      Fill in the values in braces: this project has none of that kind yet.
+                    </p>
+                  )}
                 </div>
               </details>
             </li>

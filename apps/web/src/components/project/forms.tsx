@@ -28,7 +28,15 @@ export function CreateTeamForm() {
   return (
     <form action={action} className="flex flex-col gap-3 sm:flex-row sm:items-end" aria-label="Create team">
       <Field id="team-name" label="Team name" className="flex-1">
-        <Input id="team-name" name="name" required maxLength={100} placeholder="e.g. Vision lab" />
+        <Input
+          id="team-name"
+          name="name"
+          required
+          pattern=".*\S.*"
+          title="Write a name with at least one letter or digit."
+          maxLength={100}
+          placeholder="e.g. Vision lab"
+        />
       </Field>
       <Button type="submit" disabled={pending}>
         {pending ? 'Creating…' : 'Create team'}
@@ -57,7 +65,15 @@ export function CreateProjectDialog({ teamId }: { teamId: number }) {
         <form action={action} className="flex flex-col gap-4">
           <input type="hidden" name="teamId" value={teamId} />
           <Field id="project-name" label="Name">
-            <Input id="project-name" name="name" required maxLength={200} autoFocus />
+            <Input
+              id="project-name"
+              name="name"
+              required
+              pattern=".*\S.*"
+              title="Write a name with at least one letter or digit."
+              maxLength={200}
+              autoFocus
+            />
           </Field>
           <Field id="project-description" label="Description (optional)">
             <Textarea id="project-description" name="description" maxLength={2000} />
@@ -88,7 +104,15 @@ export function RenameProjectForm({
     <form action={action} className="flex flex-col gap-3" aria-label="Project settings">
       <input type="hidden" name="projectId" value={projectId} />
       <Field id="rename-project" label="Name">
-        <Input id="rename-project" name="name" defaultValue={name} required maxLength={200} />
+        <Input
+          id="rename-project"
+          name="name"
+          defaultValue={name}
+          required
+          pattern=".*\S.*"
+          title="Write a name with at least one letter or digit."
+          maxLength={200}
+        />
       </Field>
       <Field id="rename-description" label="Description">
         <Textarea

@@ -57,7 +57,15 @@ export function RenameTeamForm({ teamId, name }: { teamId: number; name: string 
     <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Rename team">
       <input type="hidden" name="teamId" value={teamId} />
       <Field id="team-rename" label="Current name" className="flex-1">
-        <Input id="team-rename" name="name" defaultValue={name} required maxLength={100} />
+        <Input
+          id="team-rename"
+          name="name"
+          defaultValue={name}
+          required
+          pattern=".*\S.*"
+          title="Write a name with at least one letter or digit."
+          maxLength={100}
+        />
       </Field>
       <Button type="submit" variant="outline" disabled={pending}>
         Rename
@@ -118,7 +126,15 @@ export function ApiKeyForm({
       <input type="hidden" name="teamId" value={teamId} />
       <div className="grid gap-3 sm:grid-cols-4 sm:items-end">
         <Field id="key-name" label="Name">
-          <Input id="key-name" name="name" required maxLength={100} placeholder="CI pipeline" />
+          <Input
+            id="key-name"
+            name="name"
+            required
+            pattern=".*\S.*"
+            title="Write a name with at least one letter or digit."
+            maxLength={100}
+            placeholder="CI pipeline"
+          />
         </Field>
         <Field id="key-role" label="Role">
           <NativeSelect id="key-role" name="role" defaultValue="EDITOR">
@@ -214,7 +230,19 @@ export function MemberControls({
   );
 }
 
-export function RevokeButton({ kind, teamId, id }: { kind: 'invite' | 'key'; teamId: number; id: number }) {
+/** Revokes an invite link or an API key after the user confirms (a revoked key stops working at once). */
+export function RevokeButton({
+  kind,
+  teamId,
+  id,
+  name,
+}: {
+  kind: 'invite' | 'key';
+  teamId: number;
+  id: number;
+  /** The key's name, shown in the confirmation. */
+  name?: string;
+}) {
   const { pending, error, run } = useRowAction();
   return (
     <>
@@ -222,9 +250,14 @@ export function RevokeButton({ kind, teamId, id }: { kind: 'invite' | 'key'; tea
         variant="ghost"
         size="sm"
         disabled={pending}
-        onClick={() =>
-          run(() => (kind === 'invite' ? revokeInviteAction(teamId, id) : revokeApiKeyAction(teamId, id)))
-        }
+        onClick={() => {
+          const question =
+            kind === 'key'
+              ? `Revoke the API key${name ? ` "${name}"` : ''}? Every script that uses it stops working at once.`
+              : 'Revoke this invite link? Nobody can join with it afterwards.';
+          if (!window.confirm(question)) return;
+          run(() => (kind === 'invite' ? revokeInviteAction(teamId, id) : revokeApiKeyAction(teamId, id)));
+        }}
       >
         Revoke
       </Button>

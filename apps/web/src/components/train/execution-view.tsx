@@ -1,7 +1,18 @@
 'use client';
 import { Download, Square, XCircle } from 'lucide-react';
+import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { rerunTaskAction, stopExecutionAction } from '@/actions';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -45,8 +56,38 @@ interface Progress {
     stageLog: Partial<Record<TrainingStage, string>>;
     metrics: Metrics | null;
   };
-  history: { epoch: number; loss: number; metrics: Record<string, number>; durationMs?: number }[];
+  history: {
+    epoch: number;
+    loss: number;
+    metrics: Record<string, number>;
+    durationMs?: number;
+    samplesPerSecond?: number;
+  }[];
   logs: { seq: number; kind: string; level: string | null; message: string | null; at: string }[];
+}
+
+/** Metrics that live in [0, 1] (accuracy, precision, recall, AUC, F1): their axis is drawn 0..1. */
+export const isUnitMetric = (key: string) =>
+  /(^|_)(acc|accuracy|binary_accuracy|categorical_accuracy|precision|recall|auc|f1)$/i.test(key);
+
+/** Evenly spaced epoch ticks: multiples of 1, 2 or 5 × 10^k, about eight of them, starting at the first epoch. */
+export function epochTicks(last: number): number[] {
+  if (last <= 1) return [1];
+  const raw = last / 8;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? magnitude * 10);
+  const ticks: number[] = step === 1 ? [] : [1];
+  for (let t = step; t <= last; t += step) ticks.push(t);
+  return ticks;
+}
+
+/** A value for the tooltip and axis labels: four significant digits, no float noise (0.30000000000000004). */
+export function roundValue(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return String(value ?? '—');
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e5 || abs < 1e-4) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
 }
 
 function Chart({
@@ -54,31 +95,83 @@ function Chart({
   data,
   keys,
   testId,
+  logToggle = false,
+  bestEpoch,
 }: {
   title: string;
   data: Record<string, number>[];
   keys: string[];
   testId: string;
+  /** Offers a log-scale y axis (for the loss, which falls over orders of magnitude). */
+  logToggle?: boolean;
+  /** The epoch to mark (the lowest validation loss, else the lowest loss). */
+  bestEpoch?: number;
 }) {
+  const [log, setLog] = useState(false);
+  const unit = keys.length > 0 && keys.every(isUnitMetric);
+  // A log axis cannot show 0 or negative values: it is offered only when every value is positive.
+  const canLog = logToggle && data.every((row) => keys.every((k) => row[k] === undefined || row[k] > 0));
+  const useLog = log && canLog;
+  const lastEpoch = data.at(-1)?.epoch ?? 1;
   return (
     <Card>
-      <CardHeader>
+      <CardHeader className="flex flex-row items-center justify-between gap-2">
         <CardTitle className="text-base">{title}</CardTitle>
+        {logToggle ? (
+          <label className="flex items-center gap-2 text-xs text-slate-500">
+            <input
+              type="checkbox"
+              checked={useLog}
+              disabled={!canLog}
+              onChange={(e) => setLog(e.target.checked)}
+              data-testid={`${testId}-log`}
+            />
+            Log scale
+          </label>
+        ) : null}
       </CardHeader>
       <CardContent>
         <div
           className="h-64 w-full"
           data-testid={testId}
           data-points={data.length}
+          data-y-domain={unit ? '0-1' : useLog ? 'log' : 'auto'}
+          data-best-epoch={bestEpoch}
           role="img"
           aria-label={`${title} chart, ${data.length} epochs`}
         >
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={data} margin={{ top: 5, right: 10, bottom: 5, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" stroke="#94a3b855" />
-              <XAxis dataKey="epoch" tick={{ fontSize: 12 }} allowDecimals={false} />
-              <YAxis tick={{ fontSize: 12 }} width={50} domain={['auto', 'auto']} />
-              <Tooltip />
+              <XAxis
+                dataKey="epoch"
+                type="number"
+                domain={[1, Math.max(1, lastEpoch)]}
+                ticks={epochTicks(lastEpoch)}
+                tick={{ fontSize: 12 }}
+                allowDecimals={false}
+              />
+              <YAxis
+                tick={{ fontSize: 12 }}
+                width={56}
+                scale={useLog ? 'log' : 'auto'}
+                domain={unit ? [0, 1] : ['auto', 'auto']}
+                ticks={unit ? [0, 0.2, 0.4, 0.6, 0.8, 1] : undefined}
+                allowDataOverflow={unit}
+                tickFormatter={(v: number) => roundValue(v)}
+              />
+              <Tooltip
+                formatter={(value) => roundValue(value)}
+                labelFormatter={(label) => `Epoch ${String(label)}`}
+              />
+              {bestEpoch !== undefined ? (
+                <ReferenceLine
+                  x={bestEpoch}
+                  stroke="#10b981"
+                  strokeDasharray="4 2"
+                  label={{ value: `best ${bestEpoch}`, position: 'insideTopRight', fontSize: 11 }}
+                />
+              ) : null}
               <Legend />
               {keys.map((k, i) => (
                 <Line
@@ -107,11 +200,17 @@ export function ExecutionView({
   taskName,
   initial,
   canWrite,
+  totalEpochs,
+  rerunHref,
 }: {
   projectId: number;
   taskName: string;
   initial: Progress;
   canWrite: boolean;
+  /** The epochs the run was asked for (its hyperparameters): "epoch N of M" and the time left. */
+  totalEpochs?: number;
+  /** The Train form prefilled with this run's settings. */
+  rerunHref?: string;
 }) {
   const [data, setData] = useState<Progress>(initial);
   const [logs, setLogs] = useState(initial.logs);
@@ -164,9 +263,25 @@ export function ExecutionView({
   const metricKeys = [...new Set(data.history.flatMap((h) => Object.keys(h.metrics)))];
   const lossKeys = ['loss', ...metricKeys.filter((k) => k === 'val_loss')];
   const otherKeys = metricKeys.filter((k) => k !== 'val_loss' && k !== 'loss');
+  const bestKey = lossKeys.includes('val_loss') ? 'val_loss' : 'loss';
+  const bestEpoch = history.reduce<{ epoch: number; value: number } | undefined>((best, row) => {
+    const value = (row as Record<string, number>)[bestKey];
+    return typeof value === 'number' && (!best || value < best.value) ? { epoch: row.epoch, value } : best;
+  }, undefined)?.epoch;
   const m = e.metrics;
   const started = e.startedAt ? new Date(e.startedAt).getTime() : null;
   const finished = e.finishedAt ? new Date(e.finishedAt).getTime() : null;
+  const epochsDone = data.history.at(-1)?.epoch ?? 0;
+  const elapsed = started && (finished ?? now) ? (finished ?? now)! - started : null;
+  // Time left: the mean epoch time of the last (up to) five epochs times the epochs still to run.
+  const recent = data.history
+    .slice(-5)
+    .map((h) => h.durationMs)
+    .filter((d): d is number => d !== undefined);
+  const epochMs = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : null;
+  const timeLeft =
+    !done && totalEpochs && epochMs !== null ? Math.max(0, totalEpochs - epochsDone) * epochMs : null;
+  const throughput = data.history.at(-1)?.samplesPerSecond;
 
   function stop(kind: 'STOP' | 'CANCEL') {
     start(async () => {
@@ -206,15 +321,24 @@ export function ExecutionView({
             </>
           ) : null}
           {canWrite && done ? (
-            <Button
-              variant="outline"
-              disabled={pending}
-              onClick={() =>
-                start(async () => setNotice((await rerunTaskAction(projectId, e.taskId)) ?? null))
-              }
-            >
-              Run again
-            </Button>
+            <>
+              {rerunHref ? (
+                <Button asChild variant="outline">
+                  <Link href={rerunHref} data-testid="run-again">
+                    Run again…
+                  </Link>
+                </Button>
+              ) : null}
+              <Button
+                variant="ghost"
+                disabled={pending}
+                onClick={() =>
+                  start(async () => setNotice((await rerunTaskAction(projectId, e.taskId)) ?? null))
+                }
+              >
+                Rerun unchanged
+              </Button>
+            </>
           ) : null}
           {e.modelResourceId ? (
             <Button asChild>
@@ -230,7 +354,11 @@ export function ExecutionView({
         </div>
       </div>
       <FormError message={notice?.error} />
-      {notice?.message ? <p className="text-sm text-slate-500">{notice.message}</p> : null}
+      {notice?.message && !done ? (
+        <p className="text-sm text-slate-500" data-testid="stop-notice">
+          {notice.message}
+        </p>
+      ) : null}
       {e.error ? (
         <p
           role="alert"
@@ -245,15 +373,26 @@ export function ExecutionView({
           ['Created', formatDate(e.createdAt)],
           ['Due', formatDate(e.dueAt)],
           ['Started', formatDate(e.startedAt)],
-          ['Duration', started && (finished ?? now) ? formatDuration((finished ?? now)! - started) : '—'],
+          [done ? 'Duration' : 'Elapsed', elapsed !== null ? formatDuration(elapsed) : '—'],
           ['Backend', e.backend ?? '—'],
           ['Epochs', String(data.history.length)],
+          ['Progress', totalEpochs ? `epoch ${epochsDone} of ${totalEpochs}` : `epoch ${epochsDone}`],
+          ['Time left', done ? '—' : timeLeft !== null ? `about ${formatDuration(timeLeft)}` : '—'],
+          ['Samples/s', throughput !== undefined ? Math.round(throughput).toLocaleString('en') : '—'],
         ].map(([label, value]) => (
           <div key={label}>
             <dt className="text-slate-500">{label}</dt>
             <dd
               className="font-medium"
-              data-testid={label === 'Epochs' ? 'epoch-count' : label === 'Backend' ? 'backend' : undefined}
+              data-testid={
+                label === 'Epochs'
+                  ? 'epoch-count'
+                  : label === 'Backend'
+                    ? 'backend'
+                    : label === 'Progress'
+                      ? 'epoch-progress'
+                      : undefined
+              }
             >
               {value}
             </dd>
@@ -262,7 +401,14 @@ export function ExecutionView({
       </dl>
 
       <div className="grid gap-4 lg:grid-cols-2">
-        <Chart title="Loss" data={history} keys={lossKeys} testId="loss-chart" />
+        <Chart
+          title="Loss"
+          data={history}
+          keys={lossKeys}
+          testId="loss-chart"
+          logToggle
+          bestEpoch={history.length > 1 ? bestEpoch : undefined}
+        />
         <Chart
           title={otherKeys.some((k) => k.includes('acc')) ? 'Accuracy' : 'Metrics'}
           data={history}

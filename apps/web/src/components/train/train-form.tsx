@@ -1,5 +1,5 @@
 'use client';
-import { useActionState, useState } from 'react';
+import { startTransition, useActionState, useState } from 'react';
 import { startTrainingAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
@@ -13,35 +13,77 @@ interface Option {
   name: string;
 }
 
+/** The form's starting values: another run's settings ("Run again…"); absent fields keep the defaults. */
+export interface TrainDefaults {
+  name?: string;
+  datasetResourceId?: number;
+  problemType?: string;
+  labelColumn?: string;
+  architectureMode?: 'resource' | 'simple';
+  architectureResourceId?: number;
+  layers?: string;
+  scaling?: string;
+  codeResourceId?: number;
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  optimizer?: string;
+  testSize?: number;
+  seed?: number;
+  patience?: number;
+  shuffle?: boolean;
+  classWeights?: boolean;
+}
+
 export function TrainForm({
   projectId,
   datasets,
   architectures,
   codes,
   defaultArchitectureId,
+  initial = {},
 }: {
   projectId: number;
   datasets: (Option & { classes: number; label: string | null })[];
   architectures: Option[];
   codes: Option[];
   defaultArchitectureId?: number;
+  initial?: TrainDefaults;
 }) {
   const [state, action, pending] = useActionState(startTrainingAction, {});
-  const [mode, setMode] = useState(architectures.length ? 'resource' : 'simple');
+  const [mode, setMode] = useState<string>(
+    initial.architectureMode === 'simple' || !architectures.length ? 'simple' : 'resource',
+  );
   const [when, setWhen] = useState('now');
   const [cron, setCron] = useState('0 3 * * *');
   const [timezone, setTimezone] = useState('UTC');
-  const [datasetId, setDatasetId] = useState(datasets[0]?.id);
+  const [datasetId, setDatasetId] = useState(
+    datasets.find((d) => d.id === initial.datasetResourceId)?.id ?? datasets[0]?.id,
+  );
   const dataset = datasets.find((d) => d.id === datasetId);
+  const [epochs, setEpochs] = useState(String(initial.epochs ?? 20));
+  const epochCount = Number(epochs);
+
+  /** Refuses a learning rate of 0 or below in the browser (min=0 would let 0 through). */
+  const checkLearningRate = (input: HTMLInputElement) =>
+    input.setCustomValidity(
+      input.value !== '' && !(Number(input.value) > 0)
+        ? 'The learning rate must be greater than 0, e.g. 0.001.'
+        : '',
+    );
 
   return (
     <form
-      action={action}
       className="flex flex-col gap-6"
       aria-label="Start a training"
       onSubmit={(e) => {
+        // Submitted by hand, not through `action={...}`: React resets a form after its action, and a form the
+        // server refused must keep every value the user typed.
+        e.preventDefault();
         const offset = e.currentTarget.elements.namedItem('tzOffset') as HTMLInputElement | null;
         if (offset) offset.value = String(new Date().getTimezoneOffset());
+        const data = new FormData(e.currentTarget);
+        startTransition(() => action(data));
       }}
     >
       <input type="hidden" name="projectId" value={projectId} />
@@ -52,7 +94,15 @@ export function TrainForm({
         </CardHeader>
         <CardContent className="grid gap-4 sm:grid-cols-2">
           <Field id="name" label="Model name">
-            <Input id="name" name="name" defaultValue="model" maxLength={200} required />
+            <Input
+              id="name"
+              name="name"
+              defaultValue={initial.name ?? 'model'}
+              maxLength={200}
+              required
+              pattern=".*\S.*"
+              title="The name needs at least one letter or digit."
+            />
           </Field>
           <Field id="datasetResourceId" label="Dataset">
             <NativeSelect
@@ -74,7 +124,11 @@ export function TrainForm({
             label="Problem type"
             hint={dataset?.classes ? `${dataset.classes} classes seen in the first rows` : undefined}
           >
-            <NativeSelect id="problemType" name="problemType" defaultValue="classification">
+            <NativeSelect
+              id="problemType"
+              name="problemType"
+              defaultValue={initial.problemType ?? 'classification'}
+            >
               <option value="classification">Classification (softmax over classes)</option>
               <option value="binary">Binary classification</option>
               <option value="regression">Regression</option>
@@ -85,6 +139,7 @@ export function TrainForm({
               id="labelColumn"
               name="labelColumn"
               placeholder={dataset?.label ?? 'last column'}
+              defaultValue={initial.labelColumn}
               maxLength={200}
             />
           </Field>
@@ -106,7 +161,7 @@ export function TrainForm({
               <NativeSelect
                 id="architectureResourceId"
                 name="architectureResourceId"
-                defaultValue={defaultArchitectureId}
+                defaultValue={initial.architectureResourceId ?? defaultArchitectureId}
               >
                 {architectures.map((a) => (
                   <option key={a.id} value={a.id}>
@@ -121,11 +176,11 @@ export function TrainForm({
               label="Hidden layers"
               hint="Units per dense layer, with an optional activation: 16, 8 tanh"
             >
-              <Textarea id="layers" name="layers" defaultValue="16, 8" rows={2} />
+              <Textarea id="layers" name="layers" defaultValue={initial.layers ?? '16, 8'} rows={2} />
             </Field>
           )}
           <Field id="scaling" label="Preprocessing" hint="Scaling is fitted on the training split.">
-            <NativeSelect id="scaling" name="scaling" defaultValue="standardize">
+            <NativeSelect id="scaling" name="scaling" defaultValue={initial.scaling ?? 'standardize'}>
               <option value="none">None</option>
               <option value="standardize">Standardize (z-score)</option>
               <option value="minmax">Min-max to [0, 1]</option>
@@ -136,7 +191,11 @@ export function TrainForm({
             label="Preprocessing file (optional)"
             hint="A code resource replaces the choice above."
           >
-            <NativeSelect id="codeResourceId" name="codeResourceId" defaultValue="">
+            <NativeSelect
+              id="codeResourceId"
+              name="codeResourceId"
+              defaultValue={initial.codeResourceId ?? ''}
+            >
               <option value="">None</option>
               {codes.map((c) => (
                 <option key={c.id} value={c.id}>
@@ -156,11 +215,36 @@ export function TrainForm({
           </CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4 sm:grid-cols-3">
-          <Field id="epochs" label="Epochs (training cycles)">
-            <Input id="epochs" name="epochs" type="number" min={1} max={100000} defaultValue={20} required />
+          <Field
+            id="epochs"
+            label="Epochs (training cycles)"
+            hint={
+              epochCount > 1000
+                ? `${epochCount.toLocaleString('en')} epochs is a long training: most small tabular models converge within a few hundred. Early-stopping patience ends it sooner.`
+                : undefined
+            }
+          >
+            <Input
+              id="epochs"
+              name="epochs"
+              type="number"
+              min={1}
+              max={100000}
+              step={1}
+              value={epochs}
+              onChange={(e) => setEpochs(e.target.value)}
+              required
+            />
           </Field>
           <Field id="batchSize" label="Batch size">
-            <Input id="batchSize" name="batchSize" type="number" min={1} defaultValue={32} required />
+            <Input
+              id="batchSize"
+              name="batchSize"
+              type="number"
+              min={1}
+              defaultValue={initial.batchSize ?? 32}
+              required
+            />
           </Field>
           <Field id="learningRate" label="Learning rate" hint="Empty: the optimizer's default.">
             <Input
@@ -170,10 +254,12 @@ export function TrainForm({
               step="any"
               min={0}
               placeholder="0.001"
+              defaultValue={initial.learningRate}
+              onInput={(e) => checkLearningRate(e.currentTarget)}
             />
           </Field>
           <Field id="optimizer" label="Optimizer">
-            <NativeSelect id="optimizer" name="optimizer" defaultValue="adam">
+            <NativeSelect id="optimizer" name="optimizer" defaultValue={initial.optimizer ?? 'adam'}>
               <option value="adam">Adam</option>
               <option value="sgd">SGD</option>
               <option value="rmsprop">RMSprop</option>
@@ -188,24 +274,32 @@ export function TrainForm({
               step="any"
               min={0}
               max={1}
-              defaultValue={0.2}
+              defaultValue={initial.testSize ?? 0.2}
             />
           </Field>
           <Field id="seed" label="Random seed (optional)">
-            <Input id="seed" name="seed" type="number" step={1} />
+            <Input id="seed" name="seed" type="number" step={1} defaultValue={initial.seed} />
           </Field>
           <Field
             id="patience"
             label="Early stopping patience"
             hint="Epochs without val_loss improvement; empty: off."
           >
-            <Input id="patience" name="patience" type="number" min={0} step={1} />
+            <Input
+              id="patience"
+              name="patience"
+              type="number"
+              min={0}
+              step={1}
+              defaultValue={initial.patience}
+            />
           </Field>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="shuffle" defaultChecked /> Shuffle
+            <input type="checkbox" name="shuffle" defaultChecked={initial.shuffle ?? true} /> Shuffle
           </label>
           <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" name="classWeights" /> Balance classes (auto weights)
+            <input type="checkbox" name="classWeights" defaultChecked={initial.classWeights ?? false} />{' '}
+            Balance classes (auto weights)
           </label>
         </CardContent>
       </Card>

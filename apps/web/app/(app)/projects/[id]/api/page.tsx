@@ -6,21 +6,19 @@ import { projectContext } from '@/server/session';
 export default async function ApiPage({ params }: { params: Promise<{ id: string }> }) {
   const { project } = await projectContext((await params).id);
   const db = getDb();
-  const [resource, task, execution] = await Promise.all([
-    db.resource.findFirst({
-      where: { projectId: project.id, deletedAt: null },
-      orderBy: { id: 'desc' },
-      select: { id: true },
-    }),
-    db.task.findFirst({
-      where: { projectId: project.id, deletedAt: null },
-      orderBy: { id: 'desc' },
-      select: { id: true },
-    }),
-    db.execution.findFirst({
+  const newest = { orderBy: { id: 'desc' }, select: { id: true } } as const;
+  const live = { projectId: project.id, deletedAt: null };
+  const [resource, dataset, architecture, model, task, execution, learnBlock] = await Promise.all([
+    db.resource.findFirst({ where: live, ...newest }),
+    db.resource.findFirst({ where: { ...live, kind: 'DATASET' }, ...newest }),
+    db.resource.findFirst({ where: { ...live, kind: 'ARCHITECTURE' }, ...newest }),
+    db.resource.findFirst({ where: { ...live, kind: 'MODEL' }, ...newest }),
+    db.task.findFirst({ where: live, ...newest }),
+    db.execution.findFirst({ where: { projectId: project.id }, ...newest }),
+    db.learnBlock.findFirst({
       where: { projectId: project.id },
       orderBy: { id: 'desc' },
-      select: { id: true },
+      select: { id: true, blockId: true },
     }),
   ]);
   return (
@@ -33,8 +31,12 @@ export default async function ApiPage({ params }: { params: Promise<{ id: string
         ids={{
           projectId: project.id,
           resourceId: resource?.id,
+          datasetId: dataset?.id,
+          architectureId: architecture?.id,
+          modelId: model?.id,
           taskId: task?.id,
           executionId: execution?.id,
+          learnBlockId: learnBlock ? (learnBlock.blockId ?? learnBlock.id) : undefined,
         }}
       />
     </>

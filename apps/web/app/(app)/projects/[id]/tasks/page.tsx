@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { services } from '@trainhub/api';
 import { ExecutionStatus } from '@trainhub/db';
+import { executionMetricsSchema, hyperparametersSchema } from '@trainhub/db/contracts';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
@@ -11,6 +12,14 @@ import { projectContext } from '@/server/session';
 
 const STATUSES: string[] = Object.values(ExecutionStatus);
 const PAGE = 20;
+const SOURCES = ['web', 'mlw', 'edge-impulse', 'training-module', 'trpc'];
+/** Sort keys of the run list: newest first by default; metrics best first, runs without the metric last. */
+const SORTS: Record<string, string> = {
+  newest: 'Newest',
+  accuracy: 'Accuracy (best first)',
+  loss: 'Loss (lowest first)',
+  duration: 'Duration (longest first)',
+};
 
 export default async function TasksPage({
   params,
@@ -23,17 +32,44 @@ export default async function TasksPage({
   const sp = await searchParams;
   const status = typeof sp.status === 'string' && STATUSES.includes(sp.status) ? sp.status : '';
   const q = typeof sp.q === 'string' ? sp.q.trim().slice(0, 100) : '';
+  const source = typeof sp.source === 'string' ? sp.source.slice(0, 40) : '';
+  const sort = typeof sp.sort === 'string' && sp.sort in SORTS ? sp.sort : 'newest';
   const page = Math.max(1, Number(typeof sp.page === 'string' ? sp.page : '1') || 1);
   const tasks = await services.listTasks(getDb(), principal, { projectId: project.id, take: 1000 });
+  const value = (r: { metrics: { accuracy?: number; loss?: number } | null; duration: number | null }) =>
+    sort === 'accuracy'
+      ? -(r.metrics?.accuracy ?? -Infinity)
+      : sort === 'loss'
+        ? (r.metrics?.loss ?? Infinity)
+        : sort === 'duration'
+          ? -(r.duration ?? -Infinity)
+          : 0;
   const rows = tasks
-    .flatMap((task) => task.executions.map((execution) => ({ task, execution })))
+    .flatMap((task) =>
+      task.executions.map((execution) => ({
+        task,
+        execution,
+        metrics: executionMetricsSchema.safeParse(execution.metrics).data ?? null,
+        epochs: hyperparametersSchema.safeParse(task.hyperparameters).data?.epochs,
+        duration: execution.startedAt
+          ? (execution.finishedAt ?? new Date()).getTime() - execution.startedAt.getTime()
+          : null,
+      })),
+    )
     .filter((r) => !status || r.execution.status === status)
+    .filter((r) => !source || r.task.source === source)
     .filter((r) => !q || r.task.name.toLowerCase().includes(q.toLowerCase()))
-    .sort((a, b) => b.execution.id - a.execution.id);
+    .sort((a, b) => value(a) - value(b) || b.execution.id - a.execution.id);
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
   const shown = rows.slice((page - 1) * PAGE, page * PAGE);
   const link = (p: number) =>
-    `?${new URLSearchParams({ ...(status ? { status } : {}), ...(q ? { q } : {}), page: String(p) }).toString()}`;
+    `?${new URLSearchParams({
+      ...(status ? { status } : {}),
+      ...(source ? { source } : {}),
+      ...(q ? { q } : {}),
+      ...(sort !== 'newest' ? { sort } : {}),
+      page: String(p),
+    }).toString()}`;
   return (
     <>
       <PageHeader
@@ -60,6 +96,27 @@ export default async function TasksPage({
           </NativeSelect>
         </label>
         <label className="flex flex-col gap-1 text-sm">
+          Source
+          <NativeSelect name="source" defaultValue={source} className="w-40">
+            <option value="">Any</option>
+            {SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
+          Sort
+          <NativeSelect name="sort" defaultValue={sort} className="w-48">
+            {Object.entries(SORTS).map(([key, label]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
+          </NativeSelect>
+        </label>
+        <label className="flex flex-col gap-1 text-sm">
           Name
           <Input name="q" defaultValue={q} placeholder="Search" className="w-48" />
         </label>
@@ -77,45 +134,70 @@ export default async function TasksPage({
             : 'Trainings started by your team show up here.'}
         </EmptyState>
       ) : (
-        <Table data-testid="tasks-table">
-          <thead>
-            <tr>
-              <Th>Run</Th>
-              <Th>Training</Th>
-              <Th>Status</Th>
-              <Th className="hidden md:table-cell">Source</Th>
-              <Th className="hidden sm:table-cell">Created</Th>
-              <Th className="hidden md:table-cell">Duration</Th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map(({ task, execution }) => (
-              <tr key={execution.id}>
-                <Td>
-                  <Link
-                    className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
-                    href={`/projects/${project.id}/executions/${execution.id}`}
-                  >
-                    #{execution.id}
-                  </Link>
-                </Td>
-                <Td className="max-w-[12rem] truncate">{task.name}</Td>
-                <Td>
-                  <StatusBadge status={execution.status} />
-                </Td>
-                <Td className="hidden text-slate-500 md:table-cell">{task.source}</Td>
-                <Td className="hidden text-slate-500 sm:table-cell">{formatDate(execution.createdAt)}</Td>
-                <Td className="hidden text-slate-500 md:table-cell">
-                  {execution.startedAt
-                    ? formatDuration(
-                        (execution.finishedAt ?? new Date()).getTime() - execution.startedAt.getTime(),
-                      )
-                    : '—'}
-                </Td>
+        <form action={`/projects/${project.id}/compare`} method="get" aria-label="Compare runs">
+          <div className="mb-2 flex items-center gap-2 text-sm text-slate-500">
+            <Button type="submit" variant="outline" size="sm" data-testid="compare-selected">
+              Compare selected
+            </Button>
+            Tick two or more runs.
+          </div>
+          <Table data-testid="tasks-table">
+            <thead>
+              <tr>
+                <Th>
+                  <span className="sr-only">Select</span>
+                </Th>
+                <Th>Run</Th>
+                <Th>Training</Th>
+                <Th>Status</Th>
+                <Th className="hidden md:table-cell">Source</Th>
+                <Th className="hidden sm:table-cell">Created</Th>
+                <Th className="hidden md:table-cell">Duration</Th>
+                <Th className="hidden sm:table-cell">Epochs</Th>
+                <Th>Accuracy</Th>
+                <Th className="hidden sm:table-cell">Loss</Th>
               </tr>
-            ))}
-          </tbody>
-        </Table>
+            </thead>
+            <tbody>
+              {shown.map(({ task, execution, metrics, epochs, duration }) => (
+                <tr key={execution.id}>
+                  <Td>
+                    <input
+                      type="checkbox"
+                      name="runs"
+                      value={execution.id}
+                      aria-label={`Select run ${execution.id} to compare`}
+                    />
+                  </Td>
+                  <Td>
+                    <Link
+                      className="font-medium text-indigo-600 hover:underline dark:text-indigo-400"
+                      href={`/projects/${project.id}/executions/${execution.id}`}
+                    >
+                      #{execution.id}
+                    </Link>
+                  </Td>
+                  <Td className="max-w-[12rem] truncate">{task.name}</Td>
+                  <Td>
+                    <StatusBadge status={execution.status} />
+                  </Td>
+                  <Td className="hidden text-slate-500 md:table-cell">{task.source}</Td>
+                  <Td className="hidden text-slate-500 sm:table-cell">{formatDate(execution.createdAt)}</Td>
+                  <Td className="hidden text-slate-500 md:table-cell">
+                    {duration !== null ? formatDuration(duration) : '—'}
+                  </Td>
+                  <Td className="hidden text-slate-500 sm:table-cell">{epochs ?? '—'}</Td>
+                  <Td data-testid="run-accuracy">
+                    {metrics?.accuracy !== undefined ? `${(metrics.accuracy * 100).toFixed(1)}%` : '—'}
+                  </Td>
+                  <Td className="hidden text-slate-500 sm:table-cell">
+                    {metrics?.loss !== undefined ? Number(metrics.loss.toPrecision(4)) : '—'}
+                  </Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        </form>
       )}
       {pages > 1 ? (
         <nav aria-label="Pages" className="mt-4 flex items-center gap-2 text-sm">

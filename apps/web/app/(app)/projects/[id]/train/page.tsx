@@ -1,13 +1,59 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { services } from '@trainhub/api';
-import { TrainForm } from '@/components/train/train-form';
+import { hyperparametersSchema, trainingDefinitionSchema } from '@trainhub/db/contracts';
+import { TrainForm, type TrainDefaults } from '@/components/train/train-form';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { can } from '@/lib/utils';
 import { getDb } from '@/server/db';
 import { datasetShapes } from '@/server/datasets';
 import { projectContext } from '@/server/session';
+
+/**
+ * The Train form's values from an earlier task ("Run again…" on a run page): its name, dataset, network,
+ * preprocessing and hyperparameters. A task of another project or one the caller cannot read gives none.
+ */
+async function defaultsFromTask(
+  principal: Parameters<typeof services.getTask>[1],
+  projectId: number,
+  raw: unknown,
+): Promise<TrainDefaults> {
+  if (typeof raw !== 'string' || !/^\d{1,12}$/.test(raw)) return {};
+  const task = await services.getTask(getDb(), principal, Number(raw), { runs: 1 }).catch(() => null);
+  if (!task || task.projectId !== projectId) return {};
+  const definition = trainingDefinitionSchema.safeParse(task.definition).data;
+  const h = hyperparametersSchema.safeParse(task.hyperparameters).data;
+  const spec = definition?.spec as { format?: string; layers?: { units?: number; activation?: string }[] };
+  const scaling = (definition?.preprocessing as { scaling?: string } | undefined)?.scaling;
+  return {
+    name: task.name,
+    datasetResourceId: definition?.datasetResourceId,
+    problemType: definition?.problemType,
+    labelColumn: definition?.labelColumns?.[0],
+    architectureMode: task.architectureResourceId
+      ? 'resource'
+      : spec?.format === 'trainhub.architecture'
+        ? 'simple'
+        : undefined,
+    architectureResourceId: task.architectureResourceId ?? undefined,
+    layers:
+      spec?.format === 'trainhub.architecture' && Array.isArray(spec.layers)
+        ? spec.layers.map((l) => `${l.units ?? ''} ${l.activation ?? 'relu'}`.trim()).join(', ')
+        : undefined,
+    scaling: task.codeResourceId ? undefined : (scaling ?? 'none'),
+    codeResourceId: task.codeResourceId ?? undefined,
+    epochs: h?.epochs,
+    batchSize: h?.batchSize,
+    learningRate: h?.learningRate,
+    optimizer: h?.optimizer,
+    testSize: h?.testSize,
+    seed: h?.seed,
+    patience: h?.earlyStopping?.patience,
+    shuffle: h?.shuffle,
+    classWeights: h?.classWeights,
+  };
+}
 
 export default async function TrainPage({
   params,
@@ -27,7 +73,9 @@ export default async function TrainPage({
     .filter((r) => r.kind === 'ARCHITECTURE')
     .map((r) => ({ id: r.id, name: r.name }));
   const codes = resources.filter((r) => r.kind === 'CODE').map((r) => ({ id: r.id, name: r.name }));
-  const arch = (await searchParams).architecture;
+  const query = await searchParams;
+  const arch = query.architecture;
+  const initial = await defaultsFromTask(principal, project.id, query.from);
   return (
     <>
       <PageHeader
@@ -51,6 +99,7 @@ export default async function TrainPage({
           datasets={datasets.map((d) => ({ id: d.id, name: d.name, classes: d.classes, label: d.label }))}
           architectures={architectures}
           codes={codes}
+          initial={initial}
           defaultArchitectureId={
             typeof arch === 'string' && /^\d+$/.test(arch) ? Number(arch) : architectures[0]?.id
           }
