@@ -497,11 +497,11 @@ function operations(s: Setup): Op[] {
     ei('listFinishedJobs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/history`),
     ei('downloadJobsLogs', 'project', 'VIEWER', 'GET', `/api/${pid}/jobs/${s.execution.id}/stdout/download`),
     ei('getNewBlockId', 'project', 'VIEWER', 'POST', `/api/${pid}/impulse/get-new-block-id`),
-    // Key management is team-level: a project-scoped key (Edge Impulse's own kind) manages no keys.
-    ei('listProjectApiKeys', 'team', 'ADMIN', 'GET', `/api/${pid}/apikeys`),
+    // A project's keys: its admins, a key scoped to it included (Edge Impulse's project API keys).
+    ei('listProjectApiKeys', 'project', 'ADMIN', 'GET', `/api/${pid}/apikeys`),
     ei(
       'addProjectApiKey',
-      'team',
+      'project',
       'ADMIN',
       'POST',
       `/api/${pid}/apikeys`,

@@ -338,7 +338,7 @@ describe.each(testProviders)('Edge Impulse clients on %s', (provider) => {
     expect((await call('GET', `/api/${other.id}/impulse`, undefined, { 'x-api-key': readonly })).status).toBe(
       404,
     );
-    // A project-scoped key creates no keys (not even narrower ones), and sees no key list.
+    // A project-scoped key below admin creates no keys and sees no key list (an admin one: its project's).
     for (const key of [readonly, w.a.projectKey]) {
       const attempt = await call(
         'POST',

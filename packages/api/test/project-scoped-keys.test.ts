@@ -60,11 +60,6 @@ describe.each(testProviders)('project-scoped API keys on %s', (provider) => {
       expect(await trpcCode(client.apiKeys.create.mutate({ teamId, name: 'x', role: 'ADMIN' }))).toBe(
         'FORBIDDEN',
       );
-      expect(
-        await trpcCode(
-          client.apiKeys.create.mutate({ teamId, name: 'x', role: 'VIEWER', projectId: w.a.projectId }),
-        ),
-      ).toBe('FORBIDDEN');
       expect(await trpcCode(client.apiKeys.list.query({ teamId }))).toBe('FORBIDDEN');
       expect(await trpcCode(client.members.list.query({ teamId }))).toBe('FORBIDDEN');
       expect(await trpcCode(client.invites.list.query({ teamId }))).toBe('FORBIDDEN');
@@ -90,6 +85,40 @@ describe.each(testProviders)('project-scoped API keys on %s', (provider) => {
     expect(await trpcCode(editor.apiKeys.create.mutate({ teamId: w.a.id, name: 'up', role: 'ADMIN' }))).toBe(
       'FORBIDDEN',
     );
+  });
+
+  it('a project admin key makes keys for its own project only, never above its role', async () => {
+    const teamId = w.a.id;
+    const admin = createClient({ url: 'http://localhost', apiKey: scoped.ADMIN, fetch: fetcher }).trpc;
+    const made = (await admin.apiKeys.create.mutate({
+      teamId,
+      name: 'same scope',
+      role: 'VIEWER',
+      projectId: w.a.projectId,
+    })) as { projectId: number | null; role: string };
+    expect(made).toMatchObject({ projectId: w.a.projectId, role: 'VIEWER' });
+    const other = await w.t.db.project.create({ data: { teamId, name: 'other of alpha' } });
+    expect(
+      await trpcCode(admin.apiKeys.create.mutate({ teamId, name: 'x', role: 'VIEWER', projectId: other.id })),
+    ).toMatch(/FORBIDDEN|NOT_FOUND/);
+    const editor = createClient({ url: 'http://localhost', apiKey: scoped.EDITOR, fetch: fetcher }).trpc;
+    expect(
+      await trpcCode(
+        editor.apiKeys.create.mutate({ teamId, name: 'x', role: 'VIEWER', projectId: w.a.projectId }),
+      ),
+    ).toBe('FORBIDDEN');
+    // Edge Impulse's project key routes: the project's keys only.
+    const listed = await fetcher(`http://localhost/v1/api/${w.a.projectId}/apikeys`, {
+      headers: { 'x-api-key': scoped.ADMIN },
+    });
+    expect(listed.status).toBe(200);
+    const names = ((await listed.json()) as { apiKeys: { name: string }[] }).apiKeys.map((k) => k.name);
+    expect(names).toContain('same scope');
+    expect(names).not.toContain('ADMIN'); // team-wide keys are not this project's
+    const elsewhere = await fetcher(`http://localhost/v1/api/${other.id}/apikeys`, {
+      headers: { 'x-api-key': scoped.ADMIN },
+    });
+    expect(elsewhere.status).toBe(404);
   });
 
   it('MLW: creating a project answers 403 in the MLW error shape', async () => {

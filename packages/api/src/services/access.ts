@@ -24,7 +24,7 @@ export async function requireProject(
 /**
  * Checks the caller's role in a team for a team-level operation (or inside `projectId` when given). A team the
  * caller is not in answers NOT_FOUND; a project-scoped API key of this team answers FORBIDDEN, since it acts
- * only inside its project (see `roleIn`).
+ * only inside its project (see `roleIn`), and NOT_FOUND for another project of the team.
  */
 export function requireTeamRole(
   principal: Principal,
@@ -34,8 +34,11 @@ export function requireTeamRole(
 ): TeamRole {
   const role = roleIn(principal, teamId, projectId);
   if (role === null) {
-    if (isProjectScoped(principal) && visibleTeamIds(principal).includes(teamId))
+    if (isProjectScoped(principal) && visibleTeamIds(principal).includes(teamId)) {
+      // Another project of its team is as unknown to it as any other project.
+      if (projectId !== undefined) throw new DomainError('NOT_FOUND', 'project not found');
       throw new DomainError('FORBIDDEN', 'a project API key acts only inside its project');
+    }
     throw new DomainError('NOT_FOUND', 'team not found');
   }
   if (!atLeast(role, min)) throw new DomainError('FORBIDDEN', `this needs the ${min.toLowerCase()} role`);

@@ -66,10 +66,14 @@ export async function leaveTeam(db: Db, principal: Principal, teamId: number) {
   await db.membership.delete({ where: { teamId_userId: { teamId, userId: principal.userId } } });
 }
 
-export async function listApiKeys(db: Db, principal: Principal, teamId: number) {
-  requireTeamRole(principal, teamId, 'ADMIN');
+/**
+ * The team's API keys (admin), or with `projectId` only the keys scoped to that project: a project-scoped admin
+ * key manages its own project's keys (Edge Impulse's project API keys) and nothing wider.
+ */
+export async function listApiKeys(db: Db, principal: Principal, teamId: number, projectId?: number) {
+  requireTeamRole(principal, teamId, 'ADMIN', projectId);
   return db.apiKey.findMany({
-    where: { teamId },
+    where: { teamId, ...(projectId !== undefined ? { projectId } : {}) },
     select: {
       id: true,
       name: true,
@@ -84,13 +88,17 @@ export async function listApiKeys(db: Db, principal: Principal, teamId: number) 
   });
 }
 
-/** A new key (admin), never above the creator's own role; the key is returned once. */
+/**
+ * A new key (admin), never above the creator's own role nor wider than its scope: a team-wide key needs a team
+ * admin; a key for one project needs an admin of that project (a project-scoped admin key may make keys for its
+ * own project only). The key is returned once.
+ */
 export async function createTeamApiKey(
   db: Db,
   principal: Principal,
   input: { teamId: number; name: string; role: Exclude<TeamRole, 'OWNER'>; projectId?: number | null },
 ) {
-  const mine = requireTeamRole(principal, input.teamId, 'ADMIN');
+  const mine = requireTeamRole(principal, input.teamId, 'ADMIN', input.projectId ?? undefined);
   if (ROLE_RANK[input.role] > ROLE_RANK[mine])
     throw new DomainError('FORBIDDEN', 'a key cannot have more rights than its creator');
   if (input.projectId != null) {

@@ -665,11 +665,9 @@ export const eiRoutes: RouteDef[] = [
     async handler(ctx) {
       const principal = await principalOf(ctx);
       const { projectId } = params(projectIdParams, ctx);
-      // Team-level first (a project-scoped key manages no keys: 403), then the project.
-      const keys = await asProjectNotFound(
-        listApiKeys(ctx.deps.db, principal, await teamOfProject(ctx, projectId)),
-      );
+      // The project first (unknown or another team's: 404), then an admin of it (a key scoped to it too).
       await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
+      const keys = await listApiKeys(ctx.deps.db, principal, await teamOfProject(ctx, projectId), projectId);
       return json({
         success: true,
         apiKeys: keys
@@ -707,8 +705,8 @@ export const eiRoutes: RouteDef[] = [
         );
       if (body.ttl !== undefined)
         throw new BadRequestError('keys do not expire here: leave out ttl (revoke the key instead)');
-      // createTeamApiKey checks the caller's team role (a project-scoped key creates no keys: 403), that the
-      // role is not above the caller's, and the project.
+      // createTeamApiKey checks that the caller is an admin of this project (a key scoped to it may make keys
+      // for it), that the role is not above the caller's, and the project.
       const key = await asProjectNotFound(
         createTeamApiKey(ctx.deps.db, principal, {
           teamId: await teamOfProject(ctx, projectId),
