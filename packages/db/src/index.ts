@@ -33,6 +33,7 @@ export type {
   TrainerStatus,
   ModelJob,
   ModelDeployment,
+  Sample,
 } from './generated/postgresql/client';
 export * from './contracts';
 export * from './storage';

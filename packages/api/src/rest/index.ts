@@ -11,5 +11,6 @@ export {
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
 export { cumulocityStyle, CUMULOCITY_PREFIXES } from './cumulocity/routes';
 export { edgeImpulseStyle, eiErrorResponse } from './edge-impulse/routes';
+export { edgeImpulseIngestionStyle, INGESTION_BASE } from './edge-impulse/ingestion';
 export { trainingModuleStyle, tmErrorResponse } from './training-module/routes';
 export { nodeRequestHandler, type Mount } from './node';

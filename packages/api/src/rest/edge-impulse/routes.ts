@@ -77,6 +77,8 @@ import {
   stdoutQuerySchema,
   type SetKerasParameterRequest,
 } from './contracts';
+import { eiDataRoutes } from './data';
+import { impulsePipeline, writeFeatureDataset } from '../../services/samples';
 
 /** How long api-login tokens and socket tokens live. */
 export const USER_TOKEN_TTL_S = 24 * 3600;
@@ -871,12 +873,15 @@ export const eiRoutes: RouteDef[] = [
       const principal = await principalOf(ctx);
       const { projectId, block } = await learnBlockOf(ctx, principal);
       const body = parseWith(setKerasParameterRequestSchema, (await readJson(ctx.request)) ?? {}, 'body');
+      // An impulse with a time-series input block and raw/flatten DSP blocks trains on the features of the
+      // project's training samples (services/samples.ts), written as a dataset for this training.
+      const features = await impulseFeatures(ctx, principal, projectId, block);
       const { execution } = await trainLearnBlock(
         ctx.deps.db,
         principal,
         projectId,
         block.id,
-        body,
+        features === null ? body : { ...body, datasetResourceId: features },
         'edge-impulse',
         kerasTraining(ctx.deps.pretrainedModelsDir),
       );
@@ -1120,6 +1125,24 @@ export const eiRoutes: RouteDef[] = [
   },
 ];
 
+/**
+ * The feature dataset a learn block trains on when the impulse has a time-series input block and DSP blocks
+ * (the learn block's `dsp` ids, else all), written from the training samples; null without such an impulse.
+ */
+async function impulseFeatures(
+  ctx: RouteContext,
+  principal: Principal,
+  projectId: number,
+  block: LearnBlock,
+): Promise<number | null> {
+  const project = await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
+  const stored = project.impulse as StoredImpulse | null;
+  const dsp = stored?.learnBlocks?.[String(clientIdOf(block))]?.dsp;
+  const pipeline = impulsePipeline(stored, Array.isArray(dsp) ? dsp.map(Number) : undefined);
+  if (!pipeline) return null;
+  return (await writeFeatureDataset(ctx.deps, principal, projectId, pipeline, 'training')).resourceId;
+}
+
 /** How deep an impulse's blocks (stored as sent) may nest. */
 const MAX_BLOCK_DEPTH = 16;
 
@@ -1209,7 +1232,7 @@ async function listJobs(
 
 export const edgeImpulseStyle: RestStyle = {
   basePath: EI_BASE,
-  routes: eiRoutes,
+  routes: [...eiRoutes, ...eiDataRoutes],
   errorResponse: eiErrorResponse,
   notFound: () => json({ success: false, error: 'Not found' }, 404),
 };

@@ -1,0 +1,272 @@
+// Edge Impulse's ingestion service on this server (fidelity note: /work/shared/docs/fidelity/edge-impulse.md
+// section 3). Mounted under INGESTION_BASE (`/ingestion`): point the CLI and the Python SDK's ingestion
+// endpoint at `{origin}/ingestion` (README, "Edge Impulse data"). Auth: a project API key in `x-api-key`.
+import { z } from 'zod';
+import { principalFromApiKey } from '../../auth/resolve';
+import type { Principal } from '../../auth/principal';
+import { DomainError, DOMAIN_ERROR_STATUS } from '../../services/errors';
+import {
+  INGESTION_CATEGORIES,
+  MAX_FILES_PER_REQUEST,
+  MAX_SAMPLE_BYTES,
+  labelFromFileName,
+  parseSampleFile,
+  projectHmacKey,
+  storeSamples,
+  type NewSample,
+} from '../../services/samples';
+import { BadRequestError, json, type RestStyle, type RouteContext, type RouteDef } from '../http';
+
+/** Where the ingestion service is served on this server. */
+export const INGESTION_BASE = '/ingestion';
+
+/** A failure with the HTTP status the contract gives it (401 key, 421 header, 400 data, 413 size). */
+class IngestionError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function statusOf(error: unknown): { status: number; message: string } {
+  if (error instanceof IngestionError) return { status: error.status, message: error.message };
+  if (error instanceof BadRequestError) return { status: error.status, message: error.message };
+  if (error instanceof DomainError)
+    return { status: DOMAIN_ERROR_STATUS[error.code], message: error.message };
+  console.error('ingestion: unexpected error', error instanceof Error ? error.stack : String(error));
+  return { status: 500, message: 'Internal server error' };
+}
+
+/** The caller: a project API key (`x-api-key`, required) scoped to one project. */
+async function ingestingKey(ctx: RouteContext): Promise<{ principal: Principal; projectId: number }> {
+  const key = ctx.request.headers.get('x-api-key');
+  if (!key) throw new IngestionError(401, 'Missing x-api-key header');
+  const principal = await principalFromApiKey(ctx.deps.db, key);
+  if (!principal || principal.kind !== 'apiKey') throw new IngestionError(401, 'Invalid API key');
+  if (principal.projectId === null)
+    throw new IngestionError(401, 'This API key acts for a whole team: use a project API key');
+  return { principal, projectId: principal.projectId };
+}
+
+const categoryParams = z.object({ category: z.string() });
+function categoryOf(ctx: RouteContext): (typeof INGESTION_CATEGORIES)[number] {
+  const { category } = categoryParams.parse(ctx.params);
+  if (!(INGESTION_CATEGORIES as readonly string[]).includes(category))
+    throw new IngestionError(
+      400,
+      `Unknown category "${category}" (accepted: ${INGESTION_CATEGORIES.join(', ')})`,
+    );
+  return category as (typeof INGESTION_CATEGORIES)[number];
+}
+
+/** Options from the headers: label (URL-decoded x-label, x-no-label), duplicates, date id, metadata. */
+function headerOptions(request: Request) {
+  const h = request.headers;
+  let label: string | null = null;
+  if (h.get('x-no-label') === '1') label = '';
+  else if (h.get('x-label') !== null && h.get('x-label') !== '') {
+    try {
+      label = decodeURIComponent(h.get('x-label')!);
+    } catch {
+      throw new IngestionError(400, 'x-label is not URL-encoded text');
+    }
+  }
+  let metadata: Record<string, string> | undefined;
+  const rawMeta = h.get('x-metadata');
+  if (rawMeta) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawMeta);
+    } catch {
+      throw new IngestionError(400, 'x-metadata must be a JSON object of strings');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new IngestionError(400, 'x-metadata must be a JSON object of strings');
+    metadata = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+  }
+  return {
+    label,
+    metadata,
+    disallowDuplicates: h.get('x-disallow-duplicates') === '1' || h.get('x-disallow-duplicates') === 'true',
+    addDateId: h.get('x-add-date-id') === '1' || h.get('x-add-date-id') === 'true',
+  };
+}
+
+const maxBytes = (ctx: RouteContext) => Math.min(MAX_SAMPLE_BYTES, ctx.deps.uploadLimitBytes);
+
+/** A file of the request made into a sample to store (INVALID / 413 naming the file). */
+async function toSample(
+  ctx: RouteContext,
+  projectId: number,
+  category: NewSample['category'],
+  options: ReturnType<typeof headerOptions>,
+  name: string,
+  contentType: string | null,
+  bytes: Buffer,
+): Promise<NewSample> {
+  if (bytes.length > maxBytes(ctx))
+    throw new IngestionError(413, `${name}: the file is larger than the limit of ${maxBytes(ctx)} bytes`);
+  let parsed;
+  try {
+    parsed = await parseSampleFile(name, contentType, bytes, projectHmacKey(ctx.deps.jwtSecret, projectId));
+  } catch (error) {
+    if (error instanceof DomainError) throw new IngestionError(400, `${name}: ${error.message}`);
+    throw error;
+  }
+  const base = name.replace(/\.[a-z0-9]+$/i, '');
+  return {
+    ...parsed,
+    filename: options.addDateId
+      ? `${base}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+      : base,
+    label: options.label ?? labelFromFileName(name),
+    category,
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  };
+}
+
+/** Bytes of an over-limit body read and dropped before answering 413 (so that clients read the answer). */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The body, refused past `limit` bytes (413). An over-limit body is read and dropped up to DRAIN_BYTES more
+ * (a client still sending would otherwise see the connection reset instead of the answer); nothing is kept.
+ */
+async function boundedBody(request: Request, limit: number): Promise<Buffer> {
+  const tooLarge = new IngestionError(413, `the file is larger than the limit of ${limit} bytes`);
+  if (Number(request.headers.get('content-length') ?? 0) > limit + DRAIN_BYTES) throw tooLarge;
+  if (!request.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > limit + DRAIN_BYTES) throw tooLarge;
+    if (size <= limit) chunks.push(Buffer.from(chunk));
+  }
+  if (size > limit) throw tooLarge;
+  return Buffer.concat(chunks);
+}
+
+const filesAnswer = z.object({
+  success: z.boolean(),
+  error: z.string().optional(),
+  files: z
+    .array(
+      z.object({
+        success: z.boolean(),
+        error: z.string().optional(),
+        sampleId: z.number().optional(),
+        projectId: z.number().optional(),
+        fileName: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** The ingestion service's routes (see INGESTION_BASE). */
+export const ingestionRoutes: RouteDef[] = [
+  {
+    method: 'POST',
+    path: '/api/{category}/files',
+    operationId: 'ingestFiles',
+    summary:
+      'Upload samples (multipart, every file in a part named `data`; at most 1000 files, 100 MB each) into ' +
+      'training, testing or split. All or none: a bad file fails the request and nothing is stored',
+    tags: ['Ingestion'],
+    multipart: { files: ['data'] },
+    response: filesAnswer,
+    security: ['ApiKeyAuthentication'],
+    async handler(ctx) {
+      try {
+        const { principal, projectId } = await ingestingKey(ctx);
+        const category = categoryOf(ctx);
+        const options = headerOptions(ctx.request);
+        if (!/^multipart\/form-data/i.test(ctx.request.headers.get('content-type') ?? ''))
+          throw new IngestionError(
+            400,
+            'the request must be multipart/form-data with files in parts named "data"',
+          );
+        const limit = maxBytes(ctx) * 2 + 1024 * 1024;
+        const body = await boundedBody(ctx.request, Math.max(limit, maxBytes(ctx)));
+        let form: FormData;
+        try {
+          form = await new Response(new Uint8Array(body), {
+            headers: { 'content-type': ctx.request.headers.get('content-type')! },
+          }).formData();
+        } catch {
+          throw new IngestionError(400, 'malformed multipart body');
+        }
+        const files = form.getAll('data').filter((f): f is File => typeof f !== 'string');
+        if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
+        if (files.length > MAX_FILES_PER_REQUEST)
+          throw new IngestionError(400, `at most ${MAX_FILES_PER_REQUEST} files per request`);
+        const samples: NewSample[] = [];
+        for (const file of files)
+          samples.push(
+            await toSample(
+              ctx,
+              projectId,
+              category,
+              options,
+              file.name,
+              file.type || null,
+              Buffer.from(await file.arrayBuffer()),
+            ),
+          );
+        const stored = await storeSamples(ctx.deps.db, principal, projectId, samples, options);
+        return json({
+          success: true,
+          files: stored.map((s) => ({ success: true, sampleId: s.id, projectId, fileName: s.filename })),
+        });
+      } catch (error) {
+        const { status, message } = statusOf(error);
+        return json({ success: false, error: message }, status);
+      }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/{category}/data',
+    operationId: 'ingestData',
+    summary:
+      'Legacy upload of one data acquisition document (application/json or application/cbor body; sample ' +
+      'name in x-file-name). Answers the stored file name as text/plain; errors as text: 400, 401, 421 (header)',
+    tags: ['Ingestion'],
+    response: z.string(),
+    security: ['ApiKeyAuthentication'],
+    async handler(ctx) {
+      try {
+        const { principal, projectId } = await ingestingKey(ctx);
+        const category = categoryOf(ctx);
+        const options = headerOptions(ctx.request);
+        const name = ctx.request.headers.get('x-file-name');
+        if (!name) throw new IngestionError(421, 'Missing x-file-name header');
+        const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/json' && type !== 'application/cbor')
+          throw new IngestionError(400, 'the body must be application/json or application/cbor');
+        const body = await boundedBody(ctx.request, maxBytes(ctx));
+        const ext = type === 'application/cbor' ? '.cbor' : '.json';
+        const fileName = /\.(json|cbor)$/i.test(name) ? name : `${name}${ext}`;
+        const sample = await toSample(ctx, projectId, category, options, fileName, type, body);
+        const [stored] = await storeSamples(ctx.deps.db, principal, projectId, [sample], options);
+        return new Response(stored!.filename, { status: 200, headers: { 'content-type': 'text/plain' } });
+      } catch (error) {
+        const { status, message } = statusOf(error);
+        return new Response(message, { status, headers: { 'content-type': 'text/plain' } });
+      }
+    },
+  },
+];
+
+/** The ingestion service as a style of its own (`/ingestion/api/{category}/files|data`). */
+export const edgeImpulseIngestionStyle: RestStyle = {
+  basePath: INGESTION_BASE,
+  routes: ingestionRoutes,
+  errorResponse: (error) => {
+    const { status, message } = statusOf(error);
+    return json({ success: false, error: message }, status);
+  },
+  notFound: () => json({ success: false, error: 'Not found' }, 404),
+};
