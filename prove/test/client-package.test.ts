@@ -365,6 +365,19 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
         statSync(join(project, 'cli-model.zip')).size,
       );
       expect(cli(['download', String(projectId), '999999']).status).toBe(3); // not found
+      // predict with the trained model version: one row in the model's column order, one of the three classes.
+      const predict = cli([
+        '--json',
+        'predict',
+        String(projectId),
+        String(modelId),
+        '--rows',
+        '[[2.5,0.4,0.6,0.3]]',
+      ]);
+      expect(predict.status, predict.stderr).toBe(0);
+      const predictions = (JSON.parse(predict.stdout) as { predictions: { label: string }[] }).predictions;
+      expect(predictions).toHaveLength(1);
+      expect(['c0', 'c1', 'c2']).toContain(predictions[0]!.label);
     },
   );
 });

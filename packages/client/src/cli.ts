@@ -201,7 +201,7 @@ async function resourceArg(c: Client, projectId: number, value: string, kind: 'D
 
 const metricText = (data: unknown) =>
   Object.entries((data && typeof data === 'object' ? data : {}) as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number')
+    .filter(([k, v]) => typeof v === 'number' && !['epoch', 'durationMs', 'samplesPerSecond'].includes(k))
     .map(([k, v]) => `${k}=${(v as number).toPrecision(4)}`)
     .join(' ');
 
@@ -238,6 +238,8 @@ async function follow(c: Client, executionId: number, epochs: number | null): Pr
     stream: process.stderr,
   });
   let total = epochs ?? 1;
+  let current = 0;
+  let lastMetrics = 'queued';
   if (tty) bar.start(total, 0, { metrics: 'queued' });
   const onEvent = (event: ExecutionEvent) => {
     if (json()) return process.stdout.write(`${JSON.stringify({ event })}\n`) && undefined;
@@ -246,7 +248,7 @@ async function follow(c: Client, executionId: number, epochs: number | null): Pr
       const metrics = metricText(event.data);
       if (tty) {
         if (epoch > total) bar.setTotal((total = epoch));
-        bar.update(epoch, { metrics });
+        bar.update((current = epoch), { metrics: (lastMetrics = metrics) });
       } else process.stderr.write(`epoch ${epoch}${epochs ? `/${epochs}` : ''}: ${metrics}\n`);
     } else if (event.kind === 'STAGE' && tty) bar.update({ metrics: event.message ?? '' });
     else if (event.kind === 'LOG' && event.level === 'error')
@@ -269,7 +271,7 @@ async function follow(c: Client, executionId: number, epochs: number | null): Pr
       await c.trpc.executions[choice].mutate({ executionId });
       process.stderr.write(`${choice} requested; waiting for the trainer to end the run...\n`);
     }
-    if (tty && choice !== 'detach') bar.start(total, 0, { metrics: '' });
+    if (tty && choice !== 'detach') bar.start(total, current, { metrics: lastMetrics });
   };
   process.on('SIGINT', onSigint);
   try {
