@@ -7,6 +7,7 @@ import {
   CUMULOCITY_PREFIXES,
   createRestHandler,
   cumulocityStyle,
+  edgeImpulseIngestionStyle,
   edgeImpulseStyle,
   mlwStyle,
   nodeRequestHandler,
@@ -36,7 +37,7 @@ const deps = createRestDeps(env, db);
 // serves the same styles through the route handlers in app/.
 const cumulocity = createRestHandler(cumulocityStyle, () => deps);
 const serveRest = nodeRequestHandler([
-  ...[mlwStyle, edgeImpulseStyle, trainingModuleStyle].map((style) => ({
+  ...[mlwStyle, edgeImpulseStyle, edgeImpulseIngestionStyle, trainingModuleStyle].map((style) => ({
     prefix: style.basePath,
     handle: createRestHandler(style, () => deps),
   })),
@@ -69,8 +70,24 @@ server.listen(port, hostname, () => {
   console.log(`web: listening on http://${hostname === '0.0.0.0' ? 'localhost' : hostname}:${port}`);
 });
 
+// Optionally Edge Impulse's ingestion service at the root of a port of its own (EI_INGESTION_PORT), as the
+// Edge Impulse CLI expects it (`{host}:4810` for a local host); it is always served under /ingestion too.
+const ingestionPort = Number(process.env.EI_INGESTION_PORT ?? 0);
+const serveIngestion = nodeRequestHandler([
+  { prefix: '', handle: createRestHandler({ ...edgeImpulseIngestionStyle, basePath: '' }, () => deps) },
+]);
+const ingestion =
+  ingestionPort > 0
+    ? createServer((req, res) => {
+        void serveIngestion(req, res).then((served) => {
+          if (!served) res.writeHead(404).end();
+        });
+      }).listen(ingestionPort, hostname, () => console.log(`web: ingestion on port ${ingestionPort}`))
+    : null;
+
 function shutdown() {
   feed.close();
+  ingestion?.close();
   void io.close();
   server.close(() => {
     void db.$disconnect().finally(() => process.exit(0));

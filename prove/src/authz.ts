@@ -315,6 +315,21 @@ function operations(s: Setup): Op[] {
         ...(status === 'COMPLETED' ? { finishedAt: new Date() } : {}),
       },
     });
+  const scratchSample = () =>
+    db.sample.create({
+      data: {
+        projectId: pid,
+        category: 'testing',
+        label: 'idle',
+        filename: 'idle.authz',
+        intervalMs: 10,
+        sensors: [{ name: 'accX', units: 'm/s2' }],
+        values: [[1], [2], [3]],
+        valuesCount: 3,
+        sha256Hash: randomBytes(8).toString('hex'),
+        deviceType: 'TEST',
+      },
+    });
   const scratchMember = async () => {
     const user = await db.user.create({ data: { email: `m${randomBytes(5).toString('hex')}@alpha.test` } });
     await db.membership.create({ data: { teamId: w.a.id, userId: user.id, role: 'VIEWER' } });
@@ -525,6 +540,38 @@ function operations(s: Setup): Op[] {
       alsoOk: [404], // "this learn block has no trained model yet"
     },
     ei('getSocketToken', 'project', 'VIEWER', 'GET', `/api/${pid}/socket-token`),
+    // Samples (raw-data) and the data path over them (edge-impulse/data.ts). Without a trained learn block
+    // (none here) classify / model testing answer 400 and the deployment 404 to an authorized caller.
+    ei('listSamples', 'project', 'VIEWER', 'GET', `/api/${pid}/raw-data?category=training`),
+    ei('countSamples', 'project', 'VIEWER', 'GET', `/api/${pid}/raw-data/count?category=testing`),
+    rest('edge-impulse', 'getSample', 'project', 'VIEWER', async (auth) =>
+      req('GET', `/v1/api/${pid}/raw-data/${(await scratchSample()).id}`, auth),
+    ),
+    rest('edge-impulse', 'deleteSample', 'project', 'EDITOR', async (auth) =>
+      req('DELETE', `/v1/api/${pid}/raw-data/${(await scratchSample()).id}`, auth),
+    ),
+    ei('listDevkeys', 'project', 'ADMIN', 'GET', `/api/${pid}/devkeys`),
+    {
+      ...rest('edge-impulse', 'classifySample', 'project', 'VIEWER', async (auth) =>
+        req('GET', `/v1/api/${pid}/classify/${(await scratchSample()).id}`, auth),
+      ),
+      alsoOk: [400],
+    },
+    { ...ei('startEvaluateJob', 'project', 'EDITOR', 'POST', `/api/${pid}/jobs/evaluate`), alsoOk: [400] },
+    { ...ei('startClassifyJob', 'project', 'EDITOR', 'POST', `/api/${pid}/jobs/classify`), alsoOk: [400] },
+    {
+      ...ei('getClassifyJobResult', 'project', 'VIEWER', 'GET', `/api/${pid}/classify/all/result`),
+      alsoOk: [400],
+    },
+    {
+      ...ei('getEvaluateJobResult', 'project', 'VIEWER', 'GET', `/api/${pid}/deployment/evaluate`),
+      alsoOk: [404],
+    },
+    ei('getDeployment', 'project', 'VIEWER', 'GET', `/api/${pid}/deployment?type=tfjs`),
+    {
+      ...ei('downloadBuild', 'project', 'VIEWER', 'GET', `/api/${pid}/deployment/download?type=tfjs`),
+      alsoOk: [404],
+    },
 
     tm('healthcheck', 'public', 'VIEWER', 'GET', '/healthcheck'),
     tm('openapi', 'public', 'VIEWER', 'GET', '/openapi.json'),
