@@ -79,6 +79,7 @@ import {
 } from './contracts';
 import { eiDataRoutes } from './data';
 import { impulsePipeline, writeFeatureDataset } from '../../services/samples';
+import { DSP_TYPES } from '@trainhub/ml/dsp';
 
 /** How long api-login tokens and socket tokens live. */
 export const USER_TOKEN_TTL_S = 24 * 3600;
@@ -1126,8 +1127,9 @@ export const eiRoutes: RouteDef[] = [
 ];
 
 /**
- * The feature dataset a learn block trains on when the impulse has a time-series input block and DSP blocks
- * (the learn block's `dsp` ids, else all), written from the training samples; null without such an impulse.
+ * The feature dataset a learn block trains on when the impulse has a time-series input block and raw/flatten
+ * DSP blocks (the learn block's `dsp` ids, else all) and the project has labelled training samples, written
+ * from those samples; null otherwise (the learn block then trains on the project's dataset).
  */
 async function impulseFeatures(
   ctx: RouteContext,
@@ -1139,7 +1141,13 @@ async function impulseFeatures(
   const stored = project.impulse as StoredImpulse | null;
   const dsp = stored?.learnBlocks?.[String(clientIdOf(block))]?.dsp;
   const pipeline = impulsePipeline(stored, Array.isArray(dsp) ? dsp.map(Number) : undefined);
-  if (!pipeline) return null;
+  // DSP blocks not computed here (spectral analysis, MFCC, ...) or no samples: the learn block trains on the
+  // project's dataset as before.
+  if (!pipeline || !pipeline.dsp.every((b) => (DSP_TYPES as readonly string[]).includes(b.type))) return null;
+  const samples = await ctx.deps.db.sample.count({
+    where: { projectId, category: 'training', label: { not: '' } },
+  });
+  if (samples === 0) return null;
   return (await writeFeatureDataset(ctx.deps, principal, projectId, pipeline, 'training')).resourceId;
 }
 
