@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -137,6 +138,7 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
   let platform: Platform;
   let apiKey: string;
   let project: string;
+  let work: string | undefined;
   const processes: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -163,7 +165,7 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
     processes.push(startWeb(platform), startTrainer(platform, 'client-trainer'));
 
     // npm pack, then a fresh project that installs the tarball like any npm package.
-    const work = mkdtempSync(join(tmpdir(), 'trainhub-client-'));
+    work = mkdtempSync(join(tmpdir(), 'trainhub-client-'));
     const tarball = join(
       work,
       npm(clientDir, ['pack', '--pack-destination', work, '--silent']).trim().split('\n').pop()!,
@@ -206,6 +208,7 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
     for (const child of processes) child.kill('SIGTERM');
     await Promise.all(processes.map(exited));
     await platform?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   const tsc = (...args: string[]) =>
