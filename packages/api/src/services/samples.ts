@@ -159,23 +159,10 @@ function fromCsv(text: string): ParsedSample {
   };
 }
 
-let cbor: { decode(bytes: Buffer): unknown } | null | undefined;
-async function cborDecoder() {
-  if (cbor === undefined) {
-    try {
-      const name = 'cbor-x';
-      cbor = (await import(/* @vite-ignore */ name)) as { decode(bytes: Buffer): unknown };
-    } catch {
-      cbor = null;
-    }
-  }
-  return cbor;
-}
-
 /**
- * Reads one ingested file by its name and content type: `.json` / application/json and `.cbor` /
- * application/cbor (data acquisition format, HS256 signatures checked with `hmacKey`), `.csv` / `.txt`
- * (CSV time series). Images, audio and video are refused (no DSP block for them here). INVALID with the reason.
+ * Reads one ingested file by its name and content type: `.json` / application/json (data acquisition
+ * format, HS256 signatures checked with `hmacKey`), `.csv` / `.txt` (CSV time series). CBOR, images, audio and
+ * video are refused (no decoder / no DSP block for them here). INVALID with the reason.
  */
 export async function parseSampleFile(
   name: string,
@@ -191,17 +178,9 @@ export async function parseSampleFile(
         'send time series as JSON, CBOR or CSV',
     );
   const check = signatureChecker(bytes, hmacKey);
-  if (ext === 'cbor' || type === 'application/cbor') {
-    const decoder = await cborDecoder();
-    if (!decoder) throw invalid('CBOR is not accepted by this server: send the document as JSON');
-    let doc: unknown;
-    try {
-      doc = decoder.decode(bytes);
-    } catch {
-      throw invalid('the CBOR document cannot be decoded');
-    }
-    return fromAcquisitionDocument(doc, check);
-  }
+  // CBOR needs a decoder this platform does not ship (cbor-x's native part cannot be installed here).
+  if (ext === 'cbor' || type === 'application/cbor')
+    throw invalid(`${name}: CBOR is not accepted by this server yet: send the document as JSON`);
   if (ext === 'json' || type === 'application/json') {
     let doc: unknown;
     try {
@@ -213,7 +192,7 @@ export async function parseSampleFile(
   }
   if (ext === 'csv' || ext === 'txt' || type === 'text/csv' || type === 'text/plain')
     return fromCsv(bytes.toString('utf8'));
-  throw invalid(`${name}: unknown file type (accepted: .json, .cbor, .csv, .txt)`);
+  throw invalid(`${name}: unknown file type (accepted: .json, .csv, .txt)`);
 }
 
 /** The label Edge Impulse infers from a file name: its leading letters, digits, spaces, `-` and `_`. */
