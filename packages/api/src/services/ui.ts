@@ -29,6 +29,7 @@ export {
   TERMINAL_STATUSES,
 } from './executions';
 export { listSchedules, setScheduleEnabled } from './schedules';
+export { sampleSummary, listSamples, getSample } from './samples';
 export {
   listTeams,
   listMembers,

@@ -12,6 +12,7 @@ export function ProjectNav({ projectId, canWrite }: { projectId: number; canWrit
     { href: `${base}/train`, label: 'Train', hidden: !canWrite },
     { href: `${base}/tasks`, label: 'Trainings' },
     { href: `${base}/models`, label: 'Models' },
+    { href: `${base}/samples`, label: 'Samples' },
     { href: `${base}/schedules`, label: 'Schedules' },
     { href: `${base}/api`, label: 'API' },
   ].filter((i) => !i.hidden);
