@@ -254,6 +254,8 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
       body: new FormData(),
     });
     expect(noKey.status).toBe(401);
+    const get = await fetch(`${base}/ingestion/api/training/files`, { headers: { 'x-api-key': key } });
+    expect([get.status, ((await get.json()) as { success: boolean }).success]).toEqual([405, false]);
     // The legacy endpoint answers text: 421 without x-file-name, the stored name otherwise.
     const legacy = (headers: Record<string, string>) =>
       fetch(`${base}/ingestion/api/training/data`, {

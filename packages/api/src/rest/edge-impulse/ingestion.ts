@@ -15,7 +15,15 @@ import {
   storeSamples,
   type NewSample,
 } from '../../services/samples';
-import { BadRequestError, json, type RestStyle, type RouteContext, type RouteDef } from '../http';
+import {
+  BadRequestError,
+  ContractError,
+  MethodNotAllowedError,
+  json,
+  type RestStyle,
+  type RouteContext,
+  type RouteDef,
+} from '../http';
 
 /** Where the ingestion service is served on this server. */
 export const INGESTION_BASE = '/ingestion';
@@ -33,6 +41,8 @@ class IngestionError extends Error {
 function statusOf(error: unknown): { status: number; message: string } {
   if (error instanceof IngestionError) return { status: error.status, message: error.message };
   if (error instanceof BadRequestError) return { status: error.status, message: error.message };
+  if (error instanceof MethodNotAllowedError) return { status: 405, message: 'Method not allowed' };
+  if (error instanceof ContractError) return { status: 400, message: `Invalid request: ${error.message}` };
   if (error instanceof DomainError)
     return { status: DOMAIN_ERROR_STATUS[error.code], message: error.message };
   console.error('ingestion: unexpected error', error instanceof Error ? error.stack : String(error));
