@@ -30,7 +30,17 @@ export interface SnippetOperation {
   method: string;
   path: string;
   requestBody?: { content?: Record<string, unknown> };
+  /** OpenAPI parameters: the required query ones are filled in (an enum's first value, else an example). */
+  parameters?: {
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: { enum?: unknown[]; example?: unknown; type?: string };
+  }[];
 }
+
+/** Values for required query parameters that have no enum in the documents. */
+const QUERY_EXAMPLES: Record<string, string> = { type: 'tfjs' };
 
 export interface Snippet {
   /** The shell command, ready to paste (reads the key from $TRAINHUB_API_KEY). */
@@ -63,8 +73,9 @@ export function pathValue(
   if (style === 'mlw') {
     if (key === 'projectid') return mlwProject(ids.projectId);
     if (key === 'resourceid') {
-      // trainNN trains an architecture file; deploy/undeploy take a model; predict scores a dataset.
-      const id = path.endsWith('/trainNN')
+      // trainNN and the NN designer's preview/save take an architecture file; deploy/undeploy a model;
+      // predict scores a dataset.
+      const id = /\/(trainNN|preview|save)$/.test(path)
         ? ids.architectureId
         : path.endsWith('/deploy')
           ? ids.modelId
@@ -138,8 +149,17 @@ export function buildSnippet(
     if (value === undefined) ready = false;
     return value ?? whole;
   });
+  const query = new URLSearchParams();
+  for (const p of op.parameters ?? []) {
+    if (p.in !== 'query' || !p.required) continue;
+    const value = p.schema?.enum?.[0] ?? p.schema?.example ?? QUERY_EXAMPLES[p.name];
+    if (value === undefined) ready = false;
+    query.set(p.name, value === undefined ? `{${p.name}}` : String(value));
+  }
+  const search = query.toString();
+  const url = `${origin}${path}${search ? `?${search}` : ''}`;
   const auth = STYLE_AUTH[style];
-  const lines = [`curl -sS -X ${op.method.toUpperCase()} "${origin}${path}"`, auth.header];
+  const lines = [`curl -sS -X ${op.method.toUpperCase()} "${url}"`, auth.header];
   const body = exampleBody(style, op, ids);
   if (body) {
     if (!body.ready) ready = false;

@@ -4,7 +4,7 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
-import { buildSnippet, type ApiStyleId, type SnippetIds } from '@/lib/api-snippets';
+import { buildSnippet, type ApiStyleId, type SnippetIds, type SnippetOperation } from '@/lib/api-snippets';
 import { OpenApiViewer } from './openapi-viewer';
 
 interface Operation {
@@ -12,6 +12,7 @@ interface Operation {
   description?: string;
   operationId?: string;
   requestBody?: { content?: Record<string, unknown> };
+  parameters?: SnippetOperation['parameters'];
 }
 interface Doc {
   info?: { title?: string; description?: string; version?: string };
@@ -85,7 +86,12 @@ function Operations({
       />
       <ul className="flex flex-col gap-2" data-testid={`routes-${style.id}`}>
         {shown.map(({ path, method, op }) => {
-          const snippet = buildSnippet(style.id, { method, path, requestBody: op.requestBody }, ids, origin);
+          const snippet = buildSnippet(
+            style.id,
+            { method, path, requestBody: op.requestBody, parameters: op.parameters },
+            ids,
+            origin,
+          );
           return (
             <li key={`${method} ${path}`}>
               <details className="rounded-lg border border-slate-200 dark:border-slate-800">

@@ -1,6 +1,7 @@
 'use client';
 import { Download, Square, XCircle } from 'lucide-react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
 import {
   CartesianGrid,
@@ -70,13 +71,13 @@ interface Progress {
 export const isUnitMetric = (key: string) =>
   /(^|_)(acc|accuracy|binary_accuracy|categorical_accuracy|precision|recall|auc|f1)$/i.test(key);
 
-/** Evenly spaced epoch ticks: multiples of 1, 2 or 5 × 10^k, about eight of them, starting at the first epoch. */
+/** Evenly spaced epoch ticks: multiples of 1, 2 or 5 × 10^k, about eight of them. */
 export function epochTicks(last: number): number[] {
   if (last <= 1) return [1];
   const raw = last / 8;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = Math.max(1, [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? magnitude * 10);
-  const ticks: number[] = step === 1 ? [] : [1];
+  const ticks: number[] = [];
   for (let t = step; t <= last; t += step) ticks.push(t);
   return ticks;
 }
@@ -242,6 +243,14 @@ export function ExecutionView({
   }, [initial.execution.id]);
 
   useEffect(() => setNow(Date.now()), []);
+
+  // When the run ends, the server-rendered parts of the page (the trained model's link) are read again.
+  const router = useRouter();
+  const wasDone = useRef(done);
+  useEffect(() => {
+    if (done && !wasDone.current) router.refresh();
+    wasDone.current = done;
+  }, [done, router]);
 
   useEffect(() => {
     if (done) return;

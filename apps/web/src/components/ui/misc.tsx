@@ -58,8 +58,10 @@ export function PageHeader({
 }
 
 export function Table({ className, ...props }: ComponentProps<'table'>) {
+  // `relative`: the scroll box also contains absolutely positioned cells' content (the sr-only labels of
+  // the last columns), which would otherwise widen the whole page on a phone.
   return (
-    <div className="w-full overflow-x-auto">
+    <div className="relative w-full overflow-x-auto">
       <table className={cn('w-full caption-bottom text-sm', className)} {...props} />
     </div>
   );
