@@ -25,6 +25,13 @@ import {
   type RouteDef,
 } from '../http';
 
+/** A multipart file part, as much of it as ingestion reads. */
+interface FilePart {
+  name: string;
+  type: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 /** Where the ingestion service is served on this server. */
 export const INGESTION_BASE = '/ingestion';
 
@@ -208,7 +215,9 @@ export const ingestionRoutes: RouteDef[] = [
         } catch {
           throw new IngestionError(400, 'malformed multipart body');
         }
-        const files = form.getAll('data').filter((f): f is File => typeof f !== 'string');
+        // Typed by what is read: `File` differs between the DOM and Node's type libraries, and this module is
+        // typechecked under both (packages/api, prove).
+        const files = form.getAll('data').filter((f) => typeof f !== 'string') as unknown as FilePart[];
         if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
         if (files.length > MAX_FILES_PER_REQUEST)
           throw new IngestionError(400, `at most ${MAX_FILES_PER_REQUEST} files per request`);
