@@ -62,11 +62,10 @@ export function UploadZone({ projectId }: { projectId: number }) {
   }
 
   return (
-    <div className="flex flex-col gap-3">
+    <div className="relative flex flex-col gap-3">
       <div
         role="button"
         tabIndex={0}
-        aria-label="Upload files: drop them here or press Enter to choose"
         data-testid="dropzone"
         onClick={() => input.current?.click()}
         onKeyDown={(e) => {
@@ -97,19 +96,21 @@ export function UploadZone({ projectId }: { projectId: number }) {
           <strong>Drop files here</strong> or click to choose. CSV/JSON become datasets,{' '}
           <code>.architecture</code> files architectures.
         </span>
-        <input
-          ref={input}
-          type="file"
-          multiple
-          className="sr-only"
-          data-testid="file-input"
-          aria-label="Choose files to upload"
-          onChange={(e) => {
-            if (e.target.files) void start(e.target.files);
-            e.target.value = '';
-          }}
-        />
       </div>
+      {/* Outside the drop zone: a control inside a role="button" is nested-interactive (axe). */}
+      <input
+        ref={input}
+        type="file"
+        multiple
+        className="sr-only"
+        data-testid="file-input"
+        tabIndex={-1}
+        aria-label="Choose files to upload"
+        onChange={(e) => {
+          if (e.target.files) void start(e.target.files);
+          e.target.value = '';
+        }}
+      />
       {items.length > 0 ? (
         <ul className="flex flex-col gap-2" aria-label="Uploads">
           {items.map((item, i) => (

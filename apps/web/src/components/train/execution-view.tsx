@@ -304,7 +304,7 @@ export function ExecutionView({
       <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">
-            {taskName} <span className="text-slate-400">#{e.id}</span>
+            {taskName} <span className="text-slate-500">#{e.id}</span>
           </h1>
           <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-500">
             <span data-testid="execution-status" data-status={e.status}>

@@ -8,7 +8,7 @@ export function TabsList({ className, ...props }: ComponentProps<typeof TabsPrim
   return (
     <TabsPrimitive.List
       className={cn(
-        'inline-flex h-9 flex-wrap items-center rounded-lg bg-slate-100 p-1 text-slate-500 dark:bg-slate-800',
+        'inline-flex h-9 flex-wrap items-center rounded-lg bg-slate-100 p-1 text-slate-600 dark:bg-slate-800 dark:text-slate-300',
         className,
       )}
       {...props}
