@@ -124,7 +124,10 @@ test('a new user signs up, builds a network, trains it live and downloads the mo
   await page.goto(`${projectUrl}/api`);
   const projectId = projectUrl.split('/').pop();
   await expect(page.getByTestId('trpc-snippet')).toContainText(`projectId: ${projectId}`);
-  await expect(page.getByTestId('routes-mlw')).toContainText(`/service/mlw/projects/${projectId}/resources`);
+  // MLW ids are N_Project / N_Resource (a bare number answers 404).
+  await expect(page.getByTestId('routes-mlw')).toContainText(
+    `/service/mlw/projects/${projectId}_Project/resources`,
+  );
   await page.getByRole('tab', { name: 'Edge Impulse' }).click();
   await expect(page.getByTestId('routes-edge-impulse')).toContainText('/v1/api/projects');
   await shot(page, 'api');
