@@ -154,7 +154,8 @@ test('a viewer sees the project but no write buttons, and the server refuses a f
   expect(link).toContain('/invite/');
   await owner.getByLabel('Name', { exact: true }).fill('ci key');
   await owner.getByRole('button', { name: 'Create key' }).click();
-  await expect(owner.getByTestId('new-api-key')).toHaveValue(/^th/);
+  // New keys start with ei_ (Edge Impulse clients refuse other keys; services/accounts.ts).
+  await expect(owner.getByTestId('new-api-key')).toHaveValue(/^ei_/);
   await shot(owner, 'team');
   await owner.close();
 
