@@ -85,16 +85,24 @@ describe.each(testProviders)('real trainings across styles on %s', (provider) =>
   it('an MLW trainNN runs for real and is seen as an Edge Impulse job', async () => {
     const auth = { authorization: basic(w.a.users.EDITOR.email) };
     const project = `${w.a.projectId}_Project`;
-    const upload = async (name: string, content: string) =>
-      (
+    // MLW answers an upload with the project and its files by group; the upload is the newest of its name.
+    const upload = async (name: string, content: string) => {
+      const answer = (
         await call('mlw', '/service/mlw', 'POST', `/projects/${project}/resources`, {
           headers: auth,
           body: multipart({ file: { name, content } }),
         })
-      ).body as { id: string };
+      ).body as { resources: Record<string, { id: string; name: string }[]> };
+      const file = Object.values(answer.resources)
+        .flat()
+        .filter((r) => r.name === name)
+        .sort((a, b) => parseInt(b.id) - parseInt(a.id))[0];
+      if (!file) throw new Error(`the upload ${name} is not in the answer`);
+      return file;
+    };
     const data = await upload('blobs.csv', blobsCsv(90));
     const arch = await upload('net.architecture', JSON.stringify({ layers: [{ type: 'dense', units: 12 }] }));
-    const code = await upload('prep.preprocessing', JSON.stringify({ scaling: 'standardize' }));
+    const code = await upload('prep.py', JSON.stringify({ scaling: 'standardize' }));
     const train = await call(
       'mlw',
       '/service/mlw',
