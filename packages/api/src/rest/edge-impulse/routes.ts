@@ -1140,14 +1140,21 @@ async function impulseFeatures(
   const project = await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
   const stored = project.impulse as StoredImpulse | null;
   const dsp = stored?.learnBlocks?.[String(clientIdOf(block))]?.dsp;
-  const pipeline = impulsePipeline(stored, Array.isArray(dsp) ? dsp.map(Number) : undefined);
-  // DSP blocks not computed here (spectral analysis, MFCC, ...) or no samples: the learn block trains on the
-  // project's dataset as before.
-  if (!pipeline || !pipeline.dsp.every((b) => (DSP_TYPES as readonly string[]).includes(b.type))) return null;
+  const dspIds = Array.isArray(dsp) ? dsp.map(Number) : undefined;
+  // DSP blocks not computed here (spectral analysis, MFCC, ...), none, or no samples: the learn block trains
+  // on the project's dataset as before. Checked before the pipeline is read, so that an impulse made for the
+  // dataset path (an input block without a window size, say) is not held to the sample path's rules.
+  const blocks = ((stored?.dspBlocks ?? []) as { id?: unknown; type?: unknown }[]).filter(
+    (b) => !dspIds?.length || dspIds.includes(Number(b.id)),
+  );
+  if (blocks.length === 0 || !blocks.every((b) => (DSP_TYPES as readonly string[]).includes(String(b.type))))
+    return null;
   const samples = await ctx.deps.db.sample.count({
     where: { projectId, category: 'training', label: { not: '' } },
   });
   if (samples === 0) return null;
+  const pipeline = impulsePipeline(stored, dspIds);
+  if (!pipeline) return null;
   return (await writeFeatureDataset(ctx.deps, principal, projectId, pipeline, 'training')).resourceId;
 }
 
