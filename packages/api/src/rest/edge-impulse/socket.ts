@@ -164,6 +164,12 @@ export function attachEdgeImpulseSockets(
         lastFinishedCheck = new Date();
         return;
       }
+      // A socket hears the live stream from the first round it is in a room: it has been sent every line after
+      // that round's cursor, so a replay stops there (a client that asks for a replay after live lines reached
+      // it does not get them twice).
+      for (const socket of io.sockets.sockets.values())
+        if (typeof socket.data.projectId === 'number' && socket.data.liveFrom === undefined)
+          socket.data.liveFrom = cursor;
       // Replays first: the lines up to the cursor (what the live stream below does not send), to the
       // subscriber only.
       const lateFinished: {
@@ -181,7 +187,7 @@ export function attachEdgeImpulseSockets(
         const replay = await deps.db.executionEvent.findMany({
           where: {
             executionId: execution.id,
-            id: { lte: cursor },
+            id: { lte: Math.min(cursor, (sub.socket.data.liveFrom as number | undefined) ?? cursor) },
             kind: { in: [...STREAMED_KINDS] },
             ...(sub.after ? { createdAt: { gt: sub.after } } : {}),
           },
