@@ -53,6 +53,7 @@ const QUICK: Record<string, Quick> = {
   },
   'bench:queue': { env: { BENCH_SUBMISSIONS: '2' }, expect: /2 submissions per database/ },
   'bench:api': { env: { BENCH_SECONDS: '1' }, expect: /req\/s/, needsBuild: true },
+  'bench:predict': { env: { BENCH_REQUESTS: '5', BENCH_ROWS: '200' }, expect: /bench:predict/ },
   'prove:scale': {
     env: { SCALE_TASKS: '2', SCALE_EXECUTIONS: '20', SCALE_EPOCHS: '2', SCALE_REPEAT: '1' },
     expect: /p99 ms/,
