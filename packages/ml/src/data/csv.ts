@@ -298,16 +298,7 @@ export async function parseCsv(
       header = deduped.names;
       warnings.push(...deduped.warnings);
       const names = header;
-      const find = (name: string) => {
-        const i = names.indexOf(name);
-        if (i < 0)
-          throw new MlInputError(
-            'MISSING_COLUMN',
-            `Column "${name}" is not in the CSV header (${names.slice(0, 12).map((n) => `"${n}"`).join(', ')}${names.length > 12 ? ', ...' : ''})`,
-            { column: name },
-          );
-        return i;
-      };
+      const find = columnFinder(names);
       labelIdx = (options.labelColumns ?? [names[names.length - 1]!]).map(find);
       if (labelKind === 'categorical' && labelIdx.length !== 1) {
         throw new MlInputError('INVALID_DATA', 'Classification takes exactly one label column');
@@ -423,5 +414,22 @@ export async function parseCsv(
         ? { kind: 'categorical', column: header[labelIdx[0]!]!, classNames, indices: Int32Array.from(labels) }
         : { kind: 'numeric', columns: labelIdx.map((i) => header![i]!), values: targets.finish() },
     ...(warnings.length ? { warnings } : {}),
+  };
+}
+
+/**
+ * A column's index by name in a CSV header; throws MISSING_COLUMN naming the column and the first 12 header
+ * names when it is absent (the training parse and the data summary both resolve target/feature columns so).
+ */
+export function columnFinder(names: string[]): (name: string) => number {
+  return (name) => {
+    const i = names.indexOf(name);
+    if (i < 0)
+      throw new MlInputError(
+        'MISSING_COLUMN',
+        `Column "${name}" is not in the CSV header (${names.slice(0, 12).map((n) => `"${n}"`).join(', ')}${names.length > 12 ? ', ...' : ''})`,
+        { column: name },
+      );
+    return i;
   };
 }

@@ -1,5 +1,6 @@
 import { MlInputError } from '../errors.ts';
 import {
+  columnFinder,
   dedupeHeader,
   detectDelimiter,
   MAX_LISTED_PROBLEMS,
@@ -276,16 +277,7 @@ export function dataFacts(summary: DataSummary, options: CsvOptions): DataFacts 
     };
   }
   const names = summary.columns.map((c) => c.name);
-  const find = (name: string) => {
-    const i = names.indexOf(name);
-    if (i < 0)
-      throw new MlInputError(
-        'MISSING_COLUMN',
-        `Column "${name}" is not in the CSV header (${names.slice(0, 12).map((n) => `"${n}"`).join(', ')}${names.length > 12 ? ', ...' : ''})`,
-        { column: name },
-      );
-    return i;
-  };
+  const find = columnFinder(names);
   const labelIdx = (options.labelColumns ?? [names[names.length - 1]!]).map(find);
   if (labelKind === 'categorical' && labelIdx.length !== 1)
     throw new MlInputError('INVALID_DATA', 'Classification takes exactly one label column', { field: 'target' });
