@@ -7,15 +7,16 @@
 //   HTTP server in this process (the handlers apps/web mounts, without Next), plus the service call alone;
 // - batch scoring throughput (rows/s) of a BENCH_ROWS x 784 CSV dataset resource (streamed in chunks, written
 //   back as a new dataset resource);
-// - the reference, measured in the same run on the same backend: the training core's own raw
-//   `TrainedModel.predict` (one row) and `predictRaw` over the same rows in the same chunk size (no CSV).
-//
-// PyTorch cannot be installed here (no wheel index; see /work/shared/docs/stack-notes.md), so the reference is
-// the training core itself rather than torch. Figures are printed, never asserted.
+// - the references, measured in the same run: the training core's own raw `TrainedModel.predict` (one row) and
+//   `predictRaw` over the same rows in the same chunk size (no CSV), and PyTorch CPU inference of the same MLP
+//   (`torch_predict.py`, Debian python3-torch; skipped with a word when missing or with BENCH_SKIP_TORCH).
+// Figures are printed, never asserted.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { LocalArtifactStore, createDb, migrate } from '@trainhub/db';
 import { artifactFiles, currentBackend, loadTrainedModel, train } from '@trainhub/ml';
@@ -153,6 +154,33 @@ await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as { port: number }).port;
 const base = `http://127.0.0.1:${port}`;
 
+// PyTorch CPU inference of the same model shape (Debian python3-torch under /usr/bin/python3, which
+// `npm run bench:train` installs), measured in this run; null with the reason when it cannot run.
+let torchMissing = 'BENCH_SKIP_TORCH is set';
+function torchReference(): {
+  torch: string;
+  threads: number;
+  p50: number;
+  p99: number;
+  n: number;
+  rowsPerSecond: number;
+} | null {
+  if (process.env.BENCH_SKIP_TORCH) return null;
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [
+      fileURLToPath(new URL('torch_predict.py', import.meta.url)),
+      JSON.stringify({ rows, chunk: CHUNK_ROWS, requests }),
+    ],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
+  if (run.status !== 0) {
+    torchMissing = 'python3-torch is not installed for /usr/bin/python3; `npm run bench:train` installs it';
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ReturnType<typeof torchReference>;
+}
+
 const row = rowValues(0);
 const trpcBody = JSON.stringify({ projectId: project.id, resourceId: modelResource.id, rows: [row] });
 const viaTrpc = async () => {
@@ -201,8 +229,11 @@ raw.dispose();
 console.log(
   `\nbench:predict — benchmark MLP 784-256-128-10, backend ${backend?.name} (${backend?.provider}), SQLite`,
 );
+const torch = torchReference();
 console.log(
-  "PyTorch is not installable on this machine: the reference is the training core's own raw predict.\n",
+  torch
+    ? `PyTorch ${torch.torch} CPU (${torch.threads} threads) runs the same MLP in the same run.\n`
+    : `PyTorch reference unavailable (${torchMissing}): the training core's raw predict is the reference.\n`,
 );
 console.log('single-row prediction, warm         p50         p99     n');
 const line = (name: string, p: { p50: number; p99: number; n: number }) =>
@@ -213,6 +244,7 @@ line('tRPC models.predict (HTTP)', trpc);
 line('REST MLW predict, 1-row CSV (HTTP)', rest);
 line('service predictRows (in-process)', service);
 line('raw TrainedModel.predict (ref)', rawOne);
+if (torch) line(`PyTorch ${torch.torch} model(x) (ref)`, { p50: torch.p50, p99: torch.p99, n: torch.n });
 console.log(`\nbatch scoring ${rows} rows x ${width} features (chunks of ${CHUNK_ROWS})`);
 console.log(
   `scoreDataset (CSV in -> CSV out)   ${Math.round(rows / scoreSeconds)} rows/s (${scoreSeconds.toFixed(2)} s, result ${(scored.size / 1e6).toFixed(1)} MB)`,
@@ -221,6 +253,14 @@ console.log(
   `raw predictRaw (ref, no CSV)       ${Math.round(rows / rawSeconds)} rows/s (${rawSeconds.toFixed(2)} s)`,
 );
 console.log(`scoring / raw forward pass         ${(rawSeconds / scoreSeconds).toFixed(2)}x`);
+if (torch) {
+  console.log(`PyTorch forward (ref, no CSV)      ${Math.round(torch.rowsPerSecond)} rows/s`);
+  console.log(
+    `scoring / PyTorch forward          ${(rows / scoreSeconds / torch.rowsPerSecond).toFixed(2)}x; ` +
+      `raw forward / PyTorch ${(rows / rawSeconds / torch.rowsPerSecond).toFixed(2)}x; ` +
+      `single-row speed ours (raw) / PyTorch ${(torch.p50 / rawOne.p50).toFixed(2)}x`,
+  );
+}
 
 server.close();
 await db.$disconnect();
