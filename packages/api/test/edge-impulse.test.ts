@@ -282,6 +282,83 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       expect(settings.body.visualLayers).toEqual(TRAIN_BODY.visualLayers);
     });
 
+    // The exact answers of the checks the dispatcher applies from each route's declared contract and of the
+    // style's credentials (issue 15): the Node bindings throw `body.error`, so its text is what users see.
+    it('credentials, path, query and body failures: exact status and text, credentials first', async () => {
+      const p = w.a.projectId;
+      const none = {};
+      type Case = [string, string, unknown, Record<string, string> | undefined, number, string | RegExp];
+      const cases: Case[] = [
+        [
+          'GET',
+          '/api/projects',
+          undefined,
+          none,
+          401,
+          'Authentication required: send an x-api-key or x-jwt-token header, or a jwt cookie',
+        ],
+        ['GET', '/api/projects', undefined, { 'x-api-key': 'ei_nope' }, 401, 'Invalid API key'],
+        // The key is read before the JWT; credentials are checked before the path.
+        [
+          'GET',
+          '/api/abc/impulse',
+          undefined,
+          { 'x-api-key': 'ei_nope', 'x-jwt-token': 'x' },
+          401,
+          'Invalid API key',
+        ],
+        ['GET', '/api/abc/impulse', undefined, { cookie: 'jwt=nope' }, 401, 'Invalid or expired JWT token'],
+        ['GET', '/api/abc/impulse', undefined, undefined, 400, /^Invalid path: projectId: /],
+        ['GET', `/api/${p}/jobs/0/status`, undefined, undefined, 400, /^Invalid path: jobId: /],
+        ['GET', `/api/${p}/jobs?limit=-4`, undefined, undefined, 400, /^Invalid query: limit: /],
+        [
+          'GET',
+          `/api/${p}/jobs/1/stdout?logLevel=loud`,
+          undefined,
+          undefined,
+          400,
+          /^Invalid query: logLevel: /,
+        ],
+        [
+          'POST',
+          `/api/${p}/training/keras/${learnId}`,
+          { trainingCycles: 'ten' },
+          undefined,
+          400,
+          /^Invalid request body: trainingCycles: /,
+        ],
+        ['POST', '/api-login', undefined, none, 400, /^Invalid request body: body: /],
+        ['POST', '/api-login', '{"username":', none, 400, 'malformed JSON in the request body'],
+        [
+          'POST',
+          `/api/${p}/impulse`,
+          { learnBlocks: 'x' },
+          undefined,
+          400,
+          /^Invalid request body: learnBlocks: /,
+        ],
+        ['GET', '/api/projects/create', undefined, undefined, 405, 'Method not allowed'],
+        [
+          'GET',
+          '/api/projects/api-key-info',
+          undefined,
+          { 'x-jwt-token': signJwt({ sub: w.a.users.EDITOR.id, typ: 'user' }, w.deps.jwtSecret, 60).token },
+          400,
+          'this needs a project API key in the x-api-key header',
+        ],
+      ];
+      for (const [method, path, body, headers, status, error] of cases) {
+        const response = await call(method, path, body, headers);
+        expect(response, `${method} ${path}`).toEqual({
+          status,
+          body: { success: false, error: typeof error === 'string' ? error : expect.stringMatching(error) },
+        });
+      }
+      // No body where the Keras settings are optional: the same as `{}`.
+      const empty = await call('POST', `/api/${p}/training/keras/${learnId}`);
+      expect(empty).toEqual({ status: 200, body: { success: true } });
+    });
+
     it('another team’s ids answer exactly like unknown ids', async () => {
       const foreign = await call('GET', `/api/${w.b.projectId}/impulse`);
       const unknown = await call('GET', '/api/99999999/impulse');
