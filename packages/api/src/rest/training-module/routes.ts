@@ -180,7 +180,7 @@ const route = (def: Omit<RouteDef, 'tags' | 'security'> & { keyed?: boolean }): 
       const location = `${ctx.url.origin}${ctx.url.pathname.replace(/\/+$/, '')}${ctx.url.search}`;
       return new Response(null, { status: 307, headers: { location } });
     }
-    return def.handler(ctx);
+    return def.handler!(ctx);
   },
 });
 
