@@ -4,6 +4,7 @@
 // evaluate) and 3 (ingestion contract: data acquisition format 3.5, CSV 3.6).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { decode as decodeCbor } from 'cborg';
 import Papa from 'papaparse';
 import type { Db, Prisma, Sample } from '@trainhub/db';
 import { windowFeatures, windowsOf, type DspBlockSpec, type TimeSeriesInput } from '@trainhub/ml/dsp';
@@ -103,27 +104,45 @@ function checkValues(values: unknown, width: number, where: string): number[][] 
 
 const ZERO_SIGNATURE = '0'.repeat(64);
 
-/** HS256 check: HMAC-SHA256 over the document as sent with its signature replaced by 64 zeros. */
-function signatureChecker(raw: Buffer, hmacKey: string | null) {
+/**
+ * HS256 check: HMAC-SHA256 (keyed with the project's HMAC key) over the encoded document with its signature
+ * text swapped in place for the 64-zero placeholder. That is how Edge Impulse's ingestion SDK signs CBOR (it
+ * writes the placeholder, hashes every byte while streaming, then overwrites the placeholder with the hex
+ * digest) and how its JSON examples sign; a JSON document signed over `JSON.stringify` of the whole object
+ * (signature = placeholder) is accepted too.
+ */
+function signatureChecker(raw: Buffer, hmacKey: string | null, json: boolean) {
   return (doc: Record<string, unknown>): boolean => {
     if (!hmacKey) return false;
-    const sent = String(doc.signature).toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(sent)) return false;
+    const sent = String(doc.signature);
+    if (!/^[0-9a-fA-F]{64}$/.test(sent)) return false;
     const expected = Buffer.from(sent, 'hex');
     const candidates: Buffer[] = [];
-    // The bytes as sent, with the signature text swapped for the placeholder (JSON and CBOR alike) ...
-    const at = raw.indexOf(String(doc.signature));
+    // The signature's hex text is plain ASCII in both encodings (a CBOR text string holds it verbatim).
+    const at = raw.indexOf(sent);
     if (at >= 0)
       candidates.push(
         Buffer.concat([raw.subarray(0, at), Buffer.from(ZERO_SIGNATURE), raw.subarray(at + 64)]),
       );
-    // ... or the document serialized again (a client that signed JSON.stringify's output).
-    candidates.push(Buffer.from(JSON.stringify({ ...doc, signature: ZERO_SIGNATURE })));
+    if (json) candidates.push(Buffer.from(JSON.stringify({ ...doc, signature: ZERO_SIGNATURE })));
     return candidates.some((bytes) => {
       const mac = createHmac('sha256', hmacKey).update(bytes).digest();
       return timingSafeEqual(mac, expected);
     });
   };
+}
+
+/**
+ * A CBOR data acquisition document decoded (cborg, pure JavaScript: indefinite-length arrays as the
+ * ingestion SDK streams `values`, half/single/double floats as numbers). INVALID when the bytes are no CBOR.
+ */
+function decodeCborDocument(bytes: Buffer): unknown {
+  try {
+    // Maps as plain objects keyed by text (the format's keys are all text); integers past 2^53 refused.
+    return decodeCbor(bytes, { useMaps: false, allowBigInt: false, rejectDuplicateMapKeys: true });
+  } catch (error) {
+    throw invalid(`the CBOR document cannot be decoded: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -160,9 +179,10 @@ function fromCsv(text: string): ParsedSample {
 }
 
 /**
- * Reads one ingested file by its name and content type: `.json` / application/json (data acquisition
- * format, HS256 signatures checked with `hmacKey`), `.csv` / `.txt` (CSV time series). CBOR, images, audio and
- * video are refused (no decoder / no DSP block for them here). INVALID with the reason.
+ * Reads one ingested file by its name and content type: `.json` / application/json and `.cbor` /
+ * application/cbor (data acquisition format 3.5, HS256 signatures checked with `hmacKey`, `none` taken as is),
+ * `.csv` / `.txt` (CSV time series 3.6). Images, audio and video are refused (no DSP block for them here).
+ * INVALID with the reason (a wrong signature, ragged or non-numeric values, an undecodable document).
  */
 export async function parseSampleFile(
   name: string,
@@ -177,10 +197,8 @@ export async function parseSampleFile(
       `${name}: images, audio and video are not accepted yet (this platform has no DSP block for them); ` +
         'send time series as JSON, CBOR or CSV',
     );
-  const check = signatureChecker(bytes, hmacKey);
-  // CBOR needs a decoder this platform does not ship (cbor-x's native part cannot be installed here).
   if (ext === 'cbor' || type === 'application/cbor')
-    throw invalid(`${name}: CBOR is not accepted by this server yet: send the document as JSON`);
+    return fromAcquisitionDocument(decodeCborDocument(bytes), signatureChecker(bytes, hmacKey, false));
   if (ext === 'json' || type === 'application/json') {
     let doc: unknown;
     try {
@@ -188,11 +206,11 @@ export async function parseSampleFile(
     } catch {
       throw invalid('the JSON document cannot be parsed');
     }
-    return fromAcquisitionDocument(doc, check);
+    return fromAcquisitionDocument(doc, signatureChecker(bytes, hmacKey, true));
   }
   if (ext === 'csv' || ext === 'txt' || type === 'text/csv' || type === 'text/plain')
     return fromCsv(bytes.toString('utf8'));
-  throw invalid(`${name}: unknown file type (accepted: .json, .csv, .txt)`);
+  throw invalid(`${name}: unknown file type (accepted: .json, .cbor, .csv, .txt)`);
 }
 
 /** The label Edge Impulse infers from a file name: its leading letters, digits, spaces, `-` and `_`. */
