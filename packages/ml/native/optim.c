@@ -3,7 +3,7 @@
 // variable. The arithmetic is TensorFlow.js's own, operation by operation in float32 and in the same
 // order (see tfjs-core/src/optimizers/*_optimizer.ts), so the weights are bit-identical to the stock
 // optimizers': this file must be compiled without -ffast-math and with -ffp-contract=off (no FMA).
-// The buffers are the tensors' views into the wasm heap (read in place); results go to new outputs.
+// The buffers are the tensors' views into the wasm heap; weights and slots are updated in place.
 #include <math.h>
 #include <node_api.h>
 #include <stdbool.h>
@@ -11,13 +11,27 @@
 
 enum { ADAM = 0, SGD = 1, MOMENTUM = 2, NESTEROV = 3, RMSPROP = 4 };
 
-// Buffers per variable: inputs (value, slots..., gradient) then outputs (value, slots...).
-static const int BUFFERS[] = {7, 3, 5, 5, 7};
+// Buffers per variable: value, slots..., gradient. Value and slots are updated in place (the caller hands
+// copies when another tensor shares their memory).
+static const int BUFFERS[] = {4, 2, 3, 3, 4};
 
-static void adam(size_t n, float **p, const float *s) {
-  const float *restrict x = p[0], *restrict m = p[1], *restrict v = p[2], *restrict g = p[3];
-  float *restrict xo = p[4], *restrict mo = p[5], *restrict vo = p[6];
-  // beta1, 1 - beta1, beta2, 1 - beta2, 1 - accBeta1, 1 - accBeta2, epsilon, -learningRate
+// Every loop below is a pure per-element map, so each function gets its pointers as restrict parameters
+// (GCC ignores restrict on pointers loaded from an array: the loops stayed scalar) and, on x86-64 with
+// glibc, an AVX2 clone picked at load time. Vector division and square root round exactly as the scalar
+// ones (IEEE), and -ffp-contract=off keeps FMA out of both, so every clone gives the same bits.
+// scripts/build-native.mjs builds again with -DTRAINHUB_NO_CLONES where a toolchain refuses the clones.
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(TRAINHUB_NO_CLONES)
+#if __has_attribute(target_clones)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default"), noinline))
+#endif
+#endif
+#ifndef VECTOR_CLONES
+#define VECTOR_CLONES __attribute__((noinline))
+#endif
+
+// s: beta1, 1 - beta1, beta2, 1 - beta2, 1 - accBeta1, 1 - accBeta2, epsilon, -learningRate
+VECTOR_CLONES static void adam(size_t n, float *restrict x, float *restrict m, float *restrict v,
+                               const float *restrict g, const float *restrict s) {
   const float b1 = s[0], omb1 = s[1], b2 = s[2], omb2 = s[3], omab1 = s[4], omab2 = s[5], eps = s[6],
               nlr = s[7];
   for (size_t i = 0; i < n; i++) {
@@ -26,50 +40,48 @@ static void adam(size_t n, float **p, const float *s) {
     const float nv = v[i] * b2 + (gi * gi) * omb2;
     const float mh = nm / omab1;
     const float vh = nv / omab2;
-    xo[i] = (mh / (sqrtf(vh) + eps)) * nlr + x[i];
-    mo[i] = nm;
-    vo[i] = nv;
+    x[i] = (mh / (sqrtf(vh) + eps)) * nlr + x[i];
+    m[i] = nm;
+    v[i] = nv;
   }
 }
 
-static void sgd(size_t n, float **p, const float *s) {
-  const float *restrict x = p[0], *restrict g = p[1];
-  float *restrict xo = p[2];
-  const float c = s[0];  // -learningRate
-  for (size_t i = 0; i < n; i++) xo[i] = c * g[i] + x[i];
+// s: -learningRate
+VECTOR_CLONES static void sgd(size_t n, float *restrict x, const float *restrict g, const float *restrict s) {
+  const float c = s[0];
+  for (size_t i = 0; i < n; i++) x[i] = c * g[i] + x[i];
 }
 
-static void momentum(size_t n, float **p, const float *s, bool nesterov) {
-  const float *restrict x = p[0], *restrict a = p[1], *restrict g = p[2];
-  float *restrict xo = p[3], *restrict ao = p[4];
-  const float c = s[0], mu = s[1];  // -learningRate, momentum
+// s: -learningRate, momentum
+VECTOR_CLONES static void momentum(size_t n, float *restrict x, float *restrict a, const float *restrict g,
+                                   const float *restrict s, bool nesterov) {
+  const float c = s[0], mu = s[1];
   if (nesterov) {
     for (size_t i = 0; i < n; i++) {
       const float na = mu * a[i] + g[i];
-      xo[i] = c * (g[i] + na * mu) + x[i];
-      ao[i] = na;
+      x[i] = c * (g[i] + na * mu) + x[i];
+      a[i] = na;
     }
   } else {
     for (size_t i = 0; i < n; i++) {
       const float na = mu * a[i] + g[i];
-      xo[i] = c * na + x[i];
-      ao[i] = na;
+      x[i] = c * na + x[i];
+      a[i] = na;
     }
   }
 }
 
-static void rmsprop(size_t n, float **p, const float *s) {
-  const float *restrict x = p[0], *restrict ms = p[1], *restrict mom = p[2], *restrict g = p[3];
-  float *restrict xo = p[4], *restrict mso = p[5], *restrict momo = p[6];
-  // decay, 1 - decay, momentum, learningRate, epsilon (not centered)
+// s: decay, 1 - decay, momentum, learningRate, epsilon (not centered)
+VECTOR_CLONES static void rmsprop(size_t n, float *restrict x, float *restrict ms, float *restrict mom,
+                                  const float *restrict g, const float *restrict s) {
   const float d = s[0], omd = s[1], mu = s[2], lr = s[3], eps = s[4];
   for (size_t i = 0; i < n; i++) {
     const float gi = g[i];
     const float nms = ms[i] * d + (gi * gi) * omd;
     const float nmom = mom[i] * mu + (gi * lr) / sqrtf(nms + eps);
-    xo[i] = x[i] - nmom;
-    mso[i] = nms;
-    momo[i] = nmom;
+    x[i] = x[i] - nmom;
+    ms[i] = nms;
+    mom[i] = nmom;
   }
 }
 
@@ -80,7 +92,9 @@ static void rmsprop(size_t n, float **p, const float *s) {
   } while (0)
 
 // optimizerUpdate(kind, buffers, scalars): `buffers` is a flat array of Float32Arrays, BUFFERS[kind] per
-// variable, all of one variable's the same length; `scalars` a Float64Array of float32 values.
+// variable (value, slots..., gradient; value and slots updated in place), all of one variable's the same
+// length and none overlapping; `scalars` a Float64Array of float32 values. Throws on a bad argument
+// before anything is written.
 napi_value optimizerUpdate(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -102,25 +116,33 @@ napi_value optimizerUpdate(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < length; i++) s[i] = (float)((const double *)data)[i];
   if (length < (kind == ADAM ? 8u : kind == RMSPROP ? 5u : kind == SGD ? 1u : 2u)) FAIL("too few scalars");
 
-  for (uint32_t base = 0; base < count; base += per) {
-    float *p[8];
-    size_t n = 0;
-    for (int j = 0; j < per; j++) {
-      napi_value element;
-      if (napi_get_element(env, argv[1], base + j, &element) != napi_ok ||
-          napi_get_typedarray_info(env, element, &type, &length, &data, NULL, NULL) != napi_ok ||
-          type != napi_float32_array)
-        FAIL("buffers must be Float32Arrays");
-      if (j == 0) n = length;
-      else if (length != n) FAIL("a variable's buffers differ in length");
-      p[j] = (float *)data;
-    }
-    switch (kind) {
-      case ADAM: adam(n, p, s); break;
-      case SGD: sgd(n, p, s); break;
-      case MOMENTUM: momentum(n, p, s, false); break;
-      case NESTEROV: momentum(n, p, s, true); break;
-      case RMSPROP: rmsprop(n, p, s); break;
+  // Pass 0 checks every buffer, pass 1 updates: a bad argument leaves every weight as it was.
+  for (int pass = 0; pass < 2; pass++) {
+    for (uint32_t base = 0; base < count; base += per) {
+      float *p[4];
+      size_t n = 0;
+      for (int j = 0; j < per; j++) {
+        napi_value element;
+        if (napi_get_element(env, argv[1], base + j, &element) != napi_ok ||
+            napi_get_typedarray_info(env, element, &type, &length, &data, NULL, NULL) != napi_ok ||
+            type != napi_float32_array)
+          FAIL("buffers must be Float32Arrays");
+        if (j == 0) n = length;
+        else if (length != n) FAIL("a variable's buffers differ in length");
+        p[j] = (float *)data;
+      }
+      // The kernels take their pointers as restrict: refuse overlapping buffers rather than misbehave.
+      for (int j = 0; j < per; j++)
+        for (int k = j + 1; k < per; k++)
+          if (p[j] < p[k] + n && p[k] < p[j] + n) FAIL("a variable's buffers overlap");
+      if (pass == 0) continue;
+      switch (kind) {
+        case ADAM: adam(n, p[0], p[1], p[2], p[3], s); break;
+        case SGD: sgd(n, p[0], p[1], s); break;
+        case MOMENTUM: momentum(n, p[0], p[1], p[2], s, false); break;
+        case NESTEROV: momentum(n, p[0], p[1], p[2], s, true); break;
+        case RMSPROP: rmsprop(n, p[0], p[1], p[2], p[3], s); break;
+      }
     }
   }
   return NULL;

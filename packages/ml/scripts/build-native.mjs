@@ -33,25 +33,30 @@ const library = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/us
 if (!library) skip('libopenblas.so.0 not found: apt-get install libopenblas0-pthread');
 
 mkdirSync(dirname(output), { recursive: true });
-const result = spawnSync(
-  compiler,
-  [
-    '-O3',
-    // optim.c reproduces TensorFlow.js's float32 arithmetic bit for bit: no fused multiply-add, no
-    // -ffast-math (-fno-math-errno only lets sqrtf vectorize; it changes no result).
-    '-ffp-contract=off',
-    '-fno-math-errno',
-    '-shared',
-    '-fPIC',
-    '-Wall',
-    `-I${includeDir}`,
-    ...sources,
-    '-o',
-    output,
-    `-L${library}`,
-    '-l:libopenblas.so.0',
-  ],
-  { encoding: 'utf8' },
-);
+const compile = (extra) =>
+  spawnSync(
+    compiler,
+    [
+      ...extra,
+      '-O3',
+      // optim.c reproduces TensorFlow.js's float32 arithmetic bit for bit: no fused multiply-add, no
+      // -ffast-math (-fno-math-errno only lets sqrtf vectorize; it changes no result).
+      '-ffp-contract=off',
+      '-fno-math-errno',
+      '-shared',
+      '-fPIC',
+      '-Wall',
+      `-I${includeDir}`,
+      ...sources,
+      '-o',
+      output,
+      `-L${library}`,
+      '-l:libopenblas.so.0',
+    ],
+    { encoding: 'utf8' },
+  );
+// The AVX2 clones of the element-wise loops need ifunc support (glibc); without it, one generic build.
+let result = compile([]);
+if (result.status !== 0) result = compile(['-DTRAINHUB_NO_CLONES']);
 if (result.status !== 0) skip(`${compiler} failed: ${(result.stderr || result.error?.message || '').trim()}`);
 console.log(`@trainhub/ml: built native/build/blas.node (OpenBLAS from ${library})`);

@@ -5,11 +5,12 @@ import type { WasmBackendLike } from './util.ts';
 // Optimizer updates for all variables in one native call (native/optim.c) on the wasm backend, instead of
 // TensorFlow.js's chain of small kernels per variable (Adam: 12 kernels and 3 assignments per variable, so
 // ~100 launches per step for a 3-layer MLP). The native code repeats TensorFlow.js's float32 arithmetic in
-// the same order, so the weights and slots are bit-identical to the stock optimizer's (tested). The slots
-// stay the stock optimizer's variables (same names, same fields), so checkpoints, getWeights/setWeights and
-// `optimizerState` see no difference. On any other backend, without the addon, with TRAINHUB_ML_FUSED_
-// OPTIMIZER=0, on the first step (the stock code creates the slots) or with a gradient missing or not
-// float32, the stock update runs.
+// the same order, so the weights and slots are bit-identical to the stock optimizer's (tested). Weights and
+// slots are updated in place in the wasm heap (no new buffers per step) unless another tensor shares them.
+// The slots stay the stock optimizer's variables (same names, same fields), so checkpoints,
+// getWeights/setWeights and `optimizerState` see no difference. On any other backend, without the addon,
+// with TRAINHUB_ML_FUSED_OPTIMIZER=0, on the first step (the stock code creates the slots) or with a
+// gradient missing or not float32, the stock update runs.
 
 /** The addon's fused update (native/optim.c). */
 type OptimizerUpdate = (kind: number, buffers: Float32Array[], scalars: Float64Array) => void;
@@ -57,9 +58,58 @@ function collect(grads: Grads, slots: Slot[][]): { values: tf.Variable[]; gradie
   return { values, gradients };
 }
 
+/** tfjs-backend-wasm 4.22's internals that an in-place update needs (checked before use). */
+interface WasmInternals {
+  dataIdMap?: { get(dataId: object): { id: number; memoryOffset: number } | undefined };
+  wasm?: {
+    tfjs?: {
+      disposeData?: (id: number) => void;
+      registerTensor?: (id: number, size: number, memoryOffset: number) => void;
+    };
+  };
+}
+
 /**
- * Runs `update` over every variable: inputs per variable are [value, ...slots, gradient], outputs
- * [value, ...slots] (new buffers, then assigned, so a tensor sharing a variable's buffer is never changed).
+ * Whether `v` can be updated in place: no other tensor shares its memory (the backend's reference count is
+ * 1) and the backend lets us drop what its kernels cached about the tensor (`forgetCaches`).
+ */
+function inPlace(backend: WasmBackendLike, v: tf.Variable): boolean {
+  const internals = backend as unknown as WasmInternals;
+  return (
+    backend.refCount(v.dataId) === 1 &&
+    typeof internals.wasm?.tfjs?.disposeData === 'function' &&
+    typeof internals.wasm.tfjs.registerTensor === 'function' &&
+    internals.dataIdMap?.get(v.dataId) !== undefined
+  );
+}
+
+/**
+ * XNNPack's MatMul and Conv2D keep operators with the weights packed, keyed by the weight tensor's id and
+ * dropped when that id is disposed: they assume a tensor's values never change. After an in-place update
+ * the id is disposed and registered again on the same memory, so the next product packs the new values
+ * (as it did when every update made a new tensor).
+ */
+function forgetCaches(backend: WasmBackendLike, v: tf.Variable): void {
+  const internals = backend as unknown as Required<WasmInternals>;
+  const data = internals.dataIdMap.get(v.dataId)!;
+  internals.wasm.tfjs!.disposeData!(data.id);
+  internals.wasm.tfjs!.registerTensor!(data.id, v.size, data.memoryOffset);
+}
+
+let copies = 0;
+/**
+ * How many variables or slots a fused update wrote through a copy because another tensor shared their
+ * memory (tests check both paths).
+ */
+export function fusedCopyCount(): number {
+  return copies;
+}
+
+/**
+ * Runs `update` over every variable: per variable the buffers are [value, ...slots, gradient], value and
+ * slots updated in place. One that another tensor shares (a clone, a kept reshape: the backend's reference
+ * count is above 1) is updated in a copy that is then assigned, so that other tensor never changes.
+ * `scalars` are the kind's hyperparameters (native/optim.c), rounded to float32 here.
  */
 function runFused(
   update: OptimizerUpdate,
@@ -70,30 +120,41 @@ function runFused(
   scalars: number[],
 ): void {
   const backend = tf.backend() as unknown as WasmBackendLike;
-  const engine = tf.engine();
-  const outputs = values.map((value) =>
-    Array.from({ length: 1 + slotVars.length }, () => backend.makeOutput(value.shape, 'float32')),
+  const targets = values.map((value, i) => [value, ...slotVars.map((s) => s[i]!)]);
+  const outputs = targets.map((vars) =>
+    vars.map((v) => (inPlace(backend, v) ? null : backend.makeOutput(v.shape, 'float32'))),
   );
   // Views after every allocation: growing the heap detaches earlier ones.
+  const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
   const buffers: Float32Array[] = [];
-  values.forEach((value, i) => {
-    const view = (t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    buffers.push(view(value), ...slotVars.map((s) => view(s[i]!)), view(gradients[i]!));
-    buffers.push(...outputs[i]!.map(view));
+  targets.forEach((vars, i) => {
+    vars.forEach((v, j) => {
+      const output = outputs[i]![j];
+      if (!output) return buffers.push(view(v));
+      const copy = view(output);
+      copy.set(view(v));
+      buffers.push(copy);
+    });
+    buffers.push(view(gradients[i]!));
   });
+  const made = outputs.flat().filter((info) => info !== null);
   try {
     update(kind, buffers, Float64Array.from(scalars, Math.fround));
   } catch (error) {
-    for (const info of outputs.flat()) backend.disposeData(info.dataId, true);
+    for (const info of made) backend.disposeData(info.dataId, true);
     throw error;
   }
   calls++;
-  values.forEach((value, i) => {
-    const [newValue, ...newSlots] = outputs[i]!.map((info) => engine.makeTensorFromTensorInfo(info));
-    value.assign(newValue!);
-    newSlots.forEach((slot, j) => slotVars[j]![i]!.assign(slot));
-    tf.dispose([newValue!, ...newSlots]);
-  });
+  copies += made.length;
+  targets.forEach((vars, i) =>
+    vars.forEach((v, j) => {
+      const output = outputs[i]![j];
+      if (!output) return forgetCaches(backend, v);
+      const tensor = tf.engine().makeTensorFromTensorInfo(output);
+      v.assign(tensor);
+      tensor.dispose();
+    }),
+  );
 }
 
 const slotVariables = (slots: Slot[][], count: number) =>

@@ -5,6 +5,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** How many tensors share this data (a variable alone: 1). */
+  refCount(dataId: object): number;
 }
 
 export type KernelArgs = {
