@@ -18,11 +18,21 @@ export {
 } from './spec.ts';
 export {
   buildModel,
-  loadBaseModel,
+  LAYER_BUILDERS,
   SeededDropout,
   type BuildModelOptions,
   type BuiltModel,
+  type LayerBuilder,
 } from './layers.ts';
+export {
+  loadBaseModel,
+  resolveBaseModel,
+  baseModelFile,
+  hasBaseModel,
+  listBaseModels,
+  edgeImpulseBaseName,
+  MODEL_STORE_ENV,
+} from './model-store.ts';
 export { fromEdgeImpulse, type EdgeImpulseVisualLayer } from './translators/edge-impulse.ts';
 export { fromKerasJson, parseKerasJson } from './translators/keras.ts';
 export { modelFromKerasJson } from './translators/keras-model.ts';

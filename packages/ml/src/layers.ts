@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { MlInputError } from './errors.ts';
+import { loadBaseModel } from './model-store.ts';
 import { Rng } from './random.ts';
 import { headFor, specHeadIndex } from './shapes.ts';
-import { parseModelSpec, type Activation, type LayerSpec, type ModelSpec, type ProblemType } from './spec.ts';
+import {
+  parseModelSpec,
+  type Activation,
+  type LayerSpec,
+  type LayerType,
+  type ModelSpec,
+  type ProblemType,
+} from './spec.ts';
 
 /** Where the trainer gets the seeds for dropout masks (one per dropout call while training). */
 export interface SeedSource {
@@ -82,312 +88,316 @@ export function outputUnits(problem: ProblemType, numClasses?: number, numTarget
   return numTargets;
 }
 
-/** Load a tfjs layers model from `<store>/<name>/model.json` (+ its weight files). */
-export async function loadBaseModel(name: string, store?: string): Promise<tf.LayersModel> {
-  const dir = store ?? process.env.TRAINHUB_MODEL_STORE;
-  if (!dir) {
-    throw new MlInputError(
-      'MISSING_BASE_MODEL',
-      `Transfer-learning base model "${name}" is not available: no model store is configured (set TRAINHUB_MODEL_STORE to a folder holding ${name}/model.json)`,
-      { model: name },
-    );
-  }
-  if (name.includes('..') || path.isAbsolute(name)) {
-    throw new MlInputError('INVALID_SPEC', `Invalid base model name "${name}"`, { model: name });
-  }
-  const modelDir = path.join(dir, name);
-  let modelJson: {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  try {
-    modelJson = JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8'));
-  } catch {
-    throw new MlInputError(
-      'MISSING_BASE_MODEL',
-      `Transfer-learning base model "${name}" was not found in the model store (${path.join(modelDir, 'model.json')})`,
-      { model: name, store: dir },
-    );
-  }
-  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  for (const group of modelJson.weightsManifest ?? []) {
-    weightSpecs.push(...group.weights);
-    for (const p of group.paths) buffers.push(await readFile(path.join(modelDir, p)));
-  }
-  const all = Buffer.concat(buffers);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
-  );
-}
-
 const sameShape = (a: readonly (number | null)[], b: readonly (number | null)[]) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
- * Build a tfjs model from a spec. The head is derived from the problem type. Seeded initializers make the
- * initial weights depend only on `seed`.
+ * The model under construction: the symbolic tensor so far, the seeded initializers and the dropout layers
+ * the trainer seeds. Layer builders extend it one spec layer at a time.
+ */
+export class ModelBuilder {
+  readonly input: tf.SymbolicTensor;
+  readonly dropouts: SeededDropout[] = [];
+  /** Index of the spec layer being built (for error messages). */
+  index = 0;
+  private x: tf.SymbolicTensor;
+  private readonly rng: Rng;
+
+  constructor(
+    inputShape: number[],
+    seed: number,
+    readonly modelStore?: string,
+  ) {
+    this.rng = new Rng(seed);
+    this.input = tf.input({ shape: inputShape });
+    this.x = this.input;
+  }
+
+  /** The per-sample shape of the current output. */
+  shape(): number[] {
+    return this.x.shape.slice(1) as number[];
+  }
+
+  /** The current output (after the last layer applied). */
+  get output(): tf.SymbolicTensor {
+    return this.x;
+  }
+
+  /** Apply a layer (or a whole base model) to the current output. */
+  apply(layer: tf.layers.Layer | tf.LayersModel): void {
+    this.x = layer.apply(this.x) as tf.SymbolicTensor;
+  }
+
+  /** A glorot-uniform initializer with the next seed: same seed, same order -> same initial weights. */
+  init(): ReturnType<typeof tf.initializers.glorotUniform> {
+    return tf.initializers.glorotUniform({ seed: this.rng.seed() });
+  }
+
+  /** Apply a seeded dropout of `rate` (registered so the trainer can seed its masks). */
+  dropout(rate: number): void {
+    const d = new SeededDropout({ rate });
+    this.dropouts.push(d);
+    this.apply(d);
+  }
+
+  /** Apply `activation` as a layer after one that took `linear` (tfjs layers have no leakyRelu by name). */
+  extraActivation(extra: Activation | null): void {
+    if (extra) this.apply(activationLayer(extra));
+  }
+
+  /**
+   * Make the current output rank `rank` (per sample): one missing trailing axis is added as a channel of 1;
+   * otherwise throws MlInputError('SHAPE_MISMATCH') asking for a reshape layer.
+   */
+  needRank(rank: number, what: string): void {
+    const s = this.shape();
+    if (s.length === rank) return;
+    if (s.length === rank - 1) {
+      this.apply(tf.layers.reshape({ targetShape: [...s, 1] }));
+      return;
+    }
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Layer ${this.index + 1} (${what}) needs ${rank}-D samples but gets shape [${s.join(', ')}]; add a reshape layer with columns`,
+      { layer: this.index + 1, shape: s },
+    );
+  }
+
+  /** A max or average pooling over 1 or 2 axes; strides default to the pool size. */
+  pool(rank: 1 | 2, type: 'max' | 'avg', size: Kernel, strides: Kernel | undefined, padding: Padding): void {
+    if (rank === 1) {
+      const s = typeof size === 'number' ? size : size[0];
+      const st = strides === undefined ? s : typeof strides === 'number' ? strides : strides[0];
+      const args = { poolSize: s, strides: st, padding };
+      this.apply(type === 'max' ? tf.layers.maxPooling1d(args) : tf.layers.averagePooling1d(args));
+    } else {
+      const s = pair(size);
+      const args = { poolSize: s, strides: strides === undefined ? s : pair(strides), padding };
+      this.apply(type === 'max' ? tf.layers.maxPooling2d(args) : tf.layers.averagePooling2d(args));
+    }
+  }
+}
+
+type Kernel = number | [number, number];
+type Padding = 'same' | 'valid';
+type LayerOf<T extends LayerType> = Extract<LayerSpec, { type: T }>;
+
+/** Builds one spec layer of type T onto the model (one or more tfjs layers). */
+export type LayerBuilder<T extends LayerType> = (
+  layer: LayerOf<T>,
+  model: ModelBuilder,
+) => void | Promise<void>;
+
+function buildDense(layer: LayerOf<'dense'>, m: ModelBuilder): void {
+  const { activation, extra } = inlineActivation(layer.activation);
+  m.apply(
+    tf.layers.dense({
+      units: layer.units,
+      activation: activation as never,
+      kernelInitializer: m.init(),
+      name: layer.name,
+    }),
+  );
+  m.extraActivation(extra);
+}
+
+function buildConv1d(layer: LayerOf<'conv1d'>, m: ModelBuilder): void {
+  m.needRank(2, 'conv1d');
+  const { activation, extra } = inlineActivation(layer.activation);
+  for (let i = 0; i < layer.stack; i++) {
+    m.apply(
+      tf.layers.conv1d({
+        filters: layer.filters,
+        kernelSize: layer.kernelSize,
+        strides: layer.strides,
+        padding: layer.padding,
+        activation: activation as never,
+        kernelInitializer: m.init(),
+      }),
+    );
+    m.extraActivation(extra);
+  }
+  if (layer.pool) m.pool(1, layer.pool.type, layer.pool.size, layer.pool.strides, layer.pool.padding);
+}
+
+function buildConv2d(layer: LayerOf<'conv2d'>, m: ModelBuilder): void {
+  m.needRank(3, 'conv2d');
+  const { activation, extra } = inlineActivation(layer.activation);
+  for (let i = 0; i < layer.stack; i++) {
+    m.apply(
+      tf.layers.conv2d({
+        filters: layer.filters,
+        kernelSize: pair(layer.kernelSize),
+        strides: pair(layer.strides),
+        padding: layer.padding,
+        activation: activation as never,
+        kernelInitializer: m.init(),
+      }),
+    );
+    m.extraActivation(extra);
+  }
+  if (layer.pool) m.pool(2, layer.pool.type, layer.pool.size, layer.pool.strides, layer.pool.padding);
+}
+
+function buildDepthwiseConv2d(layer: LayerOf<'depthwiseConv2d'>, m: ModelBuilder): void {
+  m.needRank(3, 'depthwiseConv2d');
+  const { activation, extra } = inlineActivation(layer.activation);
+  m.apply(
+    tf.layers.depthwiseConv2d({
+      kernelSize: pair(layer.kernelSize),
+      depthMultiplier: layer.depthMultiplier,
+      strides: pair(layer.strides),
+      padding: layer.padding,
+      activation: activation as never,
+      depthwiseInitializer: m.init(),
+    }),
+  );
+  m.extraActivation(extra);
+}
+
+/** maxPool1d, avgPool1d, maxPool2d, avgPool2d. */
+function buildPool(
+  layer: LayerOf<'maxPool1d' | 'avgPool1d' | 'maxPool2d' | 'avgPool2d'>,
+  m: ModelBuilder,
+): void {
+  const rank = layer.type.endsWith('1d') ? 1 : 2;
+  m.needRank(rank + 1, layer.type);
+  m.pool(rank, layer.type.startsWith('max') ? 'max' : 'avg', layer.poolSize, layer.strides, layer.padding);
+}
+
+const GLOBAL_POOLS = {
+  globalAvgPool1d: [2, () => tf.layers.globalAveragePooling1d({})],
+  globalMaxPool1d: [2, () => tf.layers.globalMaxPooling1d({})],
+  globalAvgPool2d: [3, () => tf.layers.globalAveragePooling2d({})],
+  globalMaxPool2d: [3, () => tf.layers.globalMaxPooling2d({})],
+} as const;
+
+function buildGlobalPool(layer: LayerOf<keyof typeof GLOBAL_POOLS>, m: ModelBuilder): void {
+  const [rank, make] = GLOBAL_POOLS[layer.type];
+  m.needRank(rank, layer.type);
+  m.apply(make());
+}
+
+/** The per-sample target of a reshape layer: its targetShape, or [size / columns, columns]. */
+function reshapeTarget(layer: LayerOf<'reshape'>, size: number, index: number): number[] {
+  if (layer.targetShape) return layer.targetShape;
+  if (!layer.columns) {
+    throw new MlInputError('INVALID_SPEC', `Layer ${index + 1} (reshape) needs columns or targetShape`, {
+      layer: index + 1,
+    });
+  }
+  if (size % layer.columns !== 0) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Layer ${index + 1} (reshape): ${size} values per sample do not divide into ${layer.columns} columns`,
+      { layer: index + 1 },
+    );
+  }
+  return [size / layer.columns, layer.columns];
+}
+
+function buildReshape(layer: LayerOf<'reshape'>, m: ModelBuilder): void {
+  const size = m.shape().reduce((a, b) => a * b, 1);
+  const target = reshapeTarget(layer, size, m.index);
+  const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
+  const fixed = target.map((v) => (v === -1 ? size / known : v));
+  if (fixed.reduce((a, b) => a * b, 1) !== size || fixed.some((v) => !Number.isInteger(v) || v <= 0)) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Layer ${m.index + 1} (reshape): cannot reshape [${m.shape().join(', ')}] to [${target.join(', ')}]`,
+      { layer: m.index + 1 },
+    );
+  }
+  m.apply(tf.layers.reshape({ targetShape: fixed }));
+}
+
+/** A base model from the model store, frozen unless the layer says trainable; its input must fit. */
+async function buildTransfer(layer: LayerOf<'transfer'>, m: ModelBuilder): Promise<void> {
+  const baseModel = await loadBaseModel(layer.model, m.modelStore);
+  const want = baseModel.inputs[0]!.shape.slice(1);
+  if (!sameShape(want, m.shape())) {
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Base model "${layer.model}" expects input [${want.join(', ')}] but gets [${m.shape().join(', ')}]`,
+      { layer: m.index + 1 },
+    );
+  }
+  baseModel.trainable = layer.trainable;
+  m.apply(baseModel);
+}
+
+/**
+ * One builder per layer type of the spec (as tfjs-layers gives each layer its class and config). A new layer
+ * type is a schema entry in spec.ts and a builder here; the type system insists on both.
+ */
+export const LAYER_BUILDERS: { [T in LayerType]: LayerBuilder<T> } = {
+  dense: buildDense,
+  conv1d: buildConv1d,
+  conv2d: buildConv2d,
+  depthwiseConv2d: buildDepthwiseConv2d,
+  maxPool1d: buildPool,
+  avgPool1d: buildPool,
+  maxPool2d: buildPool,
+  avgPool2d: buildPool,
+  globalAvgPool1d: buildGlobalPool,
+  globalMaxPool1d: buildGlobalPool,
+  globalAvgPool2d: buildGlobalPool,
+  globalMaxPool2d: buildGlobalPool,
+  reshape: buildReshape,
+  flatten: (_layer, m) => {
+    if (m.shape().length > 1) m.apply(tf.layers.flatten());
+  },
+  dropout: (layer, m) => m.dropout(layer.rate),
+  batchNormalization: (layer, m) => m.apply(tf.layers.batchNormalization({ momentum: layer.momentum })),
+  activation: (layer, m) => m.apply(activationLayer(layer.activation, layer.name)),
+  transfer: buildTransfer,
+};
+
+/** Build spec layer `layer` with its registered builder; tfjs errors become MlInputError('SHAPE_MISMATCH'). */
+async function buildLayer(layer: LayerSpec, m: ModelBuilder): Promise<void> {
+  try {
+    await (LAYER_BUILDERS[layer.type] as LayerBuilder<LayerType>)(layer as never, m);
+  } catch (error) {
+    if (error instanceof MlInputError) throw error;
+    throw new MlInputError(
+      'SHAPE_MISMATCH',
+      `Layer ${m.index + 1} (${layer.type}) cannot be built on input [${m.shape().join(', ')}]: ${(error as Error).message}`,
+      { layer: m.index + 1 },
+    );
+  }
+}
+
+/** Flatten to one axis and apply the spec's output dropout: what comes before the head. */
+function beforeHead(spec: ModelSpec, m: ModelBuilder): void {
+  if (m.shape().length > 1) m.apply(tf.layers.flatten());
+  if (spec.output.dropout > 0) m.dropout(spec.output.dropout);
+}
+
+/**
+ * Build a tfjs model from a spec: each enabled layer by its builder in LAYER_BUILDERS, then the head derived
+ * from the problem type. A final dense layer that already is a correct head is the head; one that contradicts
+ * the data is refused (MlInputError). Seeded initializers make the initial weights depend only on `seed`.
  */
 export async function buildModel(
   specInput: ModelSpec | unknown,
   options: BuildModelOptions,
 ): Promise<BuiltModel> {
   const spec = parseModelSpec(specInput);
-  const rng = new Rng(options.seed ?? 1);
-  const init = () => tf.initializers.glorotUniform({ seed: rng.seed() });
-  const dropouts: SeededDropout[] = [];
-  const input = tf.input({ shape: spec.input.shape });
-  let x: tf.SymbolicTensor = input;
-  const shapeOf = () => x.shape.slice(1) as number[];
-  const apply = (layer: tf.layers.Layer) => {
-    x = layer.apply(x) as tf.SymbolicTensor;
-  };
-  const needRank = (rank: number, what: string, index: number) => {
-    const s = shapeOf();
-    if (s.length === rank) return;
-    if (s.length === rank - 1) {
-      apply(tf.layers.reshape({ targetShape: [...s, 1] }));
-      return;
-    }
-    throw new MlInputError(
-      'SHAPE_MISMATCH',
-      `Layer ${index + 1} (${what}) needs ${rank}-D samples but gets shape [${s.join(', ')}]; add a reshape layer with columns`,
-      { layer: index + 1, shape: s },
-    );
-  };
-  const pool = (
-    index: number,
-    rank: 1 | 2,
-    type: 'max' | 'avg',
-    size: number | [number, number],
-    strides: number | [number, number] | undefined,
-    padding: 'same' | 'valid',
-  ) => {
-    if (rank === 1) {
-      const s = typeof size === 'number' ? size : size[0];
-      const st = strides === undefined ? s : typeof strides === 'number' ? strides : strides[0];
-      apply(
-        type === 'max'
-          ? tf.layers.maxPooling1d({ poolSize: s, strides: st, padding })
-          : tf.layers.averagePooling1d({ poolSize: s, strides: st, padding }),
-      );
-    } else {
-      const s = pair(size);
-      const st = strides === undefined ? s : pair(strides);
-      apply(
-        type === 'max'
-          ? tf.layers.maxPooling2d({ poolSize: s, strides: st, padding })
-          : tf.layers.averagePooling2d({ poolSize: s, strides: st, padding }),
-      );
-    }
-    void index;
-  };
-
+  const m = new ModelBuilder(spec.input.shape, options.seed ?? 1, options.modelStore);
   const units = outputUnits(options.problem, options.numClasses, options.numTargets);
-  // A final dense layer that already is a correct head is the head; one that contradicts the data is refused.
   const headIndex = specHeadIndex(spec, options.problem, options.numClasses ?? 0, options.numTargets ?? 0);
-  const beforeHead = () => {
-    if (shapeOf().length > 1) apply(tf.layers.flatten());
-    if (spec.output.dropout > 0) {
-      const d = new SeededDropout({ rate: spec.output.dropout });
-      dropouts.push(d);
-      apply(d);
-    }
-  };
   for (const [index, layer] of spec.layers.entries()) {
     if (layer.enabled === false) continue;
     options.onLayer?.(index, layer);
-    if (index === headIndex) beforeHead();
-    try {
-      switch (layer.type) {
-        case 'dense': {
-          const { activation, extra } = inlineActivation(layer.activation);
-          apply(
-            tf.layers.dense({
-              units: layer.units,
-              activation: activation as never,
-              kernelInitializer: init(),
-              name: layer.name,
-            }),
-          );
-          if (extra) apply(activationLayer(extra));
-          break;
-        }
-        case 'conv1d': {
-          needRank(2, 'conv1d', index);
-          const { activation, extra } = inlineActivation(layer.activation);
-          for (let i = 0; i < layer.stack; i++) {
-            apply(
-              tf.layers.conv1d({
-                filters: layer.filters,
-                kernelSize: layer.kernelSize,
-                strides: layer.strides,
-                padding: layer.padding,
-                activation: activation as never,
-                kernelInitializer: init(),
-              }),
-            );
-            if (extra) apply(activationLayer(extra));
-          }
-          if (layer.pool)
-            pool(index, 1, layer.pool.type, layer.pool.size, layer.pool.strides, layer.pool.padding);
-          break;
-        }
-        case 'conv2d': {
-          needRank(3, 'conv2d', index);
-          const { activation, extra } = inlineActivation(layer.activation);
-          for (let i = 0; i < layer.stack; i++) {
-            apply(
-              tf.layers.conv2d({
-                filters: layer.filters,
-                kernelSize: pair(layer.kernelSize),
-                strides: pair(layer.strides),
-                padding: layer.padding,
-                activation: activation as never,
-                kernelInitializer: init(),
-              }),
-            );
-            if (extra) apply(activationLayer(extra));
-          }
-          if (layer.pool)
-            pool(index, 2, layer.pool.type, layer.pool.size, layer.pool.strides, layer.pool.padding);
-          break;
-        }
-        case 'depthwiseConv2d': {
-          needRank(3, 'depthwiseConv2d', index);
-          const { activation, extra } = inlineActivation(layer.activation);
-          apply(
-            tf.layers.depthwiseConv2d({
-              kernelSize: pair(layer.kernelSize),
-              depthMultiplier: layer.depthMultiplier,
-              strides: pair(layer.strides),
-              padding: layer.padding,
-              activation: activation as never,
-              depthwiseInitializer: init(),
-            }),
-          );
-          if (extra) apply(activationLayer(extra));
-          break;
-        }
-        case 'maxPool1d':
-        case 'avgPool1d':
-          needRank(2, layer.type, index);
-          pool(
-            index,
-            1,
-            layer.type === 'maxPool1d' ? 'max' : 'avg',
-            layer.poolSize,
-            layer.strides,
-            layer.padding,
-          );
-          break;
-        case 'maxPool2d':
-        case 'avgPool2d':
-          needRank(3, layer.type, index);
-          pool(
-            index,
-            2,
-            layer.type === 'maxPool2d' ? 'max' : 'avg',
-            layer.poolSize,
-            layer.strides,
-            layer.padding,
-          );
-          break;
-        case 'globalAvgPool1d':
-          needRank(2, layer.type, index);
-          apply(tf.layers.globalAveragePooling1d({}));
-          break;
-        case 'globalMaxPool1d':
-          needRank(2, layer.type, index);
-          apply(tf.layers.globalMaxPooling1d({}));
-          break;
-        case 'globalAvgPool2d':
-          needRank(3, layer.type, index);
-          apply(tf.layers.globalAveragePooling2d({}));
-          break;
-        case 'globalMaxPool2d':
-          needRank(3, layer.type, index);
-          apply(tf.layers.globalMaxPooling2d({}));
-          break;
-        case 'reshape': {
-          const size = shapeOf().reduce((a, b) => a * b, 1);
-          let target: number[];
-          if (layer.targetShape) target = layer.targetShape;
-          else if (layer.columns) {
-            if (size % layer.columns !== 0) {
-              throw new MlInputError(
-                'SHAPE_MISMATCH',
-                `Layer ${index + 1} (reshape): ${size} values per sample do not divide into ${layer.columns} columns`,
-                { layer: index + 1 },
-              );
-            }
-            target = [size / layer.columns, layer.columns];
-          } else
-            throw new MlInputError(
-              'INVALID_SPEC',
-              `Layer ${index + 1} (reshape) needs columns or targetShape`,
-              { layer: index + 1 },
-            );
-          const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
-          const fixed = target.map((v) => (v === -1 ? size / known : v));
-          if (
-            fixed.reduce((a, b) => a * b, 1) !== size ||
-            fixed.some((v) => !Number.isInteger(v) || v <= 0)
-          ) {
-            throw new MlInputError(
-              'SHAPE_MISMATCH',
-              `Layer ${index + 1} (reshape): cannot reshape [${shapeOf().join(', ')}] to [${target.join(', ')}]`,
-              { layer: index + 1 },
-            );
-          }
-          apply(tf.layers.reshape({ targetShape: fixed }));
-          break;
-        }
-        case 'flatten':
-          if (shapeOf().length > 1) apply(tf.layers.flatten());
-          break;
-        case 'dropout': {
-          const d = new SeededDropout({ rate: layer.rate });
-          dropouts.push(d);
-          apply(d);
-          break;
-        }
-        case 'batchNormalization':
-          apply(tf.layers.batchNormalization({ momentum: layer.momentum }));
-          break;
-        case 'activation':
-          apply(activationLayer(layer.activation, layer.name));
-          break;
-        case 'transfer': {
-          const baseModel = await loadBaseModel(layer.model, options.modelStore);
-          const want = baseModel.inputs[0]!.shape.slice(1);
-          if (!sameShape(want, shapeOf())) {
-            throw new MlInputError(
-              'SHAPE_MISMATCH',
-              `Base model "${layer.model}" expects input [${want.join(', ')}] but gets [${shapeOf().join(', ')}]`,
-              { layer: index + 1 },
-            );
-          }
-          baseModel.trainable = layer.trainable;
-          x = baseModel.apply(x) as tf.SymbolicTensor;
-          break;
-        }
-      }
-    } catch (error) {
-      if (error instanceof MlInputError) throw error;
-      throw new MlInputError(
-        'SHAPE_MISMATCH',
-        `Layer ${index + 1} (${layer.type}) cannot be built on input [${shapeOf().join(', ')}]: ${(error as Error).message}`,
-        { layer: index + 1 },
-      );
-    }
+    if (index === headIndex) beforeHead(spec, m);
+    m.index = index;
+    await buildLayer(layer, m);
   }
   if (headIndex < 0) {
-    beforeHead();
+    beforeHead(spec, m);
     const headActivation = headFor(options.problem, options.numClasses ?? 0, units).activation;
-    apply(tf.layers.dense({ units, activation: headActivation, kernelInitializer: init() }));
+    m.apply(tf.layers.dense({ units, activation: headActivation, kernelInitializer: m.init() }));
   }
-  const model = tf.model({ inputs: input, outputs: x });
-  return { model, dropouts };
+  const model = tf.model({ inputs: m.input, outputs: m.output });
+  return { model, dropouts: m.dropouts };
 }

@@ -1,5 +1,5 @@
-import { dirname } from 'node:path';
 import { MlInputError } from './errors.ts';
+import { storeOfPretrained } from './model-store.ts';
 import type { CsvOptions } from './data/csv.ts';
 import type { HyperparametersInput } from './hyperparameters.ts';
 import type { PreprocessingSpecInput } from './preprocess.ts';
@@ -74,12 +74,10 @@ export function resolveSpec(
   if (!isRecord(spec)) throw new MlInputError('INVALID_SPEC', 'The task has no model architecture');
   switch (spec.format) {
     case 'edge-impulse-visual': {
-      const pretrained = isRecord(spec.pretrained) ? Object.values(spec.pretrained).map(String) : [];
-      const first = pretrained[0];
+      const modelStore = storeOfPretrained(spec.pretrained); // model-store.ts knows the layout
       return {
         spec: fromEdgeImpulse(spec.visualLayers as never, { inputShape, ...named }),
-        // Each pretrained base lives in <store>/<layer type>/model.json.
-        ...(first ? { modelStore: dirname(first) } : {}),
+        ...(modelStore ? { modelStore } : {}),
       };
     }
     case 'edge-impulse-expert':
@@ -98,7 +96,14 @@ export function resolveSpec(
           { field: 'model' },
         );
       }
-      return { spec: { input: { shape: inputShape }, layers, ...named } };
+      // import_model's base (`pretrained`: name -> folder) goes first, frozen, under the named layers.
+      const modelStore = storeOfPretrained(spec.pretrained);
+      const bases = modelStore ? Object.keys(spec.pretrained as object) : [];
+      const transfer = bases.map((model) => ({ type: 'transfer', model, trainable: false }));
+      return {
+        spec: { input: { shape: inputShape }, layers: [...transfer, ...layers], ...named },
+        ...(modelStore ? { modelStore } : {}),
+      };
     }
   }
   if (typeof spec.class_name === 'string' && 'config' in spec) {

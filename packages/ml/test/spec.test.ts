@@ -64,7 +64,11 @@ describe('Edge Impulse translator', () => {
     const t = fromEdgeImpulse([{ type: 'transfer_mobilenetv2_a35', neurons: 16, dropoutRate: 0.1 }], {
       inputShape: [96, 96, 3],
     });
-    expect(t.layers[0]).toMatchObject({ type: 'transfer', model: 'mobilenetv2_a35', trainable: false });
+    expect(t.layers[0]).toMatchObject({
+      type: 'transfer',
+      model: 'transfer_mobilenetv2_a35',
+      trainable: false,
+    });
     expect(() => fromEdgeImpulse([{ type: 'lstm' }], { inputShape: [3] })).toThrow(/unsupported type "lstm"/);
   });
 });

@@ -51,6 +51,8 @@ export interface SessionStatus {
   trainFile?: string;
   testFile?: string;
   preprocess?: { status: 'done' | 'failed'; rows?: number; columns?: string[]; error?: string };
+  /** import_model's base model: its name and folder in the model store (older rows lack the folder). */
+  imported?: { model_type: string; model_name: string; folder?: string };
 }
 
 export type SessionWithExecution = TrainingSession & { execution: Execution | null };
@@ -377,7 +379,14 @@ export async function startSessionTraining(db: Db, key: string) {
     definition: {
       version: 1,
       problemType,
-      spec: { format: 'training-module', model: config.model },
+      // An imported base model goes under the named architecture's layers (transfer learning).
+      spec: {
+        format: 'training-module',
+        model: config.model,
+        ...(status.imported?.folder
+          ? { pretrained: { [status.imported.model_name]: status.imported.folder } }
+          : {}),
+      },
       datasetResourceId: status.trainResourceId!,
       testDatasetResourceId: status.testResourceId!,
       modelName: config.model,

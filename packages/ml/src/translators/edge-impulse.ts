@@ -1,4 +1,5 @@
 import { MlInputError } from '../errors.ts';
+import { edgeImpulseBaseName } from '../model-store.ts';
 import { parseModelSpec, SPEC_FORMAT, SPEC_VERSION, type LayerSpec, type ModelSpec } from '../spec.ts';
 
 /** One Edge Impulse visual-mode layer (the `visualLayers` of a Keras learn block). */
@@ -68,10 +69,8 @@ export function fromEdgeImpulse(
         break;
       default:
         if (l.type.startsWith('transfer_')) {
-          const model =
-            l.type === 'transfer_organization'
-              ? `organization-${need(l.organizationModelId, 'organizationModelId')}`
-              : l.type.slice('transfer_'.length);
+          if (l.type === 'transfer_organization') need(l.organizationModelId, 'organizationModelId');
+          const model = edgeImpulseBaseName(l); // the model store's name for it (model-store.ts)
           layers.push({ type: 'transfer', model, trainable: false, ...enabled });
           if (l.neurons) layers.push({ type: 'dense', units: l.neurons, activation: 'relu' });
           if (l.dropoutRate) layers.push({ type: 'dropout', rate: l.dropoutRate });

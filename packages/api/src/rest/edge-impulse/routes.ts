@@ -1,6 +1,4 @@
 import { parseCookies } from '../../auth/cookies';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type {
   Execution,
   Hyperparameters,
@@ -80,6 +78,13 @@ import {
 import { eiDataRoutes } from './data';
 import { impulsePipeline, writeFeatureDataset } from '../../services/samples';
 import { DSP_TYPES } from '@trainhub/ml/dsp';
+import {
+  MODEL_FILE,
+  baseModelFile,
+  edgeImpulseBaseName,
+  hasBaseModel,
+  resolveBaseModel,
+} from '@trainhub/ml/model-store';
 
 /** How long api-login tokens and socket tokens live. */
 export const USER_TOKEN_TTL_S = 24 * 3600;
@@ -427,17 +432,18 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
       const pretrained: Record<string, string> = {};
       for (const layer of visualLayers) {
         if (BASIC_LAYERS.has(layer.type)) continue;
-        const folder = pretrainedModelsDir ? join(pretrainedModelsDir, layer.type) : null;
-        if (!folder || !existsSync(join(folder, 'model.json'))) {
+        // The model store (@trainhub/ml/model-store) names the base and knows where it lives.
+        const name = edgeImpulseBaseName(layer);
+        if (!pretrainedModelsDir || !hasBaseModel(pretrainedModelsDir, name)) {
           throw new DomainError(
             'INVALID',
             `the layer ${layer.type} needs pretrained weights, which cannot be downloaded here: ` +
               (pretrainedModelsDir
-                ? `${join(pretrainedModelsDir, layer.type, 'model.json')} is missing`
-                : `set PRETRAINED_MODELS_DIR to a folder holding ${layer.type}/model.json`),
+                ? `${baseModelFile(pretrainedModelsDir, name)} is missing`
+                : `set PRETRAINED_MODELS_DIR to a folder holding ${name}/${MODEL_FILE}`),
           );
         }
-        pretrained[layer.type] = folder;
+        pretrained[name] = resolveBaseModel(pretrainedModelsDir, name);
       }
       spec = {
         format: 'edge-impulse-visual',

@@ -1,10 +1,15 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { zipSync, strToU8 } from 'fflate';
 import type { z } from 'zod';
 import type { ExecutionStatus } from '@trainhub/db';
+import {
+  MODEL_FILE,
+  baseModelFile,
+  hasBaseModel,
+  isBaseModelName,
+  resolveBaseModel,
+} from '@trainhub/ml/model-store';
 import type { Principal } from '../../auth/principal';
 import { parseAuthorization, principalFromApiKey } from '../../auth/resolve';
 import { requireProject } from '../../services/access';
@@ -583,18 +588,21 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       const { model_type, model_name } = query.data!;
       const dir = ctx.deps.pretrainedModelsDir;
       const safe = model_name.replace(/[^\w.-]/g, '_');
-      if (!dir || !existsSync(join(dir, safe, 'model.json'))) {
+      // The model store (@trainhub/ml/model-store) knows the layout; `.` and `..` are no model names.
+      if (!dir || !hasBaseModel(dir, safe)) {
         throw new DomainError(
           'NOT_FOUND',
           dir
-            ? `model ${model_name} is not in the local model store (${join(dir, safe, 'model.json')} is missing)`
-            : `models cannot be downloaded here: set PRETRAINED_MODELS_DIR to a folder holding ${safe}/model.json`,
+            ? `model ${model_name} is not in the local model store (${isBaseModelName(safe) ? `${baseModelFile(dir, safe)} is missing` : 'not a model name'})`
+            : `models cannot be downloaded here: set PRETRAINED_MODELS_DIR to a folder holding ${safe}/${MODEL_FILE}`,
         );
       }
       const status = (session.status ?? {}) as SessionStatus & { imported?: unknown };
+      // Its folder goes with it: the session's training puts the base under its layers (startSessionTraining).
+      const folder = resolveBaseModel(dir, safe);
       await ctx.deps.db.trainingSession.update({
         where: { id: session.id },
-        data: { status: { ...status, imported: { model_type, model_name: safe } } },
+        data: { status: { ...status, imported: { model_type, model_name: safe, folder } } },
       });
       return ok(statusOf(session, `model ${safe} imported`));
     },
