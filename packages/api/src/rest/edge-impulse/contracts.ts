@@ -238,6 +238,10 @@ export const setKerasParameterRequestSchema = z.object({
   trainingProcessor: z.enum(['cpu', 'gpu']).optional(),
 });
 export type SetKerasParameterRequest = z.infer<typeof setKerasParameterRequestSchema>;
+/** The body of setKeras and trainKerasJob: no body (or `null`) sets nothing, as `{}`. */
+export const kerasSettingsBodySchema = setKerasParameterRequestSchema
+  .nullish()
+  .transform((settings) => settings ?? {});
 
 export const startJobResponseSchema = ok({ id: z.number().int().optional() });
 
@@ -272,6 +276,9 @@ export const listJobsResponseSchema = ok({
   jobs: z.array(jobSchema).optional(),
   totalJobCount: z.number().int().optional(),
 });
+/** Log levels of job output lines, most severe first (a `logLevel` filter keeps its level and those before). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type JobLogLevel = (typeof LOG_LEVELS)[number];
 const booleanQuery = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const dateQuery = z.coerce.date();
 export const listJobsQuerySchema = z.object({
@@ -299,7 +306,7 @@ export const listFinishedJobsQuerySchema = listJobsQuerySchema.extend({
 export const stdoutQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   offset: z.coerce.number().int().min(0).default(0),
-  logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
 });
 export const jobLogsResponseSchema = ok({
   stdout: z
@@ -307,7 +314,7 @@ export const jobLogsResponseSchema = ok({
       z.object({
         created: z.string(),
         data: z.string(),
-        logLevel: z.enum(['error', 'warn', 'info', 'debug']).optional(),
+        logLevel: z.enum(LOG_LEVELS).optional(),
       }),
     )
     .optional(),

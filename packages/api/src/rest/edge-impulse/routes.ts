@@ -1,14 +1,15 @@
 import { parseCookies } from '../../auth/cookies';
 import type {
+  Db,
   Execution,
+  ExecutionEvent,
   Hyperparameters,
   LearnBlock,
   Prisma,
   TeamRole,
   TrainingDefinition,
 } from '@trainhub/db';
-import { executionMetricsSchema, isTerminal } from '@trainhub/db';
-import { z } from 'zod';
+import { TERMINAL_STATUSES, executionMetricsSchema, isTerminal } from '@trainhub/db';
 import { signJwt } from '../../auth/jwt';
 import { LoginRateLimitedError } from '../../auth/login-limit';
 import { roleIn, type Principal } from '../../auth/principal';
@@ -33,9 +34,8 @@ import {
   ContractError,
   MethodNotAllowedError,
   json,
-  parseWith,
-  queryObject,
-  readJson,
+  route,
+  type RestDeps,
   type RestStyle,
   type RouteContext,
   type RouteDef,
@@ -60,6 +60,7 @@ import {
   jobParams,
   jobStatusResponseSchema,
   kerasMetadataResponseSchema,
+  kerasSettingsBodySchema,
   kerasResponseSchema,
   learnParams,
   listJobsQuerySchema,
@@ -69,14 +70,16 @@ import {
   projectIdParams,
   setImpulseRequestSchema,
   setImpulseResponseSchema,
-  setKerasParameterRequestSchema,
   socketTokenResponseSchema,
   startJobResponseSchema,
   stdoutQuerySchema,
+  LOG_LEVELS,
+  type JobLogLevel,
   type SetKerasParameterRequest,
 } from './contracts';
+import { eventText } from './socket';
 import { eiDataRoutes } from './data';
-import { impulsePipeline, writeFeatureDataset } from '../../services/samples';
+import { impulsePipeline, sampleDataSummary, writeFeatureDataset } from '../../services/samples';
 import { DSP_TYPES } from '@trainhub/ml/dsp';
 import {
   MODEL_FILE,
@@ -90,16 +93,12 @@ import {
 export const USER_TOKEN_TTL_S = 24 * 3600;
 export const SOCKET_TOKEN_TTL_S = 3600;
 
-class EiAuthError extends Error {}
-
 /** The Edge Impulse style's one error mapper: `{ success: false, error }` with a 4xx status. */
 export function eiErrorResponse(error: unknown): Response {
-  const fail = (status: number, message: string) => json({ success: false, error: message }, status);
-  if (error instanceof EiAuthError) return fail(401, error.message);
+  const fail = (status: number, message: string, headers?: Record<string, string>) =>
+    json({ success: false, error: message }, status, headers);
   if (error instanceof LoginRateLimitedError)
-    return json({ success: false, error: error.message }, 429, {
-      'retry-after': String(error.retryAfterSeconds),
-    });
+    return fail(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof ContractError) {
     const issue = error.issues[0];
     const where = issue?.path.length ? issue.path.map(String).join('.') : error.location;
@@ -117,25 +116,31 @@ export function eiErrorResponse(error: unknown): Response {
   return fail(500, 'Internal server error');
 }
 
-function cookie(request: Request, name: string): string | null {
-  return parseCookies(request.headers.get('cookie'))[name] ?? null;
-}
-
-/** `x-api-key` (an API key), `x-jwt-token` or the `jwt` cookie (an api-login token). */
-async function principalOf(ctx: RouteContext): Promise<Principal> {
+/**
+ * The style's one credential reader (RestStyle.authenticate, every route of `/v1`): `x-api-key` (a project
+ * or team API key) first, else `x-jwt-token` or the `jwt` cookie (an api-login token). No credentials: null
+ * when not `required`; missing or bad ones are DomainError UNAUTHENTICATED (401 `{ success: false, error }`,
+ * the texts the Node bindings show).
+ */
+export async function eiAuthenticate(ctx: RouteContext, required: boolean): Promise<Principal | null> {
   const apiKey = ctx.request.headers.get('x-api-key');
-  const jwt = ctx.request.headers.get('x-jwt-token') ?? cookie(ctx.request, 'jwt');
+  const jwt =
+    ctx.request.headers.get('x-jwt-token') ?? parseCookies(ctx.request.headers.get('cookie'))['jwt'] ?? null;
   if (apiKey) {
     const principal = await principalFromApiKey(ctx.deps.db, apiKey);
-    if (!principal) throw new EiAuthError('Invalid API key');
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'Invalid API key');
     return principal;
   }
   if (jwt) {
     const principal = await principalFromJwt(ctx.deps.db, jwt, ctx.deps.jwtSecret);
-    if (!principal) throw new EiAuthError('Invalid or expired JWT token');
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'Invalid or expired JWT token');
     return principal;
   }
-  throw new EiAuthError('Authentication required: send an x-api-key or x-jwt-token header, or a jwt cookie');
+  if (!required) return null;
+  throw new DomainError(
+    'UNAUTHENTICATED',
+    'Authentication required: send an x-api-key or x-jwt-token header, or a jwt cookie',
+  );
 }
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
@@ -171,11 +176,17 @@ export function presentJob(execution: Execution, learnId?: number | null) {
 const learnIdByTask = new Map<number, number | null>();
 const LEARN_ID_CACHE_MAX = 10_000;
 
+/** Executions as Edge Impulse jobs, with the `keras-{learnId}` key of those that train a learn block. */
+async function presentJobs(db: Db, executions: Execution[]) {
+  const learnIds = await learnIdsOf(db, executions);
+  return executions.map((e) => presentJob(e, learnIds.get(e.id)));
+}
+
 /** The learnId (as the client knows it) of each execution's learn block, for job keys. */
-async function learnIdsOf(ctx: RouteContext, executions: Execution[]): Promise<Map<number, number>> {
+async function learnIdsOf(db: Db, executions: Execution[]): Promise<Map<number, number>> {
   const missing = [...new Set(executions.map((e) => e.taskId))].filter((id) => !learnIdByTask.has(id));
   if (missing.length) {
-    const tasks = await ctx.deps.db.task.findMany({
+    const tasks = await db.task.findMany({
       where: { id: { in: missing } },
       select: { id: true, learnBlock: { select: { id: true, blockId: true } } },
     });
@@ -230,6 +241,13 @@ interface StoredImpulse {
   learnBlocks?: Record<string, Record<string, unknown>>;
 }
 
+/** A project's impulse as stored and its learn blocks, for a caller with `role` in it (else NOT_FOUND/FORBIDDEN). */
+async function impulseOf(db: Db, principal: Principal, projectId: number, role: 'VIEWER' | 'EDITOR') {
+  const project = await requireProject(db, principal, projectId, role);
+  const blocks = await listLearnBlocks(db, principal, projectId);
+  return { stored: project.impulse as StoredImpulse | null, blocks };
+}
+
 /** The id of a project's one impulse (Edge Impulse numbers a project's impulses from 1). */
 export const IMPULSE_ID = 1;
 
@@ -262,13 +280,17 @@ function presentImpulse(stored: StoredImpulse | null, blocks: LearnBlock[]) {
 }
 
 /** The learn block a `learnId` path parameter names (the client's id, or a row id for older blocks). */
-function learnBlockOf(ctx: RouteContext, principal: Principal) {
-  const { projectId, learnId } = params(learnParams, ctx);
-  return findLearnBlockByClientId(ctx.deps.db, principal, projectId, learnId).then((block) => ({
-    projectId,
-    block,
-  }));
+async function learnBlockOf(
+  db: Db,
+  principal: Principal,
+  { projectId, learnId }: { projectId: number; learnId: number },
+) {
+  return { projectId, block: await findLearnBlockByClientId(db, principal, projectId, learnId) };
 }
+
+/** What a learn block of this type learns: its type names regressions (`keras-regression`), else classes. */
+const problemTypeOf = (type: string | undefined) =>
+  type?.includes('regression') ? ('regression' as const) : ('classification' as const);
 
 /** Defaults of a learn block's Keras settings: what kerasTraining trains with when nothing was set. */
 export const KERAS_DEFAULTS = {
@@ -331,16 +353,12 @@ export function eiRoleOf(role: TeamRole): (typeof eiKeyRoles)[number] {
   return role === 'EDITOR' ? 'ingestion_deployment' : 'readonly';
 }
 
-const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-
-/** One event as a stdout line: `Stage <STAGE>` or the log message, with its level. */
-function stdoutLine(e: { kind: string; message: string | null; level: string | null; createdAt: Date }) {
+/** One event as a stdout line: its text as the socket feed sends it (`eventText`), with its level. */
+function stdoutLine(e: ExecutionEvent) {
   return {
     created: e.createdAt.toISOString(),
-    data: `${e.kind === 'STAGE' ? `Stage ${e.message ?? ''}` : (e.message ?? '')}\n`,
-    logLevel: ((LOG_LEVELS as readonly string[]).includes(e.level ?? '')
-      ? e.level
-      : 'info') as (typeof LOG_LEVELS)[number],
+    data: eventText(e),
+    logLevel: ((LOG_LEVELS as readonly string[]).includes(e.level ?? '') ? e.level : 'info') as JobLogLevel,
   };
 }
 
@@ -349,10 +367,12 @@ function stdoutLine(e: { kind: string; message: string | null; level: string | n
  * keeping `logLevel` and more severe levels, and how many there are in all (with that filter).
  */
 async function jobLines(
-  ctx: RouteContext,
-  executionId: number,
-  query: { limit: number; offset: number; logLevel?: (typeof LOG_LEVELS)[number] },
+  db: Db,
+  principal: Principal,
+  { projectId, jobId }: { projectId: number; jobId: number },
+  query: { limit: number; offset: number; logLevel?: JobLogLevel },
 ) {
+  const { id: executionId } = await getExecution(db, principal, jobId, { projectId });
   const levels = query.logLevel ? LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(query.logLevel) + 1) : null;
   const where: Prisma.ExecutionEventWhereInput = {
     executionId,
@@ -367,15 +387,15 @@ async function jobLines(
       : {}),
   };
   const [events, totalCount] = await Promise.all([
-    ctx.deps.db.executionEvent.findMany({
+    db.executionEvent.findMany({
       where,
       orderBy: { seq: 'desc' },
       take: query.limit,
       skip: query.offset,
     }),
-    ctx.deps.db.executionEvent.count({ where }),
+    db.executionEvent.count({ where }),
   ]);
-  return { stdout: events.reverse().map(stdoutLine), totalCount };
+  return { executionId, stdout: events.reverse().map(stdoutLine), totalCount };
 }
 
 /** Is this text a Keras `model.to_json()` document (what expert mode can train here)? */
@@ -451,10 +471,11 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
         ...(Object.keys(pretrained).length ? { pretrained } : {}),
       };
     }
+    const problemType = problemTypeOf(block.type);
     return {
       definition: {
         version: 1,
-        problemType: block.type?.includes('regression') ? 'regression' : 'classification',
+        problemType,
         spec,
         datasetResourceId,
         modelName: block.title || block.name,
@@ -464,9 +485,9 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
         batchSize: s.batchSize ?? KERAS_DEFAULTS.batchSize,
         learningRate: s.learningRate ?? KERAS_DEFAULTS.learningRate,
         optimizer: 'adam',
-        loss: block.type?.includes('regression') ? 'mean_squared_error' : 'categorical_crossentropy',
+        loss: problemType === 'regression' ? 'mean_squared_error' : 'categorical_crossentropy',
         // The metrics of the problem type (the up-front check refuses accuracy for a regression).
-        metrics: block.type?.includes('regression') ? ['mse'] : ['accuracy'],
+        metrics: problemType === 'regression' ? ['mse'] : ['accuracy'],
         testSize: s.trainTestSplit ?? KERAS_DEFAULTS.trainTestSplit,
         classWeights: s.autoClassWeights ?? false,
       },
@@ -474,12 +495,10 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
   };
 }
 
-const params = <S extends z.ZodObject>(schema: S, ctx: RouteContext): z.infer<S> =>
-  parseWith(schema, ctx.params, 'path');
 const SECURITY = ['ApiKeyAuthentication', 'JWTAuthentication', 'JWTHttpHeaderAuthentication'];
 
 export const eiRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/api-login',
     operationId: 'login',
@@ -488,15 +507,15 @@ export const eiRoutes: RouteDef[] = [
     body: apiLoginRequestSchema,
     response: apiLoginResponseSchema,
     security: [],
-    async handler(ctx) {
-      const body = parseWith(apiLoginRequestSchema, await readJson(ctx.request), 'body');
-      const userId = await checkPassword(ctx.deps.db, body.username, body.password, ctx.clientIp);
-      if (!userId) throw new EiAuthError('Invalid username or password');
-      const { token } = signJwt({ sub: userId, typ: 'user' }, ctx.deps.jwtSecret, USER_TOKEN_TTL_S);
+    auth: 'none',
+    async handler({ body, deps, clientIp }) {
+      const userId = await checkPassword(deps.db, body.username, body.password, clientIp);
+      if (!userId) throw new DomainError('UNAUTHENTICATED', 'Invalid username or password');
+      const { token } = signJwt({ sub: userId, typ: 'user' }, deps.jwtSecret, USER_TOKEN_TTL_S);
       return json({ success: true, token });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/projects',
     operationId: 'listProjects',
@@ -504,12 +523,11 @@ export const eiRoutes: RouteDef[] = [
     tags: ['Projects'],
     response: listProjectsResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const projects = await listProjects(ctx.deps.db, principal);
+    async handler({ principal, deps }) {
+      const projects = await listProjects(deps.db, principal);
       const teams = new Map(
         (
-          await ctx.deps.db.team.findMany({
+          await deps.db.team.findMany({
             where: { id: { in: [...new Set(projects.map((p) => p.teamId))] } },
           })
         ).map((t) => [t.id, t.name]),
@@ -519,8 +537,8 @@ export const eiRoutes: RouteDef[] = [
         projects: projects.map((p) => presentProject(p, teams.get(p.teamId) ?? '')),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/projects/create',
     operationId: 'createProject',
@@ -531,17 +549,15 @@ export const eiRoutes: RouteDef[] = [
     body: createProjectRequestSchema,
     response: createProjectResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const body = parseWith(createProjectRequestSchema, await readJson(ctx.request), 'body');
-      const project = await createProject(ctx.deps.db, principal, { name: body.projectName });
+    async handler({ principal, body, deps }) {
+      const project = await createProject(deps.db, principal, { name: body.projectName });
       // CreateProjectResponse.apiKey is required: without a key it is empty (createApiKey false, or a caller
       // who may not create keys, below admin). The key is scoped to the new project, with the admin role.
       const withoutKey = () => json({ success: true, id: project.id, apiKey: '' });
       if (body.createApiKey === false) return withoutKey();
       const role = roleIn(principal, project.teamId, project.id);
       if (!role || ROLE_RANK[role] < ROLE_RANK.ADMIN) return withoutKey();
-      const key = await createTeamApiKey(ctx.deps.db, principal, {
+      const key = await createTeamApiKey(deps.db, principal, {
         teamId: project.teamId,
         projectId: project.id,
         name: 'Created with the project',
@@ -549,8 +565,8 @@ export const eiRoutes: RouteDef[] = [
       });
       return json({ success: true, id: project.id, apiKey: key.key });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/projects/api-key-info',
     operationId: 'getCurrentApiKeyInfo',
@@ -558,8 +574,7 @@ export const eiRoutes: RouteDef[] = [
     tags: ['Projects'],
     response: apiKeyInfoResponseSchema,
     security: ['ApiKeyAuthentication'],
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
+    async handler({ principal }) {
       if (principal.kind !== 'apiKey')
         throw new BadRequestError('this needs a project API key in the x-api-key header');
       if (principal.projectId === null)
@@ -571,8 +586,8 @@ export const eiRoutes: RouteDef[] = [
         role: eiRoleOf(principal.role),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}',
     operationId: 'getProjectInfo',
@@ -583,20 +598,19 @@ export const eiRoutes: RouteDef[] = [
     params: projectIdParams,
     response: projectInfoResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-      const [team, blocks, runs, trained] = await Promise.all([
-        ctx.deps.db.team.findUnique({ where: { id: project.teamId }, select: { name: true } }),
-        ctx.deps.db.learnBlock.count({ where: { projectId } }),
-        ctx.deps.db.execution.findMany({
+    async handler({ principal, params: { projectId }, deps, url }) {
+      const project = await requireProject(deps.db, principal, projectId, 'VIEWER');
+      const [team, blocks, runs, trained, summary] = await Promise.all([
+        deps.db.team.findUnique({ where: { id: project.teamId }, select: { name: true } }),
+        deps.db.learnBlock.count({ where: { projectId } }),
+        deps.db.execution.findMany({
           where: { projectId, startedAt: { not: null }, finishedAt: { not: null } },
           select: { startedAt: true, finishedAt: true },
         }),
-        ctx.deps.db.execution.count({
+        deps.db.execution.count({
           where: { projectId, status: 'COMPLETED', task: { learnBlockId: { not: null } } },
         }),
+        sampleDataSummary(deps.db, principal, projectId),
       ]);
       const emptySummary = { totalLengthMs: 0, labels: [], totalLabels: 0, dataCount: 0 };
       const impulseCreated = project.impulse !== null || blocks > 0;
@@ -606,10 +620,11 @@ export const eiRoutes: RouteDef[] = [
         developmentKeys: {},
         impulse: { created: impulseCreated, configured: blocks > 0, complete: trained > 0 },
         devices: [],
-        dataSummary: emptySummary,
+        // From the samples (services/samples.ts); `dataSummary` is the training set's, as the model says.
+        dataSummary: summary.training,
         dataSummaryPerCategory: {
-          training: emptySummary,
-          testing: emptySummary,
+          training: summary.training,
+          testing: summary.testing,
           validation: emptySummary,
           postProcessing: emptySummary,
         },
@@ -655,14 +670,14 @@ export const eiRoutes: RouteDef[] = [
         modelTestingJobNotificationUids: [],
         exportJobNotificationUids: [],
         hasNewTrainingData: false,
-        studioUrl: `${ctx.url.origin}/projects/${projectId}`,
+        studioUrl: `${url.origin}/projects/${projectId}`,
         inPretrainedModelFlow: false,
         showSensorDataInAcquisitionGraph: false,
         notifications: [],
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/apikeys',
     operationId: 'listProjectApiKeys',
@@ -671,12 +686,10 @@ export const eiRoutes: RouteDef[] = [
     params: projectIdParams,
     response: listApiKeysResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
+    async handler({ principal, params: { projectId }, deps }) {
       // The project first (unknown or another team's: 404), then an admin of it (a key scoped to it too).
-      await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
-      const keys = await listApiKeys(ctx.deps.db, principal, await teamOfProject(ctx, projectId), projectId);
+      await requireProject(deps.db, principal, projectId, 'ADMIN');
+      const keys = await listApiKeys(deps.db, principal, await teamOfProject(deps.db, projectId), projectId);
       return json({
         success: true,
         apiKeys: keys
@@ -691,8 +704,8 @@ export const eiRoutes: RouteDef[] = [
           })),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/apikeys',
     operationId: 'addProjectApiKey',
@@ -704,10 +717,7 @@ export const eiRoutes: RouteDef[] = [
     body: addApiKeyRequestSchema,
     response: addApiKeyResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const body = parseWith(addApiKeyRequestSchema, await readJson(ctx.request), 'body');
+    async handler({ principal, params: { projectId }, body, deps }) {
       if (body.apiKey !== undefined)
         throw new BadRequestError(
           'keys are generated here: leave out apiKey (the answer carries the new key)',
@@ -717,8 +727,8 @@ export const eiRoutes: RouteDef[] = [
       // createTeamApiKey checks that the caller is an admin of this project (a key scoped to it may make keys
       // for it), that the role is not above the caller's, and the project.
       const key = await asProjectNotFound(
-        createTeamApiKey(ctx.deps.db, principal, {
-          teamId: await teamOfProject(ctx, projectId),
+        createTeamApiKey(deps.db, principal, {
+          teamId: await teamOfProject(deps.db, projectId),
           projectId,
           name: body.name,
           role: EI_ROLE_TO_ROLE[body.role],
@@ -726,8 +736,8 @@ export const eiRoutes: RouteDef[] = [
       );
       return json({ success: true, id: key.id, apiKey: key.key });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/impulse',
     operationId: 'getImpulse',
@@ -736,18 +746,12 @@ export const eiRoutes: RouteDef[] = [
     params: projectIdParams,
     response: getImpulseResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-      const blocks = await listLearnBlocks(ctx.deps.db, principal, projectId);
-      return json({
-        success: true,
-        impulse: presentImpulse(project.impulse as StoredImpulse | null, blocks),
-      });
+    async handler({ principal, params: { projectId }, deps }) {
+      const { stored, blocks } = await impulseOf(deps.db, principal, projectId, 'VIEWER');
+      return json({ success: true, impulse: presentImpulse(stored, blocks) });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/impulse',
     operationId: 'createImpulse',
@@ -759,10 +763,7 @@ export const eiRoutes: RouteDef[] = [
     body: setImpulseRequestSchema,
     response: setImpulseResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const body = parseWith(setImpulseRequestSchema, await readJson(ctx.request), 'body');
+    async handler({ principal, params: { projectId }, body, deps }) {
       // Blocks are stored as sent: keep them to a depth a JSON column (and its readers) handle.
       if (jsonDepth(body) > MAX_BLOCK_DEPTH)
         throw new BadRequestError(`impulse blocks nest deeper than ${MAX_BLOCK_DEPTH} levels`);
@@ -772,13 +773,12 @@ export const eiRoutes: RouteDef[] = [
         if (ids.has(block.id)) throw new BadRequestError(`two learn blocks have the id ${block.id}`);
         ids.add(block.id);
       }
-      await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
       // Blocks without an id (this platform's earlier clients) get the next free one.
-      const existing = await listLearnBlocks(ctx.deps.db, principal, projectId);
+      const { blocks: existing } = await impulseOf(deps.db, principal, projectId, 'EDITOR');
       let next = Math.max(0, ...existing.map(clientIdOf), ...ids) + 1;
       const learnBlocks = body.learnBlocks.map((block) => ({ ...block, id: block.id ?? next++ }));
       const rows = await setLearnBlocks(
-        ctx.deps.db,
+        deps.db,
         principal,
         projectId,
         learnBlocks.map((b) => ({ blockId: b.id, type: b.type, name: b.name, title: b.title })),
@@ -791,7 +791,7 @@ export const eiRoutes: RouteDef[] = [
         postProcessingBlocks: body.postProcessingBlocks,
         learnBlocks: Object.fromEntries(learnBlocks.map((b) => [String(b.id), b])),
       };
-      await ctx.deps.db.project.update({
+      await deps.db.project.update({
         where: { id: projectId },
         data: { impulse: stored as Prisma.InputJsonValue },
       });
@@ -801,8 +801,8 @@ export const eiRoutes: RouteDef[] = [
         learnBlocks: presentImpulse(stored, rows).learnBlocks,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/impulse/get-new-block-id',
     operationId: 'getNewBlockId',
@@ -811,12 +811,8 @@ export const eiRoutes: RouteDef[] = [
     params: projectIdParams,
     response: getNewBlockIdResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-      const blocks = await listLearnBlocks(ctx.deps.db, principal, projectId);
-      const stored = project.impulse as StoredImpulse | null;
+    async handler({ principal, params: { projectId }, deps }) {
+      const { stored, blocks } = await impulseOf(deps.db, principal, projectId, 'VIEWER');
       const used = [
         ...blocks.map(clientIdOf),
         ...[
@@ -829,8 +825,8 @@ export const eiRoutes: RouteDef[] = [
       ];
       return json({ success: true, blockId: Math.max(0, ...used) + 1 });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/training/keras/{learnId}',
     operationId: 'getKeras',
@@ -839,32 +835,29 @@ export const eiRoutes: RouteDef[] = [
     params: learnParams,
     response: kerasResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, block } = await learnBlockOf(ctx, principal);
-      const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, block.id);
+    async handler({ principal, params, deps }) {
+      const { projectId, block } = await learnBlockOf(deps.db, principal, params);
+      const { execution } = await lastLearnBlockExecution(deps.db, principal, projectId, block.id);
       return json(presentKeras(block, Boolean(execution)));
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/training/keras/{learnId}',
     operationId: 'setKeras',
     summary: 'Set a learn block’s Keras settings (only the fields given)',
     tags: ['Learn'],
     params: learnParams,
-    body: setKerasParameterRequestSchema,
+    body: kerasSettingsBodySchema,
     response: genericResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, block } = await learnBlockOf(ctx, principal);
-      const body = parseWith(setKerasParameterRequestSchema, (await readJson(ctx.request)) ?? {}, 'body');
-      await updateLearnBlockSettings(ctx.deps.db, principal, projectId, block.id, body);
+    async handler({ principal, body, params, deps }) {
+      const { projectId, block } = await learnBlockOf(deps.db, principal, params);
+      await updateLearnBlockSettings(deps.db, principal, projectId, block.id, body);
       return json({ success: true });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/jobs/train/keras/{learnId}',
     operationId: 'trainKerasJob',
@@ -873,29 +866,27 @@ export const eiRoutes: RouteDef[] = [
       'Keras model.to_json() document; Python scripts are refused)',
     tags: ['Jobs'],
     params: learnParams,
-    body: setKerasParameterRequestSchema,
+    body: kerasSettingsBodySchema,
     response: startJobResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, block } = await learnBlockOf(ctx, principal);
-      const body = parseWith(setKerasParameterRequestSchema, (await readJson(ctx.request)) ?? {}, 'body');
+    async handler({ principal, body, params, deps }) {
+      const { projectId, block } = await learnBlockOf(deps.db, principal, params);
       // An impulse with a time-series input block and raw/flatten DSP blocks trains on the features of the
       // project's training samples (services/samples.ts), written as a dataset for this training.
-      const features = await impulseFeatures(ctx, principal, projectId, block);
+      const features = await impulseFeatures(deps, principal, projectId, block);
       const { execution } = await trainLearnBlock(
-        ctx.deps.db,
+        deps.db,
         principal,
         projectId,
         block.id,
         features === null ? body : { ...body, datasetResourceId: features },
         'edge-impulse',
-        kerasTraining(ctx.deps.pretrainedModelsDir),
+        kerasTraining(deps.pretrainedModelsDir),
       );
       return json({ success: true, id: execution!.id });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs',
     operationId: 'listActiveJobs',
@@ -905,14 +896,11 @@ export const eiRoutes: RouteDef[] = [
     query: listJobsQuerySchema,
     response: listJobsResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const query = parseWith(listJobsQuerySchema, queryObject(ctx.url), 'query');
-      return listJobs(ctx, principal, projectId, query, { status: { in: ['QUEUED', 'RUNNING'] } });
+    async handler({ principal, params: { projectId }, query, deps }) {
+      return listJobs(deps.db, principal, projectId, query, ACTIVE);
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs/all',
     operationId: 'listAllJobs',
@@ -922,20 +910,13 @@ export const eiRoutes: RouteDef[] = [
     query: listAllJobsQuerySchema,
     response: listJobsResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const query = parseWith(listAllJobsQuerySchema, queryObject(ctx.url), 'query');
+    async handler({ principal, params: { projectId }, query, deps }) {
       const where: Prisma.ExecutionWhereInput = {
         ...dateRange(query),
-        ...(query.finished === 'true'
-          ? { status: { notIn: ['QUEUED', 'RUNNING'] } }
-          : query.finished === 'false'
-            ? { status: { in: ['QUEUED', 'RUNNING'] } }
-            : {}),
+        ...(query.finished === 'true' ? FINISHED : query.finished === 'false' ? ACTIVE : {}),
       };
       return listJobs(
-        ctx,
+        deps.db,
         principal,
         projectId,
         query,
@@ -947,8 +928,8 @@ export const eiRoutes: RouteDef[] = [
           (query.key === undefined || job.key === query.key),
       );
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs/history',
     operationId: 'listFinishedJobs',
@@ -958,17 +939,11 @@ export const eiRoutes: RouteDef[] = [
     query: listFinishedJobsQuerySchema,
     response: listJobsResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      const query = parseWith(listFinishedJobsQuerySchema, queryObject(ctx.url), 'query');
-      return listJobs(ctx, principal, projectId, query, {
-        ...dateRange(query),
-        status: { notIn: ['QUEUED', 'RUNNING'] },
-      });
+    async handler({ principal, params: { projectId }, query, deps }) {
+      return listJobs(deps.db, principal, projectId, query, { ...dateRange(query), ...FINISHED });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs/{jobId}/status',
     operationId: 'getJobStatus',
@@ -977,15 +952,13 @@ export const eiRoutes: RouteDef[] = [
     params: jobParams,
     response: jobStatusResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, jobId } = params(jobParams, ctx);
-      const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
-      const learnIds = await learnIdsOf(ctx, [execution]);
-      return json({ success: true, job: presentJob(execution, learnIds.get(execution.id)) });
+    async handler({ principal, params: { projectId, jobId }, deps }) {
+      const execution = await getExecution(deps.db, principal, jobId, { projectId });
+      const [job] = await presentJobs(deps.db, [execution]);
+      return json({ success: true, job });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs/{jobId}/stdout',
     operationId: 'getJobsLogs',
@@ -996,15 +969,12 @@ export const eiRoutes: RouteDef[] = [
     query: stdoutQuerySchema,
     response: jobLogsResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, jobId } = params(jobParams, ctx);
-      const query = parseWith(stdoutQuerySchema, queryObject(ctx.url), 'query');
-      const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
-      return json({ success: true, ...(await jobLines(ctx, execution.id, query)) });
+    async handler({ principal, params, query, deps }) {
+      const { stdout, totalCount } = await jobLines(deps.db, principal, params, query);
+      return json({ success: true, stdout, totalCount });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/jobs/{jobId}/stdout/download',
     operationId: 'downloadJobsLogs',
@@ -1014,21 +984,17 @@ export const eiRoutes: RouteDef[] = [
     query: stdoutQuerySchema,
     response: 'file',
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, jobId } = params(jobParams, ctx);
-      const query = parseWith(stdoutQuerySchema, queryObject(ctx.url), 'query');
-      const execution = await getExecution(ctx.deps.db, principal, jobId, { projectId });
-      const { stdout } = await jobLines(ctx, execution.id, query);
+    async handler({ principal, params, query, deps }) {
+      const { executionId, stdout } = await jobLines(deps.db, principal, params, query);
       return new Response(stdout.map((line) => line.data).join(''), {
         headers: {
           'content-type': 'text/plain; charset=utf-8',
-          'content-disposition': `attachment; filename="job-${execution.id}.log"`,
+          'content-disposition': `attachment; filename="job-${executionId}.log"`,
         },
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{projectId}/jobs/{jobId}/cancel',
     operationId: 'cancelJob',
@@ -1037,16 +1003,14 @@ export const eiRoutes: RouteDef[] = [
     params: jobParams,
     response: genericResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, jobId } = params(jobParams, ctx);
-      const execution = await requestStop(ctx.deps.db, principal, jobId, 'CANCEL', { projectId });
+    async handler({ principal, params: { projectId, jobId }, deps }) {
+      const execution = await requestStop(deps.db, principal, jobId, 'CANCEL', { projectId });
       if (isTerminal(execution.status) && execution.stopRequest !== 'CANCEL')
         throw new DomainError('CONFLICT', `job ${jobId} has already finished`);
       return json({ success: true });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/training/keras/{learnId}/metadata',
     operationId: 'getKerasMetadata',
@@ -1055,11 +1019,10 @@ export const eiRoutes: RouteDef[] = [
     params: learnParams,
     response: kerasMetadataResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, block } = await learnBlockOf(ctx, principal);
-      const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, block.id);
-      const mode = block.type.includes('regression') ? 'regression' : 'classification';
+    async handler({ principal, params, deps }) {
+      const { projectId, block } = await learnBlockOf(deps.db, principal, params);
+      const { execution } = await lastLearnBlockExecution(deps.db, principal, projectId, block.id);
+      const mode = problemTypeOf(block.type);
       const neutral = {
         success: true,
         layers: [],
@@ -1104,8 +1067,8 @@ export const eiRoutes: RouteDef[] = [
         jobId: execution.id,
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/socket-token',
     operationId: 'getSocketToken',
@@ -1114,22 +1077,20 @@ export const eiRoutes: RouteDef[] = [
     params: projectIdParams,
     response: socketTokenResponseSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = params(projectIdParams, ctx);
-      await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
+    async handler({ principal, params: { projectId }, deps }) {
+      await requireProject(deps.db, principal, projectId, 'VIEWER');
       const { token, expires } = signJwt(
         {
           sub: principal.kind === 'user' ? principal.userId : `key:${principal.keyId}`,
           typ: 'socket',
           projectId,
         },
-        ctx.deps.jwtSecret,
+        deps.jwtSecret,
         SOCKET_TOKEN_TTL_S,
       );
       return json({ success: true, token: { socketToken: token, expires: expires.toISOString() } });
     },
-  },
+  }),
 ];
 
 /**
@@ -1138,12 +1099,12 @@ export const eiRoutes: RouteDef[] = [
  * from those samples; null otherwise (the learn block then trains on the project's dataset).
  */
 async function impulseFeatures(
-  ctx: RouteContext,
+  deps: RestDeps,
   principal: Principal,
   projectId: number,
   block: LearnBlock,
 ): Promise<number | null> {
-  const project = await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
+  const project = await requireProject(deps.db, principal, projectId, 'EDITOR');
   const stored = project.impulse as StoredImpulse | null;
   const dsp = stored?.learnBlocks?.[String(clientIdOf(block))]?.dsp;
   const dspIds = Array.isArray(dsp) ? dsp.map(Number) : undefined;
@@ -1155,13 +1116,13 @@ async function impulseFeatures(
   );
   if (blocks.length === 0 || !blocks.every((b) => (DSP_TYPES as readonly string[]).includes(String(b.type))))
     return null;
-  const samples = await ctx.deps.db.sample.count({
+  const samples = await deps.db.sample.count({
     where: { projectId, category: 'training', label: { not: '' } },
   });
   if (samples === 0) return null;
   const pipeline = impulsePipeline(stored, dspIds);
   if (!pipeline) return null;
-  return (await writeFeatureDataset(ctx.deps, principal, projectId, pipeline, 'training')).resourceId;
+  return (await writeFeatureDataset(deps, principal, projectId, pipeline, 'training')).resourceId;
 }
 
 /** How deep an impulse's blocks (stored as sent) may nest. */
@@ -1176,8 +1137,8 @@ function jsonDepth(value: unknown, depth = 0): number {
 }
 
 /** The team of a live project (NOT_FOUND for an unknown one); callers check access with the services. */
-async function teamOfProject(ctx: RouteContext, projectId: number): Promise<number> {
-  const project = await ctx.deps.db.project.findFirst({
+async function teamOfProject(db: Db, projectId: number): Promise<number> {
+  const project = await db.project.findFirst({
     where: { id: projectId, deletedAt: null },
     select: { teamId: true },
   });
@@ -1196,6 +1157,10 @@ async function asProjectNotFound<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** Jobs still queued or running, and ended ones (`finished` of presentJob: the terminal statuses). */
+const ACTIVE: Prisma.ExecutionWhereInput = { status: { notIn: [...TERMINAL_STATUSES] } };
+const FINISHED: Prisma.ExecutionWhereInput = { status: { in: [...TERMINAL_STATUSES] } };
+
 function dateRange(query: { startDate?: Date; endDate?: Date }): Prisma.ExecutionWhereInput {
   if (!query.startDate && !query.endDate) return {};
   return {
@@ -1211,39 +1176,24 @@ function dateRange(query: { startDate?: Date; endDate?: Date }): Prisma.Executio
  * presented jobs (category/key, which are derived): then the page and the total are over the kept ones.
  */
 async function listJobs(
-  ctx: RouteContext,
+  db: Db,
   principal: Principal,
   projectId: number,
   query: { limit: number; offset: number },
   where: Prisma.ExecutionWhereInput,
   keep?: (job: ReturnType<typeof presentJob>) => boolean,
 ) {
-  await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
+  await requireProject(db, principal, projectId, 'VIEWER');
   const base: Prisma.ExecutionWhereInput = { projectId, task: { deletedAt: null }, ...where };
   if (!keep) {
     const [executions, total] = await Promise.all([
-      ctx.deps.db.execution.findMany({
-        where: base,
-        orderBy: { id: 'desc' },
-        take: query.limit,
-        skip: query.offset,
-      }),
-      ctx.deps.db.execution.count({ where: base }),
+      db.execution.findMany({ where: base, orderBy: { id: 'desc' }, take: query.limit, skip: query.offset }),
+      db.execution.count({ where: base }),
     ]);
-    const learnIds = await learnIdsOf(ctx, executions);
-    return json({
-      success: true,
-      jobs: executions.map((e) => presentJob(e, learnIds.get(e.id))),
-      totalJobCount: total,
-    });
+    return json({ success: true, jobs: await presentJobs(db, executions), totalJobCount: total });
   }
-  const executions = await ctx.deps.db.execution.findMany({
-    where: base,
-    orderBy: { id: 'desc' },
-    take: 10_000,
-  });
-  const learnIds = await learnIdsOf(ctx, executions);
-  const jobs = executions.map((e) => presentJob(e, learnIds.get(e.id))).filter(keep);
+  const executions = await db.execution.findMany({ where: base, orderBy: { id: 'desc' }, take: 10_000 });
+  const jobs = (await presentJobs(db, executions)).filter(keep);
   return json({
     success: true,
     jobs: jobs.slice(query.offset, query.offset + query.limit),
@@ -1254,6 +1204,7 @@ async function listJobs(
 export const edgeImpulseStyle: RestStyle = {
   basePath: EI_BASE,
   routes: [...eiRoutes, ...eiDataRoutes],
+  authenticate: eiAuthenticate,
   errorResponse: eiErrorResponse,
   notFound: () => json({ success: false, error: 'Not found' }, 404),
 };
