@@ -1,50 +1,28 @@
 import type { TeamRole } from '@trainhub/db';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal';
-import { LoginRateLimitedError } from '../../auth/login-limit';
-import { parseAuthorization, principalFromApiKey, principalFromBasic } from '../../auth/resolve';
 import {
   BadRequestError,
   MethodNotAllowedError,
   json,
+  route,
+  type RestDeps,
   type RestStyle,
-  type RouteContext,
   type RouteDef,
 } from '../http';
+import { CumulocityAuthError, authenticateCumulocity, cumulocityAuthResponse } from './auth';
 
 // A minimal Cumulocity platform surface beside MLW, so Cumulocity's own clients can log in:
 // `Client.authenticate(...)` of npm `@c8y/client` reads `GET /tenant/currentTenant` (the tenant is the
 // caller's team, named by its slug), and Cumulocity UIs read `GET /user/currentUser`. Same credentials as
-// the MLW style: Basic `tenant/user:password` or `user:password`, or `Bearer <api key>`.
+// the MLW style (./auth.ts): Basic `tenant/user:password` or `user:password`, or `Bearer <api key>`.
 
 const INFO = 'https://cumulocity.com/guides/reference/rest-implementation/#error_reporting';
 
-/** No or bad credentials (Cumulocity's error shape, the same bodies as the MLW style's 401s). */
-class C8yAuthError extends Error {
-  constructor(readonly missing: boolean) {
-    super(missing ? 'No auth information found' : 'Invalid credentials!');
-  }
-}
-
 /** Cumulocity's error shape `{error: "<domain>/<kind>", message, info}` for every failure. */
 export function c8yErrorResponse(error: unknown): Response {
-  if (error instanceof C8yAuthError) {
-    return json(
-      {
-        error: error.missing ? 'general/internalError' : 'security/Unauthorized',
-        message: error.message,
-        info: INFO,
-      },
-      401,
-    );
-  }
-  // Too many failed passwords (auth/login-limit.ts): the 401 shape, saying why and for how long.
-  if (error instanceof LoginRateLimitedError) {
-    const message = `Invalid credentials! : ${error.message}`;
-    return json({ error: 'security/Unauthorized', message, info: INFO }, 401, {
-      'retry-after': String(error.retryAfterSeconds),
-    });
-  }
+  const auth = cumulocityAuthResponse(error);
+  if (auth) return auth;
   if (error instanceof MethodNotAllowedError)
     return json({ error: 'general/methodNotAllowed', message: 'method not allowed', info: INFO }, 405);
   if (error instanceof BadRequestError)
@@ -53,29 +31,17 @@ export function c8yErrorResponse(error: unknown): Response {
   return json({ error: 'general/internalError', message: 'internal server error', info: INFO }, 500);
 }
 
-async function principalOf(ctx: RouteContext): Promise<Principal> {
-  const header = ctx.request.headers.get('authorization');
-  const auth = parseAuthorization(header);
-  if (!auth) throw new C8yAuthError(!header);
-  const principal =
-    auth.scheme === 'bearer'
-      ? await principalFromApiKey(ctx.deps.db, auth.token)
-      : await principalFromBasic(ctx.deps.db, auth.user, auth.password, ctx.clientIp);
-  if (!principal) throw new C8yAuthError(false);
-  return principal;
-}
-
 /**
  * The caller's tenant: the team of an API key, or the user's team (the one named in `tenant/user`, else the
  * first team the user joined). Null for a user in no team.
  */
-async function tenantOf(ctx: RouteContext, principal: Principal) {
+async function tenantOf(deps: RestDeps, principal: Principal) {
   const teamId =
     principal.kind === 'apiKey'
       ? principal.teamId
       : [...principal.memberships].sort((a, b) => a.teamId - b.teamId)[0]?.teamId;
   if (teamId === undefined) return null;
-  const team = await ctx.deps.db.team.findUnique({ where: { id: teamId }, select: { slug: true } });
+  const team = await deps.db.team.findUnique({ where: { id: teamId }, select: { slug: true } });
   if (!team) return null;
   const role =
     principal.kind === 'apiKey'
@@ -91,8 +57,6 @@ const ROLES: Record<TeamRole, string[]> = {
   ADMIN: ['READ', 'CREATE', 'UPDATE', 'ADMIN'],
   OWNER: ['READ', 'CREATE', 'UPDATE', 'ADMIN'],
 };
-
-const origin = (ctx: RouteContext) => ctx.url.origin;
 
 export const c8yTenantSchema = z.object({
   name: z.string(),
@@ -120,7 +84,7 @@ export const c8yUserSchema = z.object({
 });
 
 export const c8yRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/tenant/currentTenant',
     operationId: 'currentTenant',
@@ -128,17 +92,16 @@ export const c8yRoutes: RouteDef[] = [
     tags: ['Cumulocity'],
     response: c8yTenantSchema,
     security: ['basicAuth', 'bearerAuth'],
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const tenant = await tenantOf(ctx, principal);
-      if (!tenant) throw new C8yAuthError(false);
-      const base = `${origin(ctx)}/tenant/tenants/${encodeURIComponent(tenant.slug)}`;
+    async handler({ principal, deps, url }) {
+      const tenant = await tenantOf(deps, principal);
+      if (!tenant) throw new CumulocityAuthError(false);
+      const base = `${url.origin}/tenant/tenants/${encodeURIComponent(tenant.slug)}`;
       return json({
         name: tenant.slug,
-        domainName: ctx.url.hostname,
+        domainName: url.hostname,
         allowCreateTenants: false,
         customProperties: {},
-        self: `${origin(ctx)}/tenant/currentTenant`,
+        self: `${url.origin}/tenant/currentTenant`,
         applications: {
           self: `${base}/applications`,
           references: [
@@ -151,7 +114,7 @@ export const c8yRoutes: RouteDef[] = [
                 contextPath: 'mlw',
                 type: 'MICROSERVICE',
                 availability: 'MARKET',
-                self: `${origin(ctx)}/application/applications/mlw`,
+                self: `${url.origin}/application/applications/mlw`,
               },
             },
           ],
@@ -159,8 +122,8 @@ export const c8yRoutes: RouteDef[] = [
         ownedApplications: { self: `${base}/ownedApplications`, references: [] },
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/user/currentUser',
     operationId: 'currentUser',
@@ -168,11 +131,10 @@ export const c8yRoutes: RouteDef[] = [
     tags: ['Cumulocity'],
     response: c8yUserSchema,
     security: ['basicAuth', 'bearerAuth'],
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const tenant = await tenantOf(ctx, principal);
+    async handler({ principal, deps, url }) {
+      const tenant = await tenantOf(deps, principal);
       const user = principal.userId
-        ? await ctx.deps.db.user.findUnique({
+        ? await deps.db.user.findUnique({
             where: { id: principal.userId },
             select: { email: true, name: true },
           })
@@ -182,7 +144,7 @@ export const c8yRoutes: RouteDef[] = [
       const roles = tenant ? ROLES[tenant.role].map((r) => `ROLE_MACHINE_LEARNING_${r}`) : [];
       return json({
         id: userName,
-        self: `${origin(ctx)}/user/currentUser`,
+        self: `${url.origin}/user/currentUser`,
         userName,
         email: principal.kind === 'user' ? principal.email : (user?.email ?? ''),
         firstName: user?.name ?? '',
@@ -191,11 +153,11 @@ export const c8yRoutes: RouteDef[] = [
         enabled: true,
         shouldResetPassword: false,
         twoFactorAuthenticationEnabled: false,
-        effectiveRoles: roles.map((id) => ({ id, name: id, self: `${origin(ctx)}/user/roles/${id}` })),
+        effectiveRoles: roles.map((id) => ({ id, name: id, self: `${url.origin}/user/roles/${id}` })),
         devicePermissions: {},
       });
     },
-  },
+  }),
 ];
 
 /** Mounted at `/tenant` and `/user` (the server hands both prefixes to one handler). */
@@ -203,6 +165,7 @@ export const cumulocityStyle: RestStyle = {
   basePath: '',
   routes: c8yRoutes,
   errorResponse: c8yErrorResponse,
+  authenticate: authenticateCumulocity,
   notFound: () => json({ error: 'general/notFound', message: 'resource not found', info: INFO }, 404),
 };
 

@@ -24,6 +24,33 @@ export const mlwVariableIssueSchema = z.object({
 export const projectIdParam = z.string().regex(/^\d+_Project$/);
 export const resourceIdParam = z.string().regex(/^\d+_Resource$/);
 
+/** The number in an MLW id (`12_Project` -> 12; a task's `34` -> 34), or -1 when it is not one of that kind. */
+const idNumber = (suffix: '_Project' | '_Resource' | '') => {
+  const pattern = new RegExp(`^(\\d{1,15})${suffix}$`);
+  return (raw: string) => {
+    const match = pattern.exec(raw);
+    return match ? Number(match[1]) : -1;
+  };
+};
+
+/**
+ * An id in a request path, parsed to its number. A malformed one is -1, which names nothing: every lookup
+ * answers it 404 as for an unknown id, as MLW does (docs/fidelity/mlw.md: `/tasks/656ea4` is a 404, not a
+ * 400). The pattern is documented (OpenAPI) but not enforced, for that reason.
+ */
+const pathId = (suffix: '_Project' | '_Resource' | '') =>
+  z
+    .string()
+    .meta({ pattern: `^\\d+${suffix}$` })
+    .transform(idNumber(suffix));
+
+export const projectParams = z.object({ projectID: pathId('_Project') });
+export const resourceParams = projectParams.extend({ resourceID: pathId('_Resource') });
+export const taskParams = z.object({ taskID: pathId('') });
+export const subTaskParams = taskParams.extend({ subTaskID: pathId('') });
+/** A resource id in a body (trainNN's dataID, codeID): malformed is a 400 naming the field. */
+const resourceIdField = resourceIdParam.transform(idNumber('_Resource'));
+
 export const projectBodySchema = z.object({
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullish(),
@@ -58,8 +85,8 @@ export const trainNNBodySchema = z.object({
   recurrence: z.enum(['ONE_TIME', 'REPEAT']).default('ONE_TIME'),
   cronExpression: z.string().max(200).default(''),
   modelName: z.string().trim().min(1).max(200),
-  dataID: resourceIdParam,
-  codeID: z.union([resourceIdParam, z.literal('')]).nullish(),
+  dataID: resourceIdField,
+  codeID: z.union([resourceIdField, z.literal('')]).nullish(),
   problemType: z.enum(['classification', 'regression']),
   shuffleData: z.boolean().optional(),
   /**

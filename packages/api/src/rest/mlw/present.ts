@@ -37,10 +37,6 @@ export function mlwLogTimestamp(date: Date): string {
 export const sortTime = (date: Date) => Math.floor(date.getTime() / 1000);
 export const mlwProjectId = (id: number) => `${id}_Project`;
 export const mlwResourceId = (id: number) => `${id}_Resource`;
-export const parseMlwId = (raw: string, suffix: 'Project' | 'Resource'): number => {
-  const match = new RegExp(`^(\\d{1,15})_${suffix}$`).exec(raw);
-  return match ? Number(match[1]) : -1;
-};
 
 type Category = z.infer<typeof mlwResourceSchema>['category'];
 /** Resource kinds MLW shows, with their group key, category and folder. Checkpoints and others are not MLW files. */

@@ -1,8 +1,7 @@
 import type { Hyperparameters } from '@trainhub/db';
 import { z } from 'zod';
-import { parseAuthorization, principalFromApiKey, principalFromBasic } from '../../auth/resolve';
-import { LoginRateLimitedError } from '../../auth/login-limit';
 import type { Principal } from '../../auth/principal';
+import type { RestDeps } from '../../deps';
 import { DomainError } from '../../services/errors';
 import { getExecutionWithHistory, requestStop, deleteExecution } from '../../services/executions';
 import {
@@ -36,13 +35,11 @@ import {
   fileResponse,
   json,
   multipartFiles,
-  parseWith,
-  queryObject,
-  readJson,
+  route,
   type RestStyle,
-  type RouteContext,
   type RouteDef,
 } from '../http';
+import { authenticateCumulocity, cumulocityAuthResponse } from '../cumulocity/auth';
 import {
   MLW_BASE,
   TRAIN_NN_MANDATORY,
@@ -60,17 +57,18 @@ import {
   mlwTaskMapSchema,
   mlwTaskSchema,
   projectBodySchema,
-  projectIdParam,
+  projectParams,
   projectUpdateSchema,
-  resourceIdParam,
+  resourceParams,
   saveBodySchema,
+  subTaskParams,
+  taskParams,
   trainNNBodySchema,
 } from './contracts';
 import {
   MLW_UPLOAD_EXTENSIONS,
   extensionOf,
   isMlwKind,
-  parseMlwId,
   presentIndividualTask,
   presentProject,
   presentProjectWithResources,
@@ -91,13 +89,6 @@ import {
 
 const INFO = 'https://cumulocity.com/guides/reference/rest-implementation/#error_reporting';
 
-/** No or bad credentials, answered in Cumulocity's auth error shape. */
-class MlwAuthError extends Error {
-  constructor(readonly missing: boolean) {
-    super(missing ? 'No auth information found' : 'Invalid credentials!');
-  }
-}
-
 /** The seed's 400: a mandatory hyperparameter is absent. */
 class MissingHyperparameterError extends Error {}
 
@@ -105,21 +96,9 @@ class MissingHyperparameterError extends Error {}
 export function mlwErrorResponse(error: unknown): Response {
   const body = (status: number, message: string) =>
     json({ message, errorCode: status, exception: message }, status);
-  if (error instanceof MlwAuthError) {
-    return json(
-      error.missing
-        ? { error: 'general/internalError', message: 'No auth information found', info: INFO }
-        : { error: 'security/Unauthorized', message: 'Invalid credentials!', info: INFO },
-      401,
-    );
-  }
-  // Too many failed passwords: Cumulocity's 401 shape (what its clients handle), saying why and for how long.
-  if (error instanceof LoginRateLimitedError) {
-    const message = `Invalid credentials! : ${error.message}`;
-    return json({ error: 'security/Unauthorized', message, info: INFO }, 401, {
-      'retry-after': String(error.retryAfterSeconds),
-    });
-  }
+  // No, bad or rate-limited credentials: Cumulocity's 401 shapes (what its clients handle).
+  const auth = cumulocityAuthResponse(error);
+  if (auth) return auth;
   if (error instanceof MissingHyperparameterError)
     return body(400, 'one of mandatory hyperparameter not found');
   if (error instanceof MlwError)
@@ -164,26 +143,6 @@ export function mlwErrorResponse(error: unknown): Response {
   return body(500, 'internal server error');
 }
 
-/** `Authorization: Basic user:password | tenant/user:password` or `Bearer <api key>`. */
-async function principalOf(ctx: RouteContext): Promise<Principal> {
-  const auth = parseAuthorization(ctx.request.headers.get('authorization'));
-  if (!auth) throw new MlwAuthError(!ctx.request.headers.get('authorization'));
-  const principal =
-    auth.scheme === 'bearer'
-      ? await principalFromApiKey(ctx.deps.db, auth.token)
-      : await principalFromBasic(ctx.deps.db, auth.user, auth.password, ctx.clientIp);
-  if (!principal) throw new MlwAuthError(false);
-  return principal;
-}
-
-const projectIdOf = (ctx: RouteContext) => parseMlwId(ctx.params.projectID ?? '', 'Project');
-const resourceIdOf = (ctx: RouteContext) => parseMlwId(ctx.params.resourceID ?? '', 'Resource');
-const numericId = (raw: string | undefined) => (raw && /^\d{1,15}$/.test(raw) ? Number(raw) : -1);
-
-const projectParams = z.object({ projectID: projectIdParam });
-const resourceParams = projectParams.extend({ resourceID: resourceIdParam });
-const taskParams = z.object({ taskID: z.string().regex(/^\d+$/) });
-const subTaskParams = taskParams.extend({ subTaskID: z.string().regex(/^\d+$/) });
 const SECURITY = ['basicAuth', 'bearerAuth'];
 const taskPageQuery = z.object({
   pageSize: z.coerce.number().int().min(1).max(500).default(TASK_PAGE),
@@ -218,39 +177,68 @@ function startOf(body: z.infer<typeof trainNNBodySchema>): Date | null {
 }
 
 /** The project with its MLW files grouped (the answer of the resource list, upload, createnew, delete, predict). */
-async function projectWithResources(ctx: RouteContext, principal: Principal) {
-  const project = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
+async function projectWithResources(deps: RestDeps, principal: Principal, projectId: number) {
+  const project = await getProject(deps.db, principal, projectId);
   const [resources, deployments] = await Promise.all([
-    projectResources(ctx.deps.db, project.id),
-    deploymentsOf(ctx, principal, project.id),
+    projectResources(deps.db, project.id),
+    deploymentsOf(deps, principal, project.id),
   ]);
   return presentProjectWithResources(project, resources, deployments);
 }
 
 /** The project's deployed models by resource id, as MLW names them (`mleID` = the registry name). */
-async function deploymentsOf(ctx: RouteContext, principal: Principal, projectId: number) {
-  const deployed = await listDeployed(ctx.deps.db, principal, projectId);
+async function deploymentsOf(deps: RestDeps, principal: Principal, projectId: number) {
+  const deployed = await listDeployed(deps.db, principal, projectId);
   return new Map(deployed.map((d) => [d.modelResourceId, { mleID: d.name }]));
 }
 
 /** MLW's model kinds: our trained networks are its NN kind (reported as ONNX); PMML and pipelines are not made here. */
-const MODEL_TYPES = ['PMML', 'ONNX', 'PIPELINE'];
+const MODEL_TYPES = ['PMML', 'ONNX', 'PIPELINE'] as const;
 const NN_MODEL_TYPE = 'ONNX';
+/** `?type=`: one of MODEL_TYPES (any other value is a route's own 404, through onInvalid). */
+const modelTypeQuery = z.object({ type: z.enum(MODEL_TYPES).optional() });
+
+/** MLW's 404 for a model type or data file predict cannot score. */
+const invalidModelOrFile = () => new MlwError(404, 'Invalid Model Type/File Type.', 'invalid model');
 
 /** A resource MLW shows (data, model, code, architecture); checkpoints and other files answer 404. */
-async function mlwResource(ctx: RouteContext, principal: Principal) {
-  const resource = await getResource(ctx.deps.db, principal, projectIdOf(ctx), resourceIdOf(ctx));
+async function mlwResource(
+  deps: RestDeps,
+  principal: Principal,
+  { projectID, resourceID }: { projectID: number; resourceID: number },
+) {
+  const resource = await getResource(deps.db, principal, projectID, resourceID);
   if (!isMlwKind(resource.kind)) throw new DomainError('NOT_FOUND', 'resource not found');
   return resource;
 }
 
-/** A project body checked the E2+ reference's way: a bad field is the "Variable issue" 400 naming it (fidelity §1 #2). */
-function variableIssues<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const loc = issue.path.map(String);
-  throw new MlwVariableIssue(loc.length ? loc : ['body'], issue.message);
+/**
+ * A body checked the E2+ reference's way: a bad field is the "Variable issue" 400 naming it (fidelity §1
+ * #2); `message` rewords an issue where MLW words it its own way.
+ */
+const variableIssue =
+  (message: (loc: string[], issue: z.core.$ZodIssue) => string = (_loc, issue) => issue.message) =>
+  (error: ContractError) => {
+    const issue = error.issues[0]!;
+    const loc = issue.path.map(String);
+    return new MlwVariableIssue(loc.length ? loc : ['body'], message(loc, issue));
+  };
+
+/**
+ * trainNN's failures in the seed's order: a body that is not an object is a 400 saying so, a missing or
+ * empty mandatory hyperparameter the seed's "one of mandatory hyperparameter not found", anything else
+ * "invalid value for <field>".
+ */
+function trainNNInvalid(error: ContractError): unknown {
+  const raw = error.failures.find((f) => f.location === 'body')?.received;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return new BadRequestError('the body must be a JSON object');
+  const record = raw as Record<string, unknown>;
+  if (
+    TRAIN_NN_MANDATORY.some((key) => record[key] === undefined || record[key] === null || record[key] === '')
+  )
+    return new MissingHyperparameterError();
+  return error;
 }
 
 /** Refuses a file type MLW does not take before any byte is stored (409 "File type not supported"). */
@@ -263,8 +251,50 @@ async function* supportedOnly(files: AsyncIterable<IncomingFile>): AsyncIterable
   }
 }
 
+/** POST deploys a trained model under its model name, DELETE ends that deployment: one lookup, one answer. */
+const deploymentRoute = (method: 'POST' | 'DELETE', operationId: string, summary: string) =>
+  route({
+    method,
+    path: '/projects/{projectID}/resources/{resourceID}/deploy',
+    operationId,
+    summary,
+    tags: ['Deployment'],
+    params: resourceParams,
+    response: mlwResourceSchema,
+    security: SECURITY,
+    async handler({ principal, params, deps }) {
+      const resource = await mlwResource(deps, principal, params);
+      if (method === 'DELETE') {
+        await undeploy(deps, principal, params.projectID, resource.id);
+        return json(presentResource(resource, null));
+      }
+      const deployed = await deploy(deps, principal, params.projectID, resource.id, {
+        replace: false,
+      }).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === 'CONFLICT')
+          throw new MlwError(409, error.message, 'invalid/error');
+        throw error;
+      });
+      return json(presentResource(resource, { mleID: deployed.name }));
+    },
+  });
+
+/** The first page of tasks, each with its newest runs, presented (the answers of the task list and deletes). */
+async function taskPage(deps: RestDeps, principal: Principal, take: number, skip = 0) {
+  const { tasks, history } = await listTasksWithHistory(deps.db, principal, {
+    runsPerTask: LIST_RUNS_PER_TASK,
+    take,
+    skip,
+  });
+  const extras = await loadRunExtras(
+    deps.db,
+    tasks.flatMap((t) => t.executions),
+  );
+  return tasks.map((t) => presentTask(t, t.executions, history, extras));
+}
+
 export const mlwRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/projects',
     operationId: 'listProjects',
@@ -272,29 +302,27 @@ export const mlwRoutes: RouteDef[] = [
     tags: ['Projects'],
     response: mlwProjectListSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const projects = await listProjects(ctx.deps.db, principal);
+    async handler({ principal, deps }) {
+      const projects = await listProjects(deps.db, principal);
       return json({ data: projects.map((p) => presentProject(p, p.resources)) });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/projects',
     operationId: 'createProject',
     summary: 'Create a project',
     tags: ['Projects'],
     body: projectBodySchema,
+    onInvalid: variableIssue(),
     response: mlwProjectSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const body = variableIssues(projectBodySchema, await readJson(ctx.request));
-      await assertProjectNameFree(ctx.deps.db, principal, body.name);
-      return json(presentProject(await createProject(ctx.deps.db, principal, body)));
+    async handler({ principal, body, deps }) {
+      await assertProjectNameFree(deps.db, principal, body.name);
+      return json(presentProject(await createProject(deps.db, principal, body)));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/projects/{projectID}',
     operationId: 'getProject',
@@ -303,34 +331,33 @@ export const mlwRoutes: RouteDef[] = [
     params: projectParams,
     response: mlwProjectSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const project = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
+    async handler({ principal, params, deps }) {
+      const project = await getProject(deps.db, principal, params.projectID);
       return json(presentProject(project, project.resources));
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/projects/{projectID}',
     operationId: 'updateProject',
     summary: 'Update a project (name, description)',
     tags: ['Projects'],
     params: projectParams,
-    body: projectUpdateSchema,
+    // No body changes nothing.
+    body: projectUpdateSchema.default({}),
+    onInvalid: variableIssue(),
     response: mlwProjectSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const body = variableIssues(projectUpdateSchema, (await readJson(ctx.request)) ?? {});
+    async handler({ principal, params, body, deps }) {
       if (body.name !== undefined) {
-        const current = await getProject(ctx.deps.db, principal, projectIdOf(ctx));
-        await assertProjectNameFree(ctx.deps.db, principal, body.name, current);
+        const current = await getProject(deps.db, principal, params.projectID);
+        await assertProjectNameFree(deps.db, principal, body.name, current);
       }
-      const project = await updateProject(ctx.deps.db, principal, projectIdOf(ctx), body);
-      return json(presentProject(project, (await getProject(ctx.deps.db, principal, project.id)).resources));
+      const project = await updateProject(deps.db, principal, params.projectID, body);
+      return json(presentProject(project, (await getProject(deps.db, principal, project.id)).resources));
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/projects/{projectID}',
     operationId: 'deleteProject',
@@ -339,14 +366,13 @@ export const mlwRoutes: RouteDef[] = [
     params: projectParams,
     response: mlwProjectListSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      await deleteProject(ctx.deps.db, principal, projectIdOf(ctx));
-      const projects = await listProjects(ctx.deps.db, principal);
+    async handler({ principal, params, deps }) {
+      await deleteProject(deps.db, principal, params.projectID);
+      const projects = await listProjects(deps.db, principal);
       return json({ data: projects.map((p) => presentProject(p, p.resources)) });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/projects/{projectID}/resources',
     operationId: 'listResources',
@@ -355,12 +381,11 @@ export const mlwRoutes: RouteDef[] = [
     params: projectParams,
     response: mlwProjectWithResourcesSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      return json(await projectWithResources(ctx, principal));
+    async handler({ principal, params, deps }) {
+      return json(await projectWithResources(deps, principal, params.projectID));
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/projects/{projectID}/resources',
     operationId: 'uploadResource',
@@ -371,16 +396,15 @@ export const mlwRoutes: RouteDef[] = [
     multipart: { files: ['file'] },
     response: mlwProjectWithResourcesSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const files = multipartFiles(ctx.request, { maxFileBytes: ctx.deps.uploadLimitBytes, files: ['file'] });
-      const resources = await uploadResources(ctx.deps, principal, projectIdOf(ctx), supportedOnly(files));
+    async handler({ principal, params, deps, request }) {
+      const files = multipartFiles(request, { maxFileBytes: deps.uploadLimitBytes, files: ['file'] });
+      const resources = await uploadResources(deps, principal, params.projectID, supportedOnly(files));
       if (resources.length === 0) throw new BadRequestError('the multipart field `file` is missing');
-      await recordDataProperties(ctx.deps, resources);
-      return json(await projectWithResources(ctx, principal));
+      await recordDataProperties(deps, resources);
+      return json(await projectWithResources(deps, principal, params.projectID));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/projects/{projectID}/resources/{resourceID}',
     operationId: 'getResource',
@@ -389,14 +413,13 @@ export const mlwRoutes: RouteDef[] = [
     params: resourceParams,
     response: mlwResourceSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const resource = await mlwResource(ctx, principal);
-      const deployments = await deploymentsOf(ctx, principal, resource.projectId);
+    async handler({ principal, params, deps }) {
+      const resource = await mlwResource(deps, principal, params);
+      const deployments = await deploymentsOf(deps, principal, resource.projectId);
       return json(presentResource(resource, deployments.get(resource.id) ?? null));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/projects/{projectID}/resources/{resourceID}/download',
     operationId: 'downloadResource',
@@ -405,14 +428,8 @@ export const mlwRoutes: RouteDef[] = [
     params: resourceParams,
     response: 'file',
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { resource, stream } = await openResource(
-        ctx.deps,
-        principal,
-        projectIdOf(ctx),
-        resourceIdOf(ctx),
-      );
+    async handler({ principal, params, deps }) {
+      const { resource, stream } = await openResource(deps, principal, params.projectID, params.resourceID);
       return fileResponse(
         stream,
         resource.name,
@@ -420,8 +437,8 @@ export const mlwRoutes: RouteDef[] = [
         resource.size,
       );
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/projects/{projectID}/resources/{resourceID}',
     operationId: 'deleteResource',
@@ -430,14 +447,13 @@ export const mlwRoutes: RouteDef[] = [
     params: resourceParams,
     response: mlwProjectWithResourcesSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      await mlwResource(ctx, principal);
-      await deleteResource(ctx.deps, principal, projectIdOf(ctx), resourceIdOf(ctx));
-      return json(await projectWithResources(ctx, principal));
+    async handler({ principal, params, deps }) {
+      await mlwResource(deps, principal, params);
+      await deleteResource(deps, principal, params.projectID, params.resourceID);
+      return json(await projectWithResources(deps, principal, params.projectID));
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/projects/{projectID}/resources/createnew',
     operationId: 'createNewResource',
@@ -446,25 +462,17 @@ export const mlwRoutes: RouteDef[] = [
     tags: ['Resources'],
     params: projectParams,
     body: createNewBodySchema,
+    onInvalid: variableIssue((loc, issue) =>
+      loc[0] === 'type' ? "permitted: 'architecture', 'arch', 'py'" : issue.message,
+    ),
     response: mlwProjectWithResourcesSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const raw = await readJson(ctx.request);
-      const parsed = createNewBodySchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const loc = issue.path.map(String);
-        throw new MlwVariableIssue(
-          loc.length ? loc : ['body'],
-          loc[0] === 'type' ? "permitted: 'architecture', 'arch', 'py'" : issue.message,
-        );
-      }
-      await createFromTemplate(ctx.deps, principal, projectIdOf(ctx), parsed.data);
-      return json(await projectWithResources(ctx, principal));
+    async handler({ principal, params, body, deps }) {
+      await createFromTemplate(deps, principal, params.projectID, body);
+      return json(await projectWithResources(deps, principal, params.projectID));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/projects/{projectID}/resources/{resourceID}/preview',
     operationId: 'previewResource',
@@ -474,13 +482,12 @@ export const mlwRoutes: RouteDef[] = [
     params: resourceParams,
     response: mlwPreviewSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      await mlwResource(ctx, principal);
-      return json({ content: await previewText(ctx.deps, principal, projectIdOf(ctx), resourceIdOf(ctx)) });
+    async handler({ principal, params, deps }) {
+      await mlwResource(deps, principal, params);
+      return json({ content: await previewText(deps, principal, params.projectID, params.resourceID) });
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/projects/{projectID}/resources/{resourceID}/save',
     operationId: 'saveResource',
@@ -489,24 +496,17 @@ export const mlwRoutes: RouteDef[] = [
     tags: ['Resources'],
     params: resourceParams,
     body: saveBodySchema,
+    // The one field is named whatever the issue (a body that is not an object included).
+    onInvalid: (error) => new MlwVariableIssue(['content'], error.issues[0]!.message),
     response: mlwSaveAnswerSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const parsed = saveBodySchema.safeParse(await readJson(ctx.request));
-      if (!parsed.success) throw new MlwVariableIssue(['content'], parsed.error.issues[0]!.message);
-      await mlwResource(ctx, principal);
-      const saved = await saveText(
-        ctx.deps,
-        principal,
-        projectIdOf(ctx),
-        resourceIdOf(ctx),
-        parsed.data.content,
-      );
+    async handler({ principal, params, body, deps }) {
+      await mlwResource(deps, principal, params);
+      const saved = await saveText(deps, principal, params.projectID, params.resourceID, body.content);
       return json({ message: 'File updated successfully!', data: presentResource(saved) });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/projects/{projectID}/resources/{resourceID}/trainNN',
     operationId: 'trainNN',
@@ -514,31 +514,19 @@ export const mlwRoutes: RouteDef[] = [
     tags: ['Neural network'],
     params: resourceParams,
     body: trainNNBodySchema,
+    onInvalid: trainNNInvalid,
     response: mlwTaskSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const raw = await readJson(ctx.request);
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-        throw new BadRequestError('the body must be a JSON object');
-      const record = raw as Record<string, unknown>;
-      if (
-        TRAIN_NN_MANDATORY.some(
-          (key) => record[key] === undefined || record[key] === null || record[key] === '',
-        )
-      ) {
-        throw new MissingHyperparameterError();
-      }
-      const body = parseWith(trainNNBodySchema, raw, 'body');
+    async handler({ principal, params, body, deps }) {
       const repeat = body.recurrence === 'REPEAT';
       if (repeat && !body.cronExpression.trim())
         throw new DomainError('INVALID', 'a REPEAT training needs a cronExpression');
       const startAt = startOf(body);
-      const { task, execution } = await trainFromArchitecture(ctx.deps, principal, {
-        projectId: projectIdOf(ctx),
-        architectureResourceId: resourceIdOf(ctx),
-        datasetResourceId: parseMlwId(body.dataID, 'Resource'),
-        codeResourceId: body.codeID ? parseMlwId(body.codeID, 'Resource') : null,
+      const { task, execution } = await trainFromArchitecture(deps, principal, {
+        projectId: params.projectID,
+        architectureResourceId: params.resourceID,
+        datasetResourceId: body.dataID,
+        codeResourceId: body.codeID || null,
         problemType: body.problemType,
         modelName: body.modelName,
         hyperparameters: toHyperparameters(body),
@@ -547,96 +535,62 @@ export const mlwRoutes: RouteDef[] = [
           : { kind: 'ONE_TIME', startAt },
         source: 'mlw',
       });
-      const project = await getProject(ctx.deps.db, principal, task.projectId);
+      const project = await getProject(deps.db, principal, task.projectId);
       return json(presentTask({ ...task, project }, execution ? [execution] : [], new Map()));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/resources/deploy',
     operationId: 'listDeployedModels',
     summary:
       'Deployed models of every visible project: `{data: [{id, name, type}]}` (`id` = `name` = the mleID predict takes; `?type=ONNX` is the NN kind)',
     tags: ['Deployment'],
-    query: z.object({ type: z.string().max(40).optional() }),
+    query: modelTypeQuery,
+    onInvalid: () => new MlwError(404, 'Invalid Model Type', 'invalid model'),
     response: mlwDeployedListSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const type = ctx.url.searchParams.get('type');
-      if (type !== null && !MODEL_TYPES.includes(type))
-        throw new MlwError(404, 'Invalid Model Type', 'invalid model');
-      if (type !== null && type !== NN_MODEL_TYPE) return json({ data: [] });
-      const deployed = await listDeployed(ctx.deps.db, principal);
+    async handler({ principal, query, deps }) {
+      if (query.type !== undefined && query.type !== NN_MODEL_TYPE) return json({ data: [] });
+      const deployed = await listDeployed(deps.db, principal);
       return json({ data: deployed.map((d) => ({ id: d.name, name: d.name, type: NN_MODEL_TYPE })) });
     },
-  },
-  {
-    method: 'POST',
-    path: '/projects/{projectID}/resources/{resourceID}/deploy',
-    operationId: 'deployModel',
-    summary:
-      'Deploy a trained model under its model name (the mleID); answers the Resource with `deployed: true, mleID` (409 when another model has that name)',
-    tags: ['Deployment'],
-    params: resourceParams,
-    response: mlwResourceSchema,
-    security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const resource = await mlwResource(ctx, principal);
-      const deployed = await deploy(ctx.deps, principal, projectIdOf(ctx), resource.id, {
-        replace: false,
-      }).catch((error: unknown) => {
-        if (error instanceof DomainError && error.code === 'CONFLICT')
-          throw new MlwError(409, error.message, 'invalid/error');
-        throw error;
-      });
-      return json(presentResource(resource, { mleID: deployed.name }));
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/projects/{projectID}/resources/{resourceID}/deploy',
-    operationId: 'undeployModel',
-    summary: 'End a model’s deployment (admin); answers the Resource with `deployed: false`',
-    tags: ['Deployment'],
-    params: resourceParams,
-    response: mlwResourceSchema,
-    security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const resource = await mlwResource(ctx, principal);
-      await undeploy(ctx.deps, principal, projectIdOf(ctx), resource.id);
-      return json(presentResource(resource, null));
-    },
-  },
-  {
+  }),
+  deploymentRoute(
+    'POST',
+    'deployModel',
+    'Deploy a trained model under its model name (the mleID); answers the Resource with `deployed: true, mleID` (409 when another model has that name)',
+  ),
+  deploymentRoute(
+    'DELETE',
+    'undeployModel',
+    'End a model’s deployment (admin); answers the Resource with `deployed: false`',
+  ),
+  route({
     method: 'GET',
     path: '/projects/{projectID}/resources/{resourceID}/predict/{modelID}',
     operationId: 'predict',
     summary:
       'Score a CSV data resource with a deployed model (modelID = its mleID): the predictions are stored as a new data resource `predicted_<data>_<epoch>.csv` (`probability_<class>` columns and `predicted_target`; regression: the value); answers the project with its files',
     tags: ['Deployment'],
-    params: resourceParams.extend({ modelID: z.string().min(1).max(200) }),
-    query: z.object({ type: z.string().max(40).optional() }),
+    params: resourceParams.extend({ modelID: z.string().min(1) }),
+    query: modelTypeQuery,
+    onInvalid: () => invalidModelOrFile(),
     response: mlwProjectWithResourcesSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const type = ctx.url.searchParams.get('type');
-      const invalid = () => new MlwError(404, 'Invalid Model Type/File Type.', 'invalid model');
-      if (type !== null && type !== NN_MODEL_TYPE) throw invalid();
-      const data = await mlwResource(ctx, principal);
-      if (data.kind !== 'DATASET' || extensionOf(data.name) !== '.csv') throw invalid();
-      const model = await findDeployed(ctx.deps.db, principal, ctx.params.modelID ?? '', data.projectId);
-      await scoreDataset(ctx.deps, principal, data.projectId, model.modelResourceId, data.id, {
+    async handler({ principal, params, query, deps }) {
+      if (query.type !== undefined && query.type !== NN_MODEL_TYPE) throw invalidModelOrFile();
+      const data = await mlwResource(deps, principal, params);
+      if (data.kind !== 'DATASET' || extensionOf(data.name) !== '.csv') throw invalidModelOrFile();
+      const model = await findDeployed(deps.db, principal, params.modelID, data.projectId);
+      await scoreDataset(deps, principal, data.projectId, model.modelResourceId, data.id, {
         resultName: `predicted_${data.name.replace(/\.csv$/i, '')}_${Math.floor(Date.now() / 1000)}.csv`,
         predictionColumn: 'predicted_target',
       });
-      return json(await projectWithResources(ctx, principal));
+      return json(await projectWithResources(deps, principal, params.projectID));
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/tasks',
     operationId: 'listTasks',
@@ -645,22 +599,12 @@ export const mlwRoutes: RouteDef[] = [
     query: taskPageQuery,
     response: mlwTaskListSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const page = parseWith(taskPageQuery, queryObject(ctx.url), 'query');
-      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
-        runsPerTask: LIST_RUNS_PER_TASK,
-        take: page.pageSize,
-        skip: (page.currentPage - 1) * page.pageSize,
-      });
-      const extras = await loadRunExtras(
-        ctx.deps.db,
-        tasks.flatMap((t) => t.executions),
-      );
-      return json({ data: tasks.map((t) => presentTask(t, t.executions, history, extras)) });
+    async handler({ principal, query, deps }) {
+      const skip = (query.currentPage - 1) * query.pageSize;
+      return json({ data: await taskPage(deps, principal, query.pageSize, skip) });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/tasks/{taskID}',
     operationId: 'getTask',
@@ -669,20 +613,14 @@ export const mlwRoutes: RouteDef[] = [
     params: taskParams,
     response: mlwTaskSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { task, history } = await getTaskWithHistory(
-        ctx.deps.db,
-        principal,
-        numericId(ctx.params.taskID),
-        { runs: TASK_RUNS },
-      );
-      return json(
-        presentTask(task, task.executions, history, await loadRunExtras(ctx.deps.db, task.executions)),
-      );
+    async handler({ principal, params, deps }) {
+      const { task, history } = await getTaskWithHistory(deps.db, principal, params.taskID, {
+        runs: TASK_RUNS,
+      });
+      return json(presentTask(task, task.executions, history, await loadRunExtras(deps.db, task.executions)));
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/tasks/{taskID}',
     operationId: 'deleteTask',
@@ -692,20 +630,10 @@ export const mlwRoutes: RouteDef[] = [
     params: taskParams,
     response: mlwTaskMapSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      await deleteTask(ctx.deps.db, principal, numericId(ctx.params.taskID));
-      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
-        runsPerTask: LIST_RUNS_PER_TASK,
-        take: TASK_PAGE,
-      });
-      const extras = await loadRunExtras(
-        ctx.deps.db,
-        tasks.flatMap((t) => t.executions),
-      );
+    async handler({ principal, params, deps }) {
+      await deleteTask(deps.db, principal, params.taskID);
       const data: Record<string, unknown> = {};
-      for (const t of tasks) {
-        const presented = presentTask(t, t.executions, history, extras);
+      for (const presented of await taskPage(deps, principal, TASK_PAGE)) {
         data[presented.id] = {
           ...presented,
           individualTasks: Object.fromEntries(presented.individualTasks.map((s) => [s.id, s])),
@@ -713,8 +641,8 @@ export const mlwRoutes: RouteDef[] = [
       }
       return json({ data });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/tasks/{taskID}/task/{subTaskID}',
     operationId: 'getIndividualTask',
@@ -723,20 +651,17 @@ export const mlwRoutes: RouteDef[] = [
     params: subTaskParams,
     response: mlwIndividualTaskSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
+    async handler({ principal, params, deps }) {
       const { task, execution, history } = await getExecutionWithHistory(
-        ctx.deps.db,
+        deps.db,
         principal,
-        numericId(ctx.params.taskID),
-        numericId(ctx.params.subTaskID),
+        params.taskID,
+        params.subTaskID,
       );
-      return json(
-        presentIndividualTask(task, execution, history, await loadRunExtras(ctx.deps.db, [execution])),
-      );
+      return json(presentIndividualTask(task, execution, history, await loadRunExtras(deps.db, [execution])));
     },
-  },
-  {
+  }),
+  route({
     method: 'PUT',
     path: '/tasks/{taskID}/task/{subTaskID}',
     operationId: 'stopIndividualTask',
@@ -746,15 +671,12 @@ export const mlwRoutes: RouteDef[] = [
     params: subTaskParams,
     response: mlwEarlyStopSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const taskId = numericId(ctx.params.taskID);
-      const executionId = numericId(ctx.params.subTaskID);
-      await requestStop(ctx.deps.db, principal, executionId, 'STOP', { taskId });
+    async handler({ principal, params, deps }) {
+      await requestStop(deps.db, principal, params.subTaskID, 'STOP', { taskId: params.taskID });
       return json({ message: 'Triggered early stopping' });
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/tasks/{taskID}/task/{subTaskID}',
     operationId: 'deleteIndividualTask',
@@ -763,33 +685,24 @@ export const mlwRoutes: RouteDef[] = [
     params: subTaskParams,
     response: mlwTaskListSchema,
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const taskId = numericId(ctx.params.taskID);
+    async handler({ principal, params, deps }) {
       const { execution } = await getExecutionWithHistory(
-        ctx.deps.db,
+        deps.db,
         principal,
-        taskId,
-        numericId(ctx.params.subTaskID),
+        params.taskID,
+        params.subTaskID,
       );
-      await deleteExecution(ctx.deps.db, principal, execution.id, { taskId });
-      const { tasks, history } = await listTasksWithHistory(ctx.deps.db, principal, {
-        runsPerTask: LIST_RUNS_PER_TASK,
-        take: TASK_PAGE,
-      });
-      const extras = await loadRunExtras(
-        ctx.deps.db,
-        tasks.flatMap((t) => t.executions),
-      );
-      return json({ data: tasks.map((t) => presentTask(t, t.executions, history, extras)) });
+      await deleteExecution(deps.db, principal, execution.id, { taskId: params.taskID });
+      return json({ data: await taskPage(deps, principal, TASK_PAGE) });
     },
-  },
+  }),
 ];
 
 export const mlwStyle: RestStyle = {
   basePath: MLW_BASE,
   routes: mlwRoutes,
   errorResponse: mlwErrorResponse,
+  authenticate: authenticateCumulocity,
   notFound: () =>
     json({ message: 'resource not found', errorCode: 404, exception: 'resource not found' }, 404),
 };
