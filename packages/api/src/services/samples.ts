@@ -342,6 +342,50 @@ export async function sampleSummary(db: Db, principal: Principal, projectId: num
   return groups.map((g) => ({ category: g.category, label: g.label, count: g._count._all }));
 }
 
+/** Edge Impulse's ProjectDataSummary of one category: length, distinct labels, number of samples. */
+export interface DataSummary {
+  /** Sum over the samples of rows x interval, in ms. */
+  totalLengthMs: number;
+  /** Distinct non-empty labels, sorted. */
+  labels: string[];
+  totalLabels: number;
+  /** Number of samples (unlabelled ones included). */
+  dataCount: number;
+}
+
+/**
+ * The data summary per category (viewer role), as ProjectInfoResponse's `dataSummaryPerCategory` has it
+ * (edge-impulse-api's ProjectDataSummary; `dataSummary` is the training set's). One grouped query.
+ */
+export async function sampleDataSummary(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+): Promise<Record<SampleCategory, DataSummary>> {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const groups = await db.sample.groupBy({
+    by: ['category', 'label', 'intervalMs'],
+    where: { projectId },
+    _count: { _all: true },
+    _sum: { valuesCount: true },
+  });
+  const empty = (): DataSummary => ({ totalLengthMs: 0, labels: [], totalLabels: 0, dataCount: 0 });
+  const out: Record<SampleCategory, DataSummary> = { training: empty(), testing: empty() };
+  for (const g of groups) {
+    const summary = out[g.category as SampleCategory];
+    if (!summary) continue;
+    summary.totalLengthMs += (g._sum.valuesCount ?? 0) * g.intervalMs;
+    summary.dataCount += g._count._all;
+    if (g.label && !summary.labels.includes(g.label)) summary.labels.push(g.label);
+  }
+  for (const summary of Object.values(out)) {
+    summary.labels.sort();
+    summary.totalLabels = summary.labels.length;
+    summary.totalLengthMs = Math.round(summary.totalLengthMs);
+  }
+  return out;
+}
+
 /** One sample with its values (viewer role); NOT_FOUND "sample not found" otherwise. */
 export async function getSample(db: Db, principal: Principal, projectId: number, sampleId: number) {
   await requireProject(db, principal, projectId, 'VIEWER');
