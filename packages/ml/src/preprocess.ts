@@ -127,22 +127,19 @@ function naturalCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+interface PreprocessOptions {
+  seed: number;
+  problem?: ProblemType;
+  expectedSampleShape?: number[];
+  /** Samples from this index on are the test split as given (a separate test file); no random split. */
+  fixedTestFrom?: number;
+}
+
 /**
- * Fit and apply preprocessing. `dataset.features` is transformed in place when no columns are dropped (so
- * 100k x 784 data is never copied); pass a copy if the raw values are still needed.
+ * The problem type the data can train: the buffer must hold numSamples x sample size values, regression
+ * needs numeric targets and classification class labels. Throws MlInputError otherwise.
  */
-export function preprocess(
-  dataset: Dataset,
-  specInput: PreprocessingSpecInput | PreprocessingSpec | undefined,
-  options: {
-    seed: number;
-    problem?: ProblemType;
-    expectedSampleShape?: number[];
-    /** Samples from this index on are the test split as given (a separate test file); no random split. */
-    fixedTestFrom?: number;
-  },
-): PreparedData {
-  const spec = parsePreprocessing(specInput ?? {});
+function checkDataset(dataset: Dataset, problemOption: ProblemType | undefined): ProblemType {
   const n = dataset.numSamples;
   if (n === 0) throw new MlInputError('EMPTY_DATA', 'The data set has no samples');
   const width = sampleSize(dataset.sampleShape);
@@ -153,7 +150,7 @@ export function preprocess(
     );
   }
   const problem: ProblemType =
-    options.problem ?? (dataset.labels.kind === 'numeric' ? 'regression' : 'classification');
+    problemOption ?? (dataset.labels.kind === 'numeric' ? 'regression' : 'classification');
   if (problem === 'regression' && dataset.labels.kind !== 'numeric') {
     throw new MlInputError(
       'INVALID_DATA',
@@ -166,31 +163,56 @@ export function preprocess(
       'Classification needs class labels, but the data has numeric targets',
     );
   }
+  return problem;
+}
 
-  // Column selection
+/** Indices of the feature columns the spec's include/exclude keep (tables only; MlInputError otherwise). */
+function selectColumns(dataset: Dataset, spec: PreprocessingSpec): number[] {
   let selected = dataset.featureNames.map((_, i) => i);
-  if (spec.columns?.include || spec.columns?.exclude) {
-    if (dataset.sampleShape.length !== 1) {
-      throw new MlInputError('INVALID_PREPROCESSING', 'Column selection applies to tabular data only');
-    }
-    const index = (name: string) => {
-      const i = dataset.featureNames.indexOf(name);
-      if (i < 0)
-        throw new MlInputError(
-          'MISSING_COLUMN',
-          `Preprocessing names column "${name}", which the data does not have`,
-          { column: name },
-        );
-      return i;
-    };
-    if (spec.columns.include) selected = spec.columns.include.map(index);
-    if (spec.columns.exclude) {
-      const drop = new Set(spec.columns.exclude.map(index));
-      selected = selected.filter((i) => !drop.has(i));
-    }
-    if (selected.length === 0)
-      throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features');
+  if (!spec.columns?.include && !spec.columns?.exclude) return selected;
+  if (dataset.sampleShape.length !== 1) {
+    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection applies to tabular data only');
   }
+  const index = (name: string) => {
+    const i = dataset.featureNames.indexOf(name);
+    if (i < 0)
+      throw new MlInputError(
+        'MISSING_COLUMN',
+        `Preprocessing names column "${name}", which the data does not have`,
+        { column: name },
+      );
+    return i;
+  };
+  if (spec.columns.include) selected = spec.columns.include.map(index);
+  if (spec.columns.exclude) {
+    const drop = new Set(spec.columns.exclude.map(index));
+    selected = selected.filter((i) => !drop.has(i));
+  }
+  if (selected.length === 0)
+    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features');
+  return selected;
+}
+
+/** The selected features: the dataset's own buffer when every column is kept in order, else a copy. */
+interface SelectedFeatures {
+  features: Float32Array;
+  sampleShape: number[];
+  /** Every column kept, in order (no copy was made). */
+  identity: boolean;
+  /** Values per sample. */
+  w: number;
+  /** Names of the kept columns. */
+  names: string[];
+}
+
+/** Gathers the selected columns and checks them against the model's input shape (MlInputError SHAPE_MISMATCH). */
+function selectFeatures(
+  dataset: Dataset,
+  selected: number[],
+  expectedSampleShape: number[] | undefined,
+): SelectedFeatures {
+  const n = dataset.numSamples;
+  const width = sampleSize(dataset.sampleShape);
   const identity = selected.length === width && selected.every((v, i) => v === i);
   let features = dataset.features;
   let sampleShape = dataset.sampleShape;
@@ -201,8 +223,8 @@ export function preprocess(
       for (let c = 0; c < w; c++) features[r * w + c] = dataset.features[r * width + selected[c]!]!;
     sampleShape = [w];
   }
-  if (options.expectedSampleShape) {
-    const want = options.expectedSampleShape;
+  if (expectedSampleShape) {
+    const want = expectedSampleShape;
     if (sampleSize(want) !== w) {
       throw new MlInputError(
         'SHAPE_MISMATCH',
@@ -212,59 +234,88 @@ export function preprocess(
     }
     sampleShape = want;
   }
+  const names = identity ? dataset.featureNames : selected.map((i) => dataset.featureNames[i]!);
+  return { features, sampleShape, identity, w, names };
+}
 
-  // Labels
-  let classes: Int32Array | null = null;
-  let targets: Float32Array | null = null;
-  let classNames: string[] = [];
-  let numTargets = 0;
-  if (dataset.labels.kind === 'categorical') {
-    const raw = dataset.labels.classNames;
-    const order = spec.labels?.classes ?? [...raw].sort(naturalCompare);
-    const pos = new Map(order.map((c, i) => [c, i]));
-    const remap = raw.map((c) => {
-      const i = pos.get(c);
-      if (i === undefined)
-        throw new MlInputError('INVALID_DATA', `Label "${c}" is not in the configured class list`, {
-          column: dataset.labels.kind === 'categorical' ? dataset.labels.column : undefined,
-        });
-      return i;
-    });
-    classes = new Int32Array(n);
-    const counts = new Array<number>(order.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = remap[dataset.labels.indices[i]!]!;
-      classes[i] = c;
-      counts[c]!++;
-    }
-    classNames = order;
-    const present = counts.filter((c) => c > 0).length;
-    if (present < 2) {
-      throw new MlInputError(
-        'SINGLE_CLASS',
-        `The label column has only one class ("${classNames[counts.findIndex((c) => c > 0)]}"); classification needs at least two`,
-      );
-    }
-    if (problem === 'binary' && order.length !== 2) {
-      throw new MlInputError(
-        'INVALID_DATA',
-        `Binary classification needs exactly 2 classes, the data has ${order.length}`,
-      );
-    }
-  } else {
-    targets = dataset.labels.values;
-    numTargets = dataset.labels.columns.length;
-    for (let i = 0; i < targets.length; i++) {
-      if (!Number.isFinite(targets[i]!)) {
-        throw new MlInputError('NON_FINITE', `Row ${Math.floor(i / numTargets) + 1}: target is not finite`, {
-          row: Math.floor(i / numTargets) + 1,
-        });
-      }
+/** Encoded labels: class indices in the class order, or the numeric targets. */
+interface EncodedLabels {
+  classes: Int32Array | null;
+  targets: Float32Array | null;
+  classNames: string[];
+  numTargets: number;
+}
+
+/**
+ * Class indices in the spec's class order (else names sorted naturally). Throws MlInputError for a label
+ * outside the configured classes, a single class, or a binary problem without exactly two classes.
+ */
+function encodeClasses(
+  labels: Extract<Dataset['labels'], { kind: 'categorical' }>,
+  spec: PreprocessingSpec,
+  problem: ProblemType,
+  n: number,
+): EncodedLabels {
+  const raw = labels.classNames;
+  const order = spec.labels?.classes ?? [...raw].sort(naturalCompare);
+  const pos = new Map(order.map((c, i) => [c, i]));
+  const remap = raw.map((c) => {
+    const i = pos.get(c);
+    if (i === undefined)
+      throw new MlInputError('INVALID_DATA', `Label "${c}" is not in the configured class list`, {
+        column: labels.column,
+      });
+    return i;
+  });
+  const classes = new Int32Array(n);
+  const counts = new Array<number>(order.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    const c = remap[labels.indices[i]!]!;
+    classes[i] = c;
+    counts[c]!++;
+  }
+  const present = counts.filter((c) => c > 0).length;
+  if (present < 2) {
+    throw new MlInputError(
+      'SINGLE_CLASS',
+      `The label column has only one class ("${order[counts.findIndex((c) => c > 0)]}"); classification needs at least two`,
+    );
+  }
+  if (problem === 'binary' && order.length !== 2) {
+    throw new MlInputError(
+      'INVALID_DATA',
+      `Binary classification needs exactly 2 classes, the data has ${order.length}`,
+    );
+  }
+  return { classes, targets: null, classNames: order, numTargets: 0 };
+}
+
+/** The numeric targets, every one finite (MlInputError NON_FINITE naming the row otherwise). */
+function checkTargets(labels: Extract<Dataset['labels'], { kind: 'numeric' }>): EncodedLabels {
+  const targets = labels.values;
+  const numTargets = labels.columns.length;
+  for (let i = 0; i < targets.length; i++) {
+    if (!Number.isFinite(targets[i]!)) {
+      throw new MlInputError('NON_FINITE', `Row ${Math.floor(i / numTargets) + 1}: target is not finite`, {
+        row: Math.floor(i / numTargets) + 1,
+      });
     }
   }
+  return { classes: null, targets, classNames: [], numTargets };
+}
 
-  // Split
+/**
+ * Training and test rows: a fixed test tail (a separate test file), a split stratified by class, or a plain
+ * random split (testSize, else 1 - trainTestSplit, else 0.2). Throws MlInputError for an empty training split.
+ */
+function splitSamples(
+  n: number,
+  labels: EncodedLabels,
+  spec: PreprocessingSpec,
+  options: PreprocessOptions,
+): { train: number[]; test: number[] } {
   const rng = new Rng(options.seed);
+  const { classes, classNames } = labels;
   const testFraction = spec.testSize ?? (spec.trainTestSplit !== undefined ? 1 - spec.trainTestSplit : 0.2);
   let train: number[] = [];
   let test: number[] = [];
@@ -295,43 +346,30 @@ export function preprocess(
     train = all.slice(k);
   }
   if (train.length === 0) throw new MlInputError('EMPTY_DATA', 'The training split is empty');
+  return { train, test };
+}
 
-  // Missing feature cells (NaN from a parser told to keep them): filled from the training rows.
+/** The mean or median of a column's values (sorted in place for the median); 0 without values. */
+function fillValue(values: number[], method: 'mean' | 'median'): number {
+  if (!values.length) return 0;
+  if (method === 'mean') return values.reduce((a, b) => a + b, 0) / values.length;
+  values.sort((a, b) => a - b);
+  const m = values.length >> 1;
+  return values.length % 2 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
+}
+
+/**
+ * Missing feature cells (NaN from a parser told to keep them): filled with the column's mean/median over
+ * the training rows (one warning per filled column, returned), or refused (MlInputError MISSING_VALUES).
+ */
+function fillMissing(
+  f: SelectedFeatures,
+  rows: { train: number[]; test: number[] },
+  method: PreprocessingSpec['missing'],
+): string[] {
+  const { features, w } = f;
   const warnings: string[] = [];
-  if (spec.missing === 'mean' || spec.missing === 'median') {
-    for (let c = 0; c < w; c++) {
-      const values: number[] = [];
-      let gaps = 0;
-      for (const r of train) {
-        const v = features[r * w + c]!;
-        if (Number.isNaN(v)) gaps++;
-        else values.push(v);
-      }
-      let hasGap = gaps > 0;
-      for (const r of test) if (Number.isNaN(features[r * w + c]!)) hasGap = true;
-      if (!hasGap) continue;
-      let fill = 0;
-      if (values.length) {
-        if (spec.missing === 'mean') fill = values.reduce((a, b) => a + b, 0) / values.length;
-        else {
-          values.sort((a, b) => a - b);
-          const m = values.length >> 1;
-          fill = values.length % 2 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
-        }
-      }
-      let filled = 0;
-      for (let r = 0; r < n; r++) {
-        if (Number.isNaN(features[r * w + c]!)) {
-          features[r * w + c] = fill;
-          filled++;
-        }
-      }
-      const name = (identity ? dataset.featureNames : selected.map((i) => dataset.featureNames[i]!))[c];
-      warnings.push(
-        `Column "${name}": ${filled} missing cell${filled === 1 ? '' : 's'} filled with the ${spec.missing} ${Number(fill.toPrecision(6))}`,
-      );
-    }
-  } else {
+  if (method !== 'mean' && method !== 'median') {
     for (let i = 0; i < features.length; i++) {
       if (Number.isNaN(features[i]!)) {
         throw new MlInputError(
@@ -341,101 +379,169 @@ export function preprocess(
         );
       }
     }
+    return warnings;
   }
+  for (let c = 0; c < w; c++) {
+    const values: number[] = [];
+    let gaps = 0;
+    for (const r of rows.train) {
+      const v = features[r * w + c]!;
+      if (Number.isNaN(v)) gaps++;
+      else values.push(v);
+    }
+    let hasGap = gaps > 0;
+    for (const r of rows.test) if (Number.isNaN(features[r * w + c]!)) hasGap = true;
+    if (!hasGap) continue;
+    const fill = fillValue(values, method);
+    let filled = 0;
+    for (let i = c; i < features.length; i += w) {
+      if (Number.isNaN(features[i]!)) {
+        features[i] = fill;
+        filled++;
+      }
+    }
+    warnings.push(
+      `Column "${f.names[c]}": ${filled} missing cell${filled === 1 ? '' : 's'} filled with the ${method} ${Number(fill.toPrecision(6))}`,
+    );
+  }
+  return warnings;
+}
 
-  // Scaling (fitted on the training split, applied to all)
+/** Sum, sum of squares, min and max per column (or of all values, `global`) over the training rows. */
+function trainingStats(features: Float32Array, w: number, train: number[], global: boolean) {
+  const groups = global ? 1 : w;
+  const sum = new Float64Array(groups);
+  const sumSq = new Float64Array(groups);
+  const min = new Float64Array(groups).fill(Infinity);
+  const max = new Float64Array(groups).fill(-Infinity);
+  for (const r of train) {
+    const base = r * w;
+    for (let c = 0; c < w; c++) {
+      const g = global ? 0 : c;
+      const v = features[base + c]!;
+      sum[g] = sum[g]! + v;
+      sumSq[g] = sumSq[g]! + v * v;
+      if (v < min[g]!) min[g] = v;
+      if (v > max[g]!) max[g] = v;
+    }
+  }
+  return { sum, sumSq, min, max, count: global ? train.length * w : train.length };
+}
+
+/**
+ * Scaling fitted on the training rows and applied to all (in place): x' = x * scale + offset per value,
+ * standardize or minmax per column (or per column as `columns` says); null, null for none.
+ */
+function fitScaling(
+  f: SelectedFeatures,
+  train: number[],
+  spec: PreprocessingSpec,
+): { scale: number[] | null; offset: number[] | null } {
   const scaling =
     typeof spec.scaling === 'string'
       ? { method: spec.scaling, per: 'column' as const, columns: undefined }
       : spec.scaling;
-  let scale: number[] | null = null;
-  let offset: number[] | null = null;
-  const names = identity ? dataset.featureNames : selected.map((i) => dataset.featureNames[i]!);
-  const methodFor = (c: number) => scaling.columns?.[names[c]!] ?? scaling.method;
-  if (scaling.method !== 'none' || scaling.columns) {
-    const global = scaling.per === 'global';
-    const groups = global ? 1 : w;
-    const sum = new Float64Array(groups);
-    const sumSq = new Float64Array(groups);
-    const min = new Float64Array(groups).fill(Infinity);
-    const max = new Float64Array(groups).fill(-Infinity);
-    for (const r of train) {
-      const base = r * w;
-      for (let c = 0; c < w; c++) {
-        const g = global ? 0 : c;
-        const v = features[base + c]!;
-        sum[g] = sum[g]! + v;
-        sumSq[g] = sumSq[g]! + v * v;
-        if (v < min[g]!) min[g] = v;
-        if (v > max[g]!) max[g] = v;
-      }
-    }
-    const count = global ? train.length * w : train.length;
-    scale = new Array<number>(w);
-    offset = new Array<number>(w);
-    for (let c = 0; c < w; c++) {
-      const g = global ? 0 : c;
-      const m = methodFor(c);
-      if (m === 'standardize') {
-        const mean = sum[g]! / count;
-        const std = Math.sqrt(Math.max(0, sumSq[g]! / count - mean * mean));
-        const s = std > 1e-12 ? 1 / std : 1;
-        scale[c] = s;
-        offset[c] = -mean * s;
-      } else if (m === 'minmax') {
-        const range = max[g]! - min[g]!;
-        const s = range > 1e-12 ? 1 / range : 1;
-        scale[c] = s;
-        offset[c] = -min[g]! * s;
-      } else {
-        scale[c] = 1;
-        offset[c] = 0;
-      }
-    }
-    applyScaling(features, w, scale, offset);
-  }
-
-  // Class weights
-  let classWeights: Float32Array | null = null;
-  if (classes && spec.classWeights !== 'none') {
-    classWeights = new Float32Array(classNames.length).fill(1);
-    if (spec.classWeights === 'auto') {
-      const counts = new Array<number>(classNames.length).fill(0);
-      for (const i of train) counts[classes[i]!]!++;
-      counts.forEach((cnt, c) => {
-        classWeights![c] = cnt > 0 ? train.length / (classNames.length * cnt) : 1;
-      });
+  if (scaling.method === 'none' && !scaling.columns) return { scale: null, offset: null };
+  const { w, names } = f;
+  const global = scaling.per === 'global';
+  const { sum, sumSq, min, max, count } = trainingStats(f.features, w, train, global);
+  const scale = new Array<number>(w);
+  const offset = new Array<number>(w);
+  for (let c = 0; c < w; c++) {
+    const g = global ? 0 : c;
+    const m = scaling.columns?.[names[c]!] ?? scaling.method;
+    if (m === 'standardize') {
+      const mean = sum[g]! / count;
+      const std = Math.sqrt(Math.max(0, sumSq[g]! / count - mean * mean));
+      const s = std > 1e-12 ? 1 / std : 1;
+      scale[c] = s;
+      offset[c] = -mean * s;
+    } else if (m === 'minmax') {
+      const range = max[g]! - min[g]!;
+      const s = range > 1e-12 ? 1 / range : 1;
+      scale[c] = s;
+      offset[c] = -min[g]! * s;
     } else {
-      for (const [name, weight] of Object.entries(spec.classWeights)) {
-        const c = classNames.indexOf(name);
-        if (c < 0)
-          throw new MlInputError('INVALID_PREPROCESSING', `classWeights names unknown class "${name}"`);
-        classWeights[c] = weight;
-      }
+      scale[c] = 1;
+      offset[c] = 0;
     }
   }
+  applyScaling(f.features, w, scale, offset);
+  return { scale, offset };
+}
 
+/**
+ * Per-class loss weights: 'auto' balances by the training rows (n / (classes x n_class)), a record sets them
+ * by class name (MlInputError for an unknown class); null for 'none' or a regression.
+ */
+function classWeightsOf(
+  labels: EncodedLabels,
+  train: number[],
+  spec: PreprocessingSpec,
+): Float32Array | null {
+  const { classes, classNames } = labels;
+  if (!classes || spec.classWeights === 'none') return null;
+  const classWeights = new Float32Array(classNames.length).fill(1);
+  if (spec.classWeights === 'auto') {
+    const counts = new Array<number>(classNames.length).fill(0);
+    for (const i of train) counts[classes[i]!]!++;
+    counts.forEach((cnt, c) => {
+      classWeights[c] = cnt > 0 ? train.length / (classNames.length * cnt) : 1;
+    });
+    return classWeights;
+  }
+  for (const [name, weight] of Object.entries(spec.classWeights)) {
+    const c = classNames.indexOf(name);
+    if (c < 0) throw new MlInputError('INVALID_PREPROCESSING', `classWeights names unknown class "${name}"`);
+    classWeights[c] = weight;
+  }
+  return classWeights;
+}
+
+/**
+ * Fit and apply preprocessing, step by step: check the data, select columns, encode labels, split, fill
+ * missing cells, scale, weigh classes. `dataset.features` is transformed in place when no columns are
+ * dropped (so 100k x 784 data is never copied); pass a copy if the raw values are still needed. Throws
+ * MlInputError naming what is wrong.
+ */
+export function preprocess(
+  dataset: Dataset,
+  specInput: PreprocessingSpecInput | PreprocessingSpec | undefined,
+  options: PreprocessOptions,
+): PreparedData {
+  const spec = parsePreprocessing(specInput ?? {});
+  const n = dataset.numSamples;
+  const problem = checkDataset(dataset, options.problem);
+  const selected = selectColumns(dataset, spec);
+  const f = selectFeatures(dataset, selected, options.expectedSampleShape);
+  const labels =
+    dataset.labels.kind === 'categorical'
+      ? encodeClasses(dataset.labels, spec, problem, n)
+      : checkTargets(dataset.labels);
+  const { train, test } = splitSamples(n, labels, spec, options);
+  const warnings = fillMissing(f, { train, test }, spec.missing);
+  const { scale, offset } = fitScaling(f, train, spec);
   return {
     problem,
     numSamples: n,
-    sampleShape,
-    features,
-    classes,
-    targets,
-    numClasses: classNames.length,
-    numTargets,
+    sampleShape: f.sampleShape,
+    features: f.features,
+    classes: labels.classes,
+    targets: labels.targets,
+    numClasses: labels.classNames.length,
+    numTargets: labels.numTargets,
     trainIndices: Int32Array.from(train),
     testIndices: Int32Array.from(test),
-    classWeights,
+    classWeights: classWeightsOf(labels, train, spec),
     warnings,
     params: {
       inputFeatureNames: dataset.featureNames,
-      selected: identity ? [] : selected,
-      sampleShape,
+      selected: f.identity ? [] : selected,
+      sampleShape: f.sampleShape,
       scale,
       offset,
       labelKind: dataset.labels.kind,
-      classNames,
+      classNames: labels.classNames,
       targetColumns: dataset.labels.kind === 'numeric' ? dataset.labels.columns : [],
     },
   };
