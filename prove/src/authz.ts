@@ -632,13 +632,13 @@ function operations(s: Setup): Op[] {
       return type === 'query'
         ? req(
             'GET',
-            `/api/trpc/${id}${value === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(value))}`}`,
+            `/api/trpc/${id}${value === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: value }))}`}`,
             auth,
           )
         : new Request(url(`/api/trpc/${id}`), {
             method: 'POST',
             headers: { ...auth, 'content-type': 'application/json' },
-            body: JSON.stringify(value ?? {}),
+            body: JSON.stringify({ json: value ?? {} }), // superjson's envelope
           });
     },
   });

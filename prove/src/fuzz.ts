@@ -175,7 +175,8 @@ export function inErrorShape(surface: Surface, status: number, body: unknown): b
 }
 
 function trpcEnvelope(body: Record<string, unknown>, status: number | null): boolean {
-  const error = body.error;
+  // tRPC's error shape inside superjson's envelope (`{error: {json: {message, code, data}}}`).
+  const error = isObj(body.error) ? body.error.json : undefined;
   return (
     isObj(error) &&
     typeof error.message === 'string' &&
@@ -584,10 +585,13 @@ function trpcCases(path: string, proc: ProcedureDef, fx: Fixture, runs: number, 
     },
   );
   const url = (raw: string) => `http://localhost/api/trpc/${path}${raw}`;
+  // Inputs go in superjson's envelope (`{"json": <input>}`), as tRPC clients send them, so they reach the
+  // procedure's own validation.
+  const wrap = (text: string | undefined) => (text === undefined ? undefined : `{"json":${text}}`);
   const arb = fc.tuple(input, auth, fc.boolean()).map(([value, headers, raw]): Case => {
-    const text = raw
-      ? fc.sample(jsonBody(keys, fx.good), { numRuns: 1, seed: seed + 1 })[0]!
-      : JSON.stringify(value);
+    const text = wrap(
+      raw ? fc.sample(jsonBody(keys, fx.good), { numRuns: 1, seed: seed + 1 })[0]! : JSON.stringify(value),
+    );
     // Queries and subscriptions (server-sent events) are GETs; mutations POST.
     return proc._def.type !== 'mutation'
       ? { method: 'GET', url: url(`?input=${encodeURIComponent(text ?? '')}`), headers }
@@ -605,7 +609,7 @@ function trpcCases(path: string, proc: ProcedureDef, fx: Fixture, runs: number, 
     keys.filter((k) => k in fx.good).map((k) => [k, k.endsWith('Id') ? 987_654 : fx.good[k]]),
   );
   if (keys.some((k) => k.endsWith('Id'))) {
-    const text = JSON.stringify(unknownIds);
+    const text = JSON.stringify({ json: unknownIds });
     cases.push(
       proc._def.type !== 'mutation'
         ? { method: 'GET', url: url(`?input=${encodeURIComponent(text)}`), headers }
@@ -617,6 +621,15 @@ function trpcCases(path: string, proc: ProcedureDef, fx: Fixture, runs: number, 
       ? { method: 'POST', url: url(''), headers, body: '{}' }
       : { method: 'GET', url: url('?input=%7B%7D'), headers },
     { method: 'POST', url: url(''), headers, body: deepJson(50_000) },
+    { method: 'POST', url: url(''), headers, body: wrap(deepJson(50_000)) },
+    // superjson's type annotations: unknown, hostile (prototype paths) and malformed.
+    ...[
+      '{"values":{"x":["custom","nope"]}}',
+      '{"values":{"__proto__.polluted":["undefined"]}}',
+      '{"referentialEqualities":{"x":["constructor.prototype"]}}',
+      '{"values":"x"}',
+      '{"values":[["map",{}]]}',
+    ].map((meta) => ({ method: 'POST', url: url(''), headers, body: `{"json":{"x":1},"meta":${meta}}` })),
     { method: 'POST', url: url(''), headers, body: new Uint8Array(3 * 1024 * 1024).fill(32) },
     { method: 'GET', url: url('?input=%E0%A4%A'), headers },
     {

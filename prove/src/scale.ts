@@ -120,9 +120,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleReport> {
     const last = executions.at(-1)!;
     const trpc = (path: string, input: unknown) =>
       handleTrpc(
-        new Request(`http://localhost/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, {
-          headers: { 'x-api-key': key },
-        }),
+        new Request(
+          `http://localhost/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+          {
+            headers: { 'x-api-key': key },
+          },
+        ),
         w.deps,
       );
     const get = (handle: (r: Request) => Promise<Response>, path: string, headers: Record<string, string>) =>

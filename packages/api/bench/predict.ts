@@ -182,7 +182,10 @@ function torchReference(): {
 }
 
 const row = rowValues(0);
-const trpcBody = JSON.stringify({ projectId: project.id, resourceId: modelResource.id, rows: [row] });
+// superjson's envelope, as tRPC clients send it.
+const trpcBody = JSON.stringify({
+  json: { projectId: project.id, resourceId: modelResource.id, rows: [row] },
+});
 const viaTrpc = async () => {
   const res = await fetch(`${base}/api/trpc/models.predict`, {
     method: 'POST',

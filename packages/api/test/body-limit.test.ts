@@ -75,7 +75,7 @@ describe.each(testProviders)('JSON body limits on %s', (provider) => {
         ),
       shape: (status, body) =>
         expect(body).toMatchObject({
-          error: { data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: status } },
+          error: { json: { data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: status } } },
         }),
     };
   });

@@ -1,3 +1,4 @@
+import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { inProcessFetch, makeWorld, type World } from './helpers';
@@ -13,23 +14,30 @@ describe.each(testProviders)('tRPC models.* on %s', (provider) => {
   let call: typeof fetch;
   let modelId: number;
 
-  const query = async (key: string, path: string, input: unknown) => {
-    const res = await call(
-      `http://localhost/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`,
-      {
-        headers: { 'x-api-key': key },
-      },
+  // Inputs and answers in superjson's envelope, as every tRPC client of the platform sends and reads them.
+  const answer = async (res: Response) => {
+    const body = (await res.json()) as Answer;
+    if (body.result) body.result.data = superjson.deserialize(body.result.data);
+    if (body.error) body.error = superjson.deserialize(body.error);
+    return { status: res.status, body };
+  };
+  const query = async (key: string, path: string, input: unknown) =>
+    answer(
+      await call(
+        `http://localhost/api/trpc/${path}?input=${encodeURIComponent(superjson.stringify(input))}`,
+        {
+          headers: { 'x-api-key': key },
+        },
+      ),
     );
-    return { status: res.status, body: (await res.json()) as Answer };
-  };
-  const mutate = async (key: string, path: string, input: unknown) => {
-    const res = await call(`http://localhost/api/trpc/${path}`, {
-      method: 'POST',
-      headers: { 'x-api-key': key, 'content-type': 'application/json' },
-      body: JSON.stringify(input),
-    });
-    return { status: res.status, body: (await res.json()) as Answer };
-  };
+  const mutate = async (key: string, path: string, input: unknown) =>
+    answer(
+      await call(`http://localhost/api/trpc/${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: superjson.stringify(input),
+      }),
+    );
   async function waitJob(key: string, jobId: number) {
     for (let i = 0; i < 200; i++) {
       const { body } = await query(key, 'models.job', { projectId: w.a.projectId, jobId });

@@ -56,8 +56,8 @@ describe.each(testProviders)('prove regressions on %s', (provider) => {
       w.deps,
     );
     expect(response.status).toBe(401);
-    const body = (await response.json()) as { error: { data: { code: string } } };
-    expect(body.error.data.code).toBe('UNAUTHORIZED');
+    const body = (await response.json()) as { error: { json: { data: { code: string } } } };
+    expect(body.error.json.data.code).toBe('UNAUTHORIZED');
   });
 
   it("tRPC executions.listForTask: another team's task answers NOT_FOUND, not an empty list", async () => {
@@ -65,7 +65,7 @@ describe.each(testProviders)('prove regressions on %s', (provider) => {
     const call = (key: string) =>
       handleTrpc(
         new Request(
-          `http://localhost/api/trpc/executions.listForTask?input=${encodeURIComponent(JSON.stringify({ taskId: task.id }))}`,
+          `http://localhost/api/trpc/executions.listForTask?input=${encodeURIComponent(JSON.stringify({ json: { taskId: task.id } }))}`,
           { headers: { 'x-api-key': key } },
         ),
         w.deps,
@@ -131,13 +131,13 @@ describe.each(testProviders)('task lists at scale on %s (prove:scale)', (provide
 
     const page = await handleTrpc(
       new Request(
-        `http://localhost/api/trpc/executions.listForTask?input=${encodeURIComponent(JSON.stringify({ taskId: tasks[0]!.id, take: 50 }))}`,
+        `http://localhost/api/trpc/executions.listForTask?input=${encodeURIComponent(JSON.stringify({ json: { taskId: tasks[0]!.id, take: 50 } }))}`,
         { headers: { 'x-api-key': w.a.keys.VIEWER } },
       ),
       w.deps,
     );
-    const body = (await page.json()) as { result: { data: { execution: { id: number } }[] } };
-    expect(body.result.data).toHaveLength(50);
+    const body = (await page.json()) as { result: { data: { json: { execution: { id: number } }[] } } };
+    expect(body.result.data.json).toHaveLength(50);
   });
 });
 

@@ -99,7 +99,8 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
     const { execution: foreign } = await makeRun(w.t.db, w.b.projectId, 'QUEUED');
     for (const executionId of [foreign.id, 999_999]) {
       const abort = new AbortController();
-      const input = encodeURIComponent(JSON.stringify({ executionId }));
+      // superjson's envelope, as every tRPC client sends it.
+      const input = encodeURIComponent(JSON.stringify({ json: { executionId } }));
       const response = await handleTrpc(
         new Request(`http://localhost/api/trpc/executions.onProgress?input=${input}`, {
           headers: { 'x-api-key': w.a.keys.OWNER },
@@ -112,7 +113,9 @@ describe.each(testProviders)('tRPC and cross-style visibility on %s', (provider)
       abort.abort();
       const error = /event: serialized-error\ndata: (.*)\n/.exec(text)?.[1];
       expect(error, text).toBeDefined();
-      const parsed = JSON.parse(error!) as { message: string; data: { code: string; httpStatus: number } };
+      const parsed = (
+        JSON.parse(error!) as { json: { message: string; data: { code: string; httpStatus: number } } }
+      ).json;
       expect(parsed.data).toMatchObject({ code: 'NOT_FOUND', httpStatus: 404 });
       expect(parsed.message).toBe('execution not found');
     }

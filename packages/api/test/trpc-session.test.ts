@@ -26,7 +26,7 @@ describe('tRPC with the host app session', () => {
       request.headers.get('cookie') === 'ui-session=opaque' ? { userId: w.a.users.VIEWER.id } : null,
     );
     expect(response.status).toBe(200);
-    const projects = (await response.json()).result.data as { id: number }[];
+    const projects = (await response.json()).result.data.json as { id: number }[];
     expect(projects.map((p) => p.id)).toEqual([w.a.projectId]);
   });
 

@@ -32,7 +32,7 @@ const appRouter = checker.getDeclaredTypeOfSymbol(routerSymbol);
 
 const idOf = (type: ts.Type) => (type as unknown as { id: number }).id;
 /**
- * A type's identity: instantiations of a generic alias (Jsonify<JsonObject>) are created anew at each use of
+ * A type's identity: instantiations of a generic alias (Record<string, X>) are created anew at each use of
  * a recursive type, so they are known by the alias and its arguments, everything else by the checker's id.
  */
 const typeId = (type: ts.Type): string =>
@@ -67,10 +67,9 @@ const problems: string[] = [];
 function reserve(type: ts.Type, hint: string): string {
   const existing = aliasOf.get(typeId(type));
   if (existing) return existing;
-  // The server's own name when it has one (Jsonify<Execution> -> Execution), else one from where it was met.
-  const inner = type.aliasSymbol?.name === 'Jsonify' ? type.aliasTypeArguments?.[0] : type;
-  const own = inner?.aliasSymbol?.name ?? inner?.getSymbol()?.name;
-  const base = own && /^[A-Z][A-Za-z0-9]*$/.test(own) && own !== 'Jsonify' ? own : pascal(hint) || 'Shape';
+  // The server's own name when it has one (Execution), else one from where it was met.
+  const own = type.aliasSymbol?.name ?? type.getSymbol()?.name;
+  const base = own && /^[A-Z][A-Za-z0-9]*$/.test(own) ? own : pascal(hint) || 'Shape';
   let name = base;
   for (let n = 2; usedNames.has(name); n++) name = `${base}${n}`;
   usedNames.add(name);
@@ -168,6 +167,15 @@ function printObject(type: ts.ObjectType, hint: string): string {
     const [element] = checker.getTypeArguments(type as ts.TypeReference);
     const readonly = type.getSymbol()?.name === 'ReadonlyArray' ? 'readonly ' : '';
     return `${readonly}${paren(print(element!, hint))}[]`;
+  }
+  // An interface that only extends an array (Prisma's `JsonArray extends Array<JsonValue>`) is that array.
+  const bases = type.isClassOrInterface() ? (checker.getBaseTypes(type) ?? []) : [];
+  if (
+    bases.length === 1 &&
+    checker.isArrayType(bases[0]!) &&
+    checker.getPropertiesOfType(type).length === checker.getPropertiesOfType(bases[0]!).length
+  ) {
+    return print(bases[0]!, hint);
   }
   if (checker.isTupleType(type)) {
     return `[${checker
@@ -314,7 +322,7 @@ ${names.map((n) => `  ${n},`).join('\n')}
 } from './api';
 
 export type AppRouter = TRPCBuiltRouter<
-  { ctx: object; meta: object; errorShape: TRPCDefaultErrorShape; transformer: false },
+  { ctx: object; meta: object; errorShape: TRPCDefaultErrorShape; transformer: true },
   {
 ${router}
   }

@@ -9,6 +9,7 @@ import {
 import type { AnyTRPCRouter } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import { EventSource as EventSourcePonyfill, type EventSourceInit } from 'eventsource';
+import superjson from 'superjson';
 import { fromResponse, fromTrpcError, trainhubError } from './errors';
 
 export interface ClientOptions {
@@ -87,17 +88,20 @@ export function createTrainhubClient<TRouter extends AnyTRPCRouter>(
   const endpoint = `${base}/api/trpc`;
   const sseFetch: typeof globalThis.fetch = (input, init) =>
     doFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } });
-  // The links are built for any router (the platform's has no transformer) and typed as TRouter's.
+  // The links are built for any router and typed as TRouter's. Both carry the server's transformer
+  // (superjson: Dates arrive as Dates).
   const subscriptions = httpSubscriptionLink<AnyTRPCRouter, typeof EventSourcePonyfill>({
     url: endpoint,
     EventSource: (options.EventSource ?? EventSourcePonyfill) as typeof EventSourcePonyfill,
     // `fetch` for the eventsource package, `headers` for EventSource classes that take them.
     eventSourceOptions: () => ({ fetch: sseFetch, headers }) as EventSourceInit,
+    transformer: superjson,
   }) as unknown as TRPCLink<TRouter>;
   const batch = httpBatchLink<AnyTRPCRouter>({
     url: endpoint,
     headers,
     fetch: doFetch,
+    transformer: superjson,
   }) as unknown as TRPCLink<TRouter>;
   const trpc = createTRPCClient<TRouter>({
     links: [

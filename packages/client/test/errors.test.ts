@@ -10,11 +10,14 @@ import {
   UnauthenticatedError,
 } from '../src/index';
 
-/** A fetch that answers every tRPC call with the given error, as the server's fetch adapter does. */
+/**
+ * A fetch that answers every tRPC call with the given error, as the server's fetch adapter does (a batch of
+ * one, in superjson's envelope).
+ */
 const failing = (code: string, httpStatus: number) => async () =>
   new Response(
     JSON.stringify([
-      { error: { message: `${code} answer`, code: -32000, data: { code, httpStatus, path: 'x' } } },
+      { error: { json: { message: `${code} answer`, code: -32000, data: { code, httpStatus, path: 'x' } } } },
     ]),
     { status: httpStatus, headers: { 'content-type': 'application/json' } },
   );

@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { parseAuthorization, principalFromApiKey, principalFromUserId } from '../auth/resolve';
@@ -52,7 +53,10 @@ const DOMAIN_TO_TRPC = {
   TOO_LARGE: 'PAYLOAD_TOO_LARGE',
 } as const;
 
-const t = initTRPC.context<TrpcContext>().create();
+// superjson on the wire: inputs and answers keep their Dates (and Maps, Sets, BigInts, undefined) where JSON
+// would turn them into strings. Every client sets the same transformer on its terminating links
+// (@trainhub/client does); a raw HTTP caller sends `{"json": <input>}` and reads `result.data.json`.
+const t = initTRPC.context<TrpcContext>().create({ transformer: superjson });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -97,15 +101,5 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
 
-/** Dates as ISO strings: what the client receives over JSON, typed as such. */
-export type Jsonify<T> = T extends Date
-  ? string
-  : T extends (infer U)[]
-    ? Jsonify<U>[]
-    : T extends object
-      ? { [K in keyof T]: Jsonify<T[K]> }
-      : T;
 /** The input of every team-wide procedure (members, API keys, invites, team settings). */
 export const teamInput = z.object({ teamId: z.number().int().positive() });
-
-export const plain = <T>(value: T): Jsonify<T> => JSON.parse(JSON.stringify(value)) as Jsonify<T>;

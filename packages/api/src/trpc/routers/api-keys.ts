@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { createTeamApiKey, listApiKeys, revokeApiKey } from '../../services/teams';
-import { plain, protectedProcedure, router, teamInput } from '../trpc';
+import { protectedProcedure, router, teamInput } from '../trpc';
 
 export const apiKeysRouter = router({
   list: protectedProcedure
     .input(teamInput)
-    .query(async ({ ctx, input }) => plain(await listApiKeys(ctx.deps.db, ctx.principal, input.teamId))),
+    .query(({ ctx, input }) => listApiKeys(ctx.deps.db, ctx.principal, input.teamId)),
   create: protectedProcedure
     .input(
       teamInput.extend({

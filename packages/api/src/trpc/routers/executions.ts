@@ -6,16 +6,14 @@ import {
   listExecutionsWithHistory,
   requestStop,
 } from '../../services/executions';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const executionId = z.object({ executionId: z.number().int().positive() });
 
 export const executionsRouter = router({
   get: protectedProcedure
     .input(executionId)
-    .query(async ({ ctx, input }) =>
-      plain(await getExecution(ctx.deps.db, ctx.principal, input.executionId)),
-    ),
+    .query(({ ctx, input }) => getExecution(ctx.deps.db, ctx.principal, input.executionId)),
   listForTask: protectedProcedure
     .input(
       z.object({
@@ -25,30 +23,24 @@ export const executionsRouter = router({
         beforeId: z.number().int().positive().optional(),
       }),
     )
-    .query(async ({ ctx, input }) =>
-      plain(
-        await listExecutionsWithHistory(ctx.deps.db, ctx.principal, input.taskId, {
-          take: input.take,
-          ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {}),
-        }),
-      ),
+    .query(({ ctx, input }) =>
+      listExecutionsWithHistory(ctx.deps.db, ctx.principal, input.taskId, {
+        take: input.take,
+        ...(input.beforeId !== undefined ? { beforeId: input.beforeId } : {}),
+      }),
     ),
   events: protectedProcedure
     .input(executionId.extend({ afterSeq: z.number().int().min(0).optional() }))
     .query(async ({ ctx, input }) => {
       await getExecution(ctx.deps.db, ctx.principal, input.executionId);
-      return plain(await listEvents(ctx.deps.db, input.executionId, { afterSeq: input.afterSeq }));
+      return listEvents(ctx.deps.db, input.executionId, { afterSeq: input.afterSeq });
     }),
   stop: protectedProcedure
     .input(executionId)
-    .mutation(async ({ ctx, input }) =>
-      plain(await requestStop(ctx.deps.db, ctx.principal, input.executionId, 'STOP')),
-    ),
+    .mutation(({ ctx, input }) => requestStop(ctx.deps.db, ctx.principal, input.executionId, 'STOP')),
   cancel: protectedProcedure
     .input(executionId)
-    .mutation(async ({ ctx, input }) =>
-      plain(await requestStop(ctx.deps.db, ctx.principal, input.executionId, 'CANCEL')),
-    ),
+    .mutation(({ ctx, input }) => requestStop(ctx.deps.db, ctx.principal, input.executionId, 'CANCEL')),
   /**
    * Live progress: every new event, then the final execution. Read from the database (polled), so it works
    * whichever web process serves the subscription and whichever trainer runs the execution.
@@ -67,10 +59,10 @@ export const executionsRouter = router({
         const events = await listEvents(ctx.deps.db, input.executionId, { afterSeq });
         for (const event of events) {
           afterSeq = event.seq;
-          yield plain({ type: 'event' as const, event });
+          yield { type: 'event' as const, event };
         }
         if (isTerminal(execution.status)) {
-          yield plain({ type: 'finished' as const, execution });
+          yield { type: 'finished' as const, execution };
           return;
         }
         if (signal?.aborted) return;

@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { createInvite, listInvites, revokeInvite } from '../../services/invites';
-import { plain, protectedProcedure, router, teamInput } from '../trpc';
+import { protectedProcedure, router, teamInput } from '../trpc';
 
 // Invite links (admins); accepting one is part of signing up or in, in the web UI.
 export const invitesRouter = router({
   list: protectedProcedure
     .input(teamInput)
-    .query(async ({ ctx, input }) => plain(await listInvites(ctx.deps.db, ctx.principal, input.teamId))),
+    .query(({ ctx, input }) => listInvites(ctx.deps.db, ctx.principal, input.teamId)),
   /** The link's token is shown once: only its hash is stored. */
   create: protectedProcedure
     .input(teamInput.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))
-    .mutation(async ({ ctx, input }) =>
-      plain(await createInvite(ctx.deps.db, ctx.principal, input.teamId, input.role)),
-    ),
+    .mutation(({ ctx, input }) => createInvite(ctx.deps.db, ctx.principal, input.teamId, input.role)),
   revoke: protectedProcedure
     .input(teamInput.extend({ inviteId: z.number().int().positive() }))
     .mutation(async ({ ctx, input }) => {

@@ -8,7 +8,7 @@ import {
 } from '../../services/learn-blocks';
 import { kerasTraining } from '../../rest/edge-impulse/routes';
 import { setKerasParameterRequestSchema } from '../../rest/edge-impulse/contracts';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const project = z.object({ projectId: z.number().int().positive() });
 const block = project.extend({ learnId: z.number().int().positive() });
@@ -16,14 +16,10 @@ const block = project.extend({ learnId: z.number().int().positive() });
 export const learnBlocksRouter = router({
   list: protectedProcedure
     .input(project)
-    .query(async ({ ctx, input }) =>
-      plain(await listLearnBlocks(ctx.deps.db, ctx.principal, input.projectId)),
-    ),
+    .query(({ ctx, input }) => listLearnBlocks(ctx.deps.db, ctx.principal, input.projectId)),
   get: protectedProcedure
     .input(block)
-    .query(async ({ ctx, input }) =>
-      plain(await getLearnBlock(ctx.deps.db, ctx.principal, input.projectId, input.learnId)),
-    ),
+    .query(({ ctx, input }) => getLearnBlock(ctx.deps.db, ctx.principal, input.projectId, input.learnId)),
   set: protectedProcedure
     .input(
       project.extend({
@@ -39,35 +35,23 @@ export const learnBlocksRouter = router({
           .max(50),
       }),
     )
-    .mutation(async ({ ctx, input }) =>
-      plain(await setLearnBlocks(ctx.deps.db, ctx.principal, input.projectId, input.blocks)),
-    ),
+    .mutation(({ ctx, input }) => setLearnBlocks(ctx.deps.db, ctx.principal, input.projectId, input.blocks)),
   updateSettings: protectedProcedure
     .input(block.extend({ settings: setKerasParameterRequestSchema }))
-    .mutation(async ({ ctx, input }) =>
-      plain(
-        await updateLearnBlockSettings(
-          ctx.deps.db,
-          ctx.principal,
-          input.projectId,
-          input.learnId,
-          input.settings,
-        ),
-      ),
+    .mutation(({ ctx, input }) =>
+      updateLearnBlockSettings(ctx.deps.db, ctx.principal, input.projectId, input.learnId, input.settings),
     ),
   train: protectedProcedure
     .input(block.extend({ settings: setKerasParameterRequestSchema.default({}) }))
-    .mutation(async ({ ctx, input }) =>
-      plain(
-        await trainLearnBlock(
-          ctx.deps.db,
-          ctx.principal,
-          input.projectId,
-          input.learnId,
-          input.settings,
-          'trpc',
-          kerasTraining(ctx.deps.pretrainedModelsDir),
-        ),
+    .mutation(({ ctx, input }) =>
+      trainLearnBlock(
+        ctx.deps.db,
+        ctx.principal,
+        input.projectId,
+        input.learnId,
+        input.settings,
+        'trpc',
+        kerasTraining(ctx.deps.pretrainedModelsDir),
       ),
     ),
 });

@@ -11,7 +11,7 @@ import {
   startScoring,
   undeploy,
 } from '../../services/predictions';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const id = z.number().int().positive();
 const project = z.object({ projectId: id });
@@ -26,53 +26,37 @@ export const modelsRouter = router({
   /** Models of a project by name: versions count, latest version, the deployed one. */
   list: protectedProcedure
     .input(project)
-    .query(async ({ ctx, input }) => plain(await listModels(ctx.deps.db, ctx.principal, input.projectId))),
+    .query(({ ctx, input }) => listModels(ctx.deps.db, ctx.principal, input.projectId)),
   /** The versions of one model name, newest first, with run, dataset, hyperparameters and metrics. */
   versions: protectedProcedure
     .input(z.object({ projectId: id, name: z.string().min(1).max(500) }))
-    .query(async ({ ctx, input }) =>
-      plain(await listVersions(ctx.deps.db, ctx.principal, input.projectId, input.name)),
-    ),
+    .query(({ ctx, input }) => listVersions(ctx.deps.db, ctx.principal, input.projectId, input.name)),
   /** One version with its signature (features, classes) and its model tests. */
   get: protectedProcedure
     .input(version)
-    .query(async ({ ctx, input }) =>
-      plain(await getModelVersion(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
-    ),
+    .query(({ ctx, input }) => getModelVersion(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
   /** Marks the version as its name's deployed one (replacing another version of the name). */
   deploy: protectedProcedure
     .input(version)
-    .mutation(async ({ ctx, input }) =>
-      plain(await deploy(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
-    ),
+    .mutation(({ ctx, input }) => deploy(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
   undeploy: protectedProcedure
     .input(version)
-    .mutation(async ({ ctx, input }) =>
-      plain(await undeploy(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
-    ),
+    .mutation(({ ctx, input }) => undeploy(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
   /** Deployed models of a project, or of every project the caller sees. */
   deployed: protectedProcedure
     .input(z.object({ projectId: id.optional() }))
-    .query(async ({ ctx, input }) => plain(await listDeployed(ctx.deps.db, ctx.principal, input.projectId))),
+    .query(({ ctx, input }) => listDeployed(ctx.deps.db, ctx.principal, input.projectId)),
   /** Predicts up to MAX_PREDICT_ROWS rows: label + probabilities per class, or regression values. */
   predict: protectedProcedure
     .input(z.object({ projectId: id, resourceId: id, rows: z.array(row).min(1).max(MAX_PREDICT_ROWS) }))
-    .mutation(async ({ ctx, input }) =>
-      plain(await predictRows(ctx.deps, ctx.principal, input.projectId, input.resourceId, input.rows)),
+    .mutation(({ ctx, input }) =>
+      predictRows(ctx.deps, ctx.principal, input.projectId, input.resourceId, input.rows),
     ),
   /** Starts scoring a CSV dataset resource; poll `job` for progress and `resultResourceId`. */
   score: protectedProcedure
     .input(z.object({ projectId: id, resourceId: id, datasetResourceId: id }))
-    .mutation(async ({ ctx, input }) =>
-      plain(
-        await startScoring(
-          ctx.deps,
-          ctx.principal,
-          input.projectId,
-          input.resourceId,
-          input.datasetResourceId,
-        ),
-      ),
+    .mutation(({ ctx, input }) =>
+      startScoring(ctx.deps, ctx.principal, input.projectId, input.resourceId, input.datasetResourceId),
     ),
   /** Starts a model test on a labelled CSV dataset resource; poll `job` for the report (`result`). */
   evaluate: protectedProcedure
@@ -84,24 +68,20 @@ export const modelsRouter = router({
         labelColumn: z.string().min(1).max(200).optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) =>
-      plain(
-        await startEvaluation(
-          ctx.deps,
-          ctx.principal,
-          input.projectId,
-          input.resourceId,
-          input.datasetResourceId,
-          input.labelColumn ? { labelColumn: input.labelColumn } : {},
-        ),
+    .mutation(({ ctx, input }) =>
+      startEvaluation(
+        ctx.deps,
+        ctx.principal,
+        input.projectId,
+        input.resourceId,
+        input.datasetResourceId,
+        input.labelColumn ? { labelColumn: input.labelColumn } : {},
       ),
     ),
   /** One scoring or test job (status, progress, rowsDone, result, resultResourceId, error). */
   job: protectedProcedure
     .input(z.object({ projectId: id, jobId: id }))
-    .query(async ({ ctx, input }) =>
-      plain(await getModelJob(ctx.deps.db, ctx.principal, input.projectId, input.jobId)),
-    ),
+    .query(({ ctx, input }) => getModelJob(ctx.deps.db, ctx.principal, input.projectId, input.jobId)),
   /** Jobs of a project (optionally of one version), newest first. */
   jobs: protectedProcedure
     .input(
@@ -111,12 +91,10 @@ export const modelsRouter = router({
         take: z.number().int().min(1).max(1000).optional(),
       }),
     )
-    .query(async ({ ctx, input }) =>
-      plain(
-        await listModelJobs(ctx.deps.db, ctx.principal, input.projectId, {
-          ...(input.resourceId !== undefined ? { modelResourceId: input.resourceId } : {}),
-          ...(input.take !== undefined ? { take: input.take } : {}),
-        }),
-      ),
+    .query(({ ctx, input }) =>
+      listModelJobs(ctx.deps.db, ctx.principal, input.projectId, {
+        ...(input.resourceId !== undefined ? { modelResourceId: input.resourceId } : {}),
+        ...(input.take !== undefined ? { take: input.take } : {}),
+      }),
     ),
 });

@@ -6,15 +6,15 @@ import {
   listProjects,
   updateProject,
 } from '../../services/projects';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const id = z.object({ projectId: z.number().int().positive() });
 
 export const projectsRouter = router({
-  list: protectedProcedure.query(async ({ ctx }) => plain(await listProjects(ctx.deps.db, ctx.principal))),
+  list: protectedProcedure.query(({ ctx }) => listProjects(ctx.deps.db, ctx.principal)),
   get: protectedProcedure
     .input(id)
-    .query(async ({ ctx, input }) => plain(await getProject(ctx.deps.db, ctx.principal, input.projectId))),
+    .query(({ ctx, input }) => getProject(ctx.deps.db, ctx.principal, input.projectId)),
   create: protectedProcedure
     .input(
       z.object({
@@ -23,7 +23,7 @@ export const projectsRouter = router({
         teamId: z.number().int().positive().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => plain(await createProject(ctx.deps.db, ctx.principal, input))),
+    .mutation(({ ctx, input }) => createProject(ctx.deps.db, ctx.principal, input)),
   update: protectedProcedure
     .input(
       id.extend({
@@ -31,12 +31,8 @@ export const projectsRouter = router({
         description: z.string().max(2000).nullish(),
       }),
     )
-    .mutation(async ({ ctx, input }) =>
-      plain(await updateProject(ctx.deps.db, ctx.principal, input.projectId, input)),
-    ),
+    .mutation(({ ctx, input }) => updateProject(ctx.deps.db, ctx.principal, input.projectId, input)),
   delete: protectedProcedure
     .input(id)
-    .mutation(async ({ ctx, input }) =>
-      plain(await deleteProject(ctx.deps.db, ctx.principal, input.projectId)),
-    ),
+    .mutation(({ ctx, input }) => deleteProject(ctx.deps.db, ctx.principal, input.projectId)),
 });

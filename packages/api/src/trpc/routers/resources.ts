@@ -6,7 +6,7 @@ import {
   readResource,
   uploadResource,
 } from '../../services/resources';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const kind = z.enum(['DATASET', 'ARCHITECTURE', 'CODE', 'MODEL', 'CHECKPOINT', 'OTHER']);
 const ids = z.object({ projectId: z.number().int().positive(), resourceId: z.number().int().positive() });
@@ -16,14 +16,10 @@ const ids = z.object({ projectId: z.number().int().positive(), resourceId: z.num
 export const resourcesRouter = router({
   list: protectedProcedure
     .input(z.object({ projectId: z.number().int().positive(), kind: kind.optional() }))
-    .query(async ({ ctx, input }) =>
-      plain(await listResources(ctx.deps.db, ctx.principal, input.projectId, input.kind)),
-    ),
+    .query(({ ctx, input }) => listResources(ctx.deps.db, ctx.principal, input.projectId, input.kind)),
   get: protectedProcedure
     .input(ids)
-    .query(async ({ ctx, input }) =>
-      plain(await getResource(ctx.deps.db, ctx.principal, input.projectId, input.resourceId)),
-    ),
+    .query(({ ctx, input }) => getResource(ctx.deps.db, ctx.principal, input.projectId, input.resourceId)),
   uploadText: protectedProcedure
     .input(
       z.object({
@@ -33,15 +29,13 @@ export const resourcesRouter = router({
         kind: kind.optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) =>
-      plain(
-        await uploadResource(ctx.deps, ctx.principal, input.projectId, {
-          name: input.name,
-          contentType: 'text/plain',
-          body: Buffer.from(input.content, 'utf8'),
-          ...(input.kind ? { kind: input.kind } : {}),
-        }),
-      ),
+    .mutation(({ ctx, input }) =>
+      uploadResource(ctx.deps, ctx.principal, input.projectId, {
+        name: input.name,
+        contentType: 'text/plain',
+        body: Buffer.from(input.content, 'utf8'),
+        ...(input.kind ? { kind: input.kind } : {}),
+      }),
     ),
   /** Small files only (base64); use the REST download for large ones. */
   download: protectedProcedure.input(ids).query(async ({ ctx, input }) => {
@@ -55,7 +49,5 @@ export const resourcesRouter = router({
   }),
   delete: protectedProcedure
     .input(ids)
-    .mutation(async ({ ctx, input }) =>
-      plain(await deleteResource(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
-    ),
+    .mutation(({ ctx, input }) => deleteResource(ctx.deps, ctx.principal, input.projectId, input.resourceId)),
 });

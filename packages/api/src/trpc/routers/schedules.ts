@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { listSchedules, nextCronRun, setScheduleEnabled } from '../../services/schedules';
-import { plain, protectedProcedure, publicProcedure, router } from '../trpc';
+import { protectedProcedure, publicProcedure, router } from '../trpc';
 
 export const schedulesRouter = router({
   list: protectedProcedure
     .input(z.object({ projectId: z.number().int().positive() }))
-    .query(async ({ ctx, input }) => plain(await listSchedules(ctx.deps.db, ctx.principal, input.projectId))),
+    .query(({ ctx, input }) => listSchedules(ctx.deps.db, ctx.principal, input.projectId)),
   setEnabled: protectedProcedure
     .input(z.object({ taskId: z.number().int().positive(), enabled: z.boolean() }))
-    .mutation(async ({ ctx, input }) =>
-      plain(await setScheduleEnabled(ctx.deps.db, ctx.principal, input.taskId, input.enabled)),
+    .mutation(({ ctx, input }) =>
+      setScheduleEnabled(ctx.deps.db, ctx.principal, input.taskId, input.enabled),
     ),
   /** The next run of a cron expression (form validation in the UI). */
   preview: publicProcedure

@@ -1,5 +1,5 @@
 import { activeSession } from '../../services/sessions';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 export const sessionsRouter = router({
   /** The caller's team's active training-module session (the key itself is never shown again). */
@@ -7,6 +7,6 @@ export const sessionsRouter = router({
     const { keyHash: _hidden, ...session } = await activeSession(ctx.deps.db, ctx.principal);
     // The nonce the key is derived from stays server-side too.
     const { keyNonce: _nonce, ...status } = (session.status ?? {}) as Record<string, unknown>;
-    return plain({ ...session, status });
+    return { ...session, status };
   }),
 });

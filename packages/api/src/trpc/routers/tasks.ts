@@ -10,7 +10,7 @@ import {
   rerunTask,
 } from '../../services/tasks';
 import { trainFromArchitecture } from '../../services/trainings';
-import { plain, protectedProcedure, router } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
 
 const taskId = z.object({ taskId: z.number().int().positive() });
 
@@ -27,12 +27,12 @@ export const tasksRouter = router({
         })
         .default({ take: TASK_PAGE, runsPerTask: LIST_RUNS_PER_TASK }),
     )
-    .query(async ({ ctx, input }) => plain(await listTasks(ctx.deps.db, ctx.principal, input))),
+    .query(({ ctx, input }) => listTasks(ctx.deps.db, ctx.principal, input)),
   get: protectedProcedure.input(taskId).query(async ({ ctx, input }) => {
     const { task, history } = await getTaskWithHistory(ctx.deps.db, ctx.principal, input.taskId, {
       runs: TASK_RUNS,
     });
-    return plain({ ...task, history: Object.fromEntries(history) });
+    return { ...task, history: Object.fromEntries(history) };
   }),
   /** Train the network of an architecture resource on a dataset resource (once, or on a cron schedule). */
   train: protectedProcedure
@@ -50,18 +50,16 @@ export const tasksRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { cronExpression, ...rest } = input;
-      return plain(
-        await trainFromArchitecture(ctx.deps, ctx.principal, {
-          ...rest,
-          source: 'trpc',
-          schedule: cronExpression ? { kind: 'CRON', cronExpression } : { kind: 'ONE_TIME' },
-        }),
-      );
+      return await trainFromArchitecture(ctx.deps, ctx.principal, {
+        ...rest,
+        source: 'trpc',
+        schedule: cronExpression ? { kind: 'CRON', cronExpression } : { kind: 'ONE_TIME' },
+      });
     }),
   rerun: protectedProcedure
     .input(taskId)
-    .mutation(async ({ ctx, input }) => plain(await rerunTask(ctx.deps.db, ctx.principal, input.taskId))),
+    .mutation(({ ctx, input }) => rerunTask(ctx.deps.db, ctx.principal, input.taskId)),
   delete: protectedProcedure
     .input(taskId)
-    .mutation(async ({ ctx, input }) => plain(await deleteTask(ctx.deps.db, ctx.principal, input.taskId))),
+    .mutation(({ ctx, input }) => deleteTask(ctx.deps.db, ctx.principal, input.taskId)),
 });

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { createTeam, deleteTeam, renameTeam } from '../../services/team-settings';
 import { leaveTeam, listTeams } from '../../services/teams';
-import { plain, protectedProcedure, router, teamInput } from '../trpc';
+import { protectedProcedure, router, teamInput } from '../trpc';
 
 const name = z.string().max(200);
 
 export const teamsRouter = router({
-  list: protectedProcedure.query(async ({ ctx }) => plain(await listTeams(ctx.deps.db, ctx.principal))),
+  list: protectedProcedure.query(({ ctx }) => listTeams(ctx.deps.db, ctx.principal)),
   me: protectedProcedure.query(({ ctx }) => ({
     principal: ctx.principal.kind,
     userId: ctx.principal.userId,
@@ -14,12 +14,10 @@ export const teamsRouter = router({
   /** A new team with the signed-in user as its owner (people only). */
   create: protectedProcedure
     .input(z.object({ name }))
-    .mutation(async ({ ctx, input }) => plain(await createTeam(ctx.deps.db, ctx.principal, input.name))),
+    .mutation(({ ctx, input }) => createTeam(ctx.deps.db, ctx.principal, input.name)),
   rename: protectedProcedure
     .input(teamInput.extend({ name }))
-    .mutation(async ({ ctx, input }) =>
-      plain(await renameTeam(ctx.deps.db, ctx.principal, input.teamId, input.name)),
-    ),
+    .mutation(({ ctx, input }) => renameTeam(ctx.deps.db, ctx.principal, input.teamId, input.name)),
   /** The signed-in user leaves the team (its last owner first makes someone else owner). */
   leave: protectedProcedure.input(teamInput).mutation(async ({ ctx, input }) => {
     await leaveTeam(ctx.deps.db, ctx.principal, input.teamId);
@@ -28,7 +26,5 @@ export const teamsRouter = router({
   /** Deletes the team with everything in it (owners only, naming it to confirm). */
   delete: protectedProcedure
     .input(teamInput.extend({ confirmName: name }))
-    .mutation(async ({ ctx, input }) =>
-      plain(await deleteTeam(ctx.deps, ctx.principal, input.teamId, input.confirmName)),
-    ),
+    .mutation(({ ctx, input }) => deleteTeam(ctx.deps, ctx.principal, input.teamId, input.confirmName)),
 });
