@@ -38,13 +38,15 @@ import {
 import {
   BadRequestError,
   ContractError,
-  JSON_BODY_LIMIT,
   MethodNotAllowedError,
   fileResponse,
   json,
+  route,
+  type AuthMode,
   type RestStyle,
   type RouteContext,
   type RouteDef,
+  type RouteSpec,
 } from '../http';
 import {
   TM_BASE,
@@ -64,7 +66,6 @@ import {
   fastapiJson,
   internalServerError,
   throwIfInvalid,
-  validateSource,
   validationErrorResponse,
   type FastApiError,
 } from './fastapi';
@@ -80,7 +81,13 @@ export function tmErrorResponse(error: unknown): Response {
   if (error instanceof HttpException)
     return fastapiJson({ detail: error.detail }, error.status, error.headers);
   if (error instanceof ContractError) {
-    return validationErrorResponse(fastapiErrors(error.issues, error.location, undefined, 'null'));
+    // FastAPI validates path, query and body together and lists every error; a missing body field's input
+    // is the enclosing object (pydantic's own error), a missing parameter's null.
+    return validationErrorResponse(
+      error.failures.flatMap((f) =>
+        fastapiErrors(f.issues, f.location, f.received, f.location === 'body' ? 'enclosing' : 'null'),
+      ),
+    );
   }
   if (error instanceof MethodNotAllowedError) {
     return fastapiJson({ detail: 'Method Not Allowed' }, 405, { allow: error.allow.join(', ') });
@@ -93,11 +100,18 @@ export function tmErrorResponse(error: unknown): Response {
   return internalServerError();
 }
 
-/** `x-api-key` or `Authorization: Bearer <api key>`. */
-async function principalOf(ctx: RouteContext): Promise<Principal> {
+/**
+ * The style's credentials: `x-api-key` or `Authorization: Bearer <api key>` (FastAPI's APIKeyHeader and
+ * HTTPBearer). Routes under a session key take their credential from the path instead (auth `none`).
+ * @throws HttpException 401 "Not authenticated" without a key (when required), "Invalid API key" for a bad one.
+ */
+async function authenticate(ctx: RouteContext, required: boolean): Promise<Principal | null> {
   const auth = parseAuthorization(ctx.request.headers.get('authorization'));
   const key = ctx.request.headers.get('x-api-key') ?? (auth?.scheme === 'bearer' ? auth.token : null);
-  if (!key) throw new HttpException(401, 'Not authenticated');
+  if (!key) {
+    if (!required) return null;
+    throw new HttpException(401, 'Not authenticated');
+  }
   const principal = await principalFromApiKey(ctx.deps.db, key);
   if (!principal) throw new HttpException(401, 'Invalid API key');
   return principal;
@@ -144,12 +158,6 @@ const orFailure = (session: SessionWithExecution, message: string) => {
     : `training failed: ${failure}`;
 };
 
-/** The path's `{key}` (a str: it cannot fail, but FastAPI's order is path, query, body). */
-const pathOf = (ctx: RouteContext) => validateSource(keyParams, ctx.params, 'path', 'null');
-/** Query parameters as Starlette gives them (the last of repeated keys). */
-const queryOf = <S extends z.ZodType>(ctx: RouteContext, schema: S) =>
-  validateSource(schema, Object.fromEntries(ctx.url.searchParams.entries()), 'query', 'null');
-
 /** The request body's bytes (413 beyond the JSON limit). */
 async function bodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   if (Number(request.headers.get('content-length') ?? '0') > limit)
@@ -165,29 +173,40 @@ async function bodyBytes(request: Request, limit: number): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-const jsonLimit = (ctx: RouteContext) => ctx.deps.jsonBodyLimitBytes ?? JSON_BODY_LIMIT;
+/** A request body as FastAPI hands it to the body model (./fastapi.ts fastapiBody; 413 beyond `limit`). */
+const readBody = async (request: Request, limit: number) =>
+  fastapiBody(await bodyBytes(request, limit), request.headers.get('content-type'));
 
 /**
- * A route as FastAPI serves it: HEAD is not GET (405, `allow` the route's method), a trailing slash is a
- * 307 to the path without it (Starlette's redirect_slashes).
+ * What FastAPI answers before a route runs: HEAD is not GET (405, `allow` the route's method), a trailing
+ * slash is a 307 to the path without it (Starlette's redirect_slashes).
  */
-const route = (def: Omit<RouteDef, 'tags' | 'security'> & { keyed?: boolean }): RouteDef => ({
-  tags: ['Training module'],
-  security: def.keyed || def.hidden ? [] : ['ApiKeyAuthentication', 'bearerAuth'],
-  ...def,
-  async handler(ctx) {
-    if (ctx.request.method !== def.method) {
-      // HEAD (which the router hands to GET routes): 405 without a body, as a server answers HEAD.
-      const head = tmErrorResponse(new MethodNotAllowedError([def.method]));
-      return new Response(null, { status: head.status, headers: head.headers });
-    }
-    if (ctx.url.pathname.length > 1 && ctx.url.pathname.endsWith('/')) {
-      const location = `${ctx.url.origin}${ctx.url.pathname.replace(/\/+$/, '')}${ctx.url.search}`;
-      return new Response(null, { status: 307, headers: { location } });
-    }
-    return def.handler!(ctx);
-  },
-});
+function before(def: RouteDef, ctx: RouteContext): Response | null {
+  if (ctx.request.method !== def.method) {
+    // HEAD (which the router hands to GET routes): 405 without a body, as a server answers HEAD.
+    const head = tmErrorResponse(new MethodNotAllowedError([def.method]));
+    return new Response(null, { status: head.status, headers: head.headers });
+  }
+  if (ctx.url.pathname.length > 1 && ctx.url.pathname.endsWith('/')) {
+    const location = `${ctx.url.origin}${ctx.url.pathname.replace(/\/+$/, '')}${ctx.url.search}`;
+    return new Response(null, { status: 307, headers: { location } });
+  }
+  return null;
+}
+
+/** A route of this style: tagged, and documented as taking an API key unless it needs none. */
+function tmRoute<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  A extends AuthMode = 'required',
+>(spec: Omit<RouteSpec<P, Q, B, A>, 'tags' | 'security'>): RouteDef {
+  return route<P, Q, B, A>({
+    tags: ['Training module'],
+    security: spec.auth === 'none' ? [] : ['ApiKeyAuthentication', 'bearerAuth'],
+    ...spec,
+  });
+}
 
 const ok = (body: unknown) => json(body, 200, { 'content-type': 'application/json' });
 
@@ -225,25 +244,27 @@ const docsPage = (title: string, body: string) =>
   });
 
 export const tmRoutes: RouteDef[] = [
-  route({
+  tmRoute({
     method: 'GET',
     path: '/openapi.json',
     operationId: 'openapi',
     summary: 'This style’s OpenAPI document (paths relative to the style’s root, as FastAPI serves it)',
     response: 'file',
     hidden: true,
+    auth: 'none',
     async handler() {
       const { trainingModuleOpenApi } = await import('./openapi');
       return ok(await trainingModuleOpenApi());
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/docs',
     operationId: 'swagger_ui',
     summary: 'Swagger UI',
     response: 'file',
     hidden: true,
+    auth: 'none',
     async handler() {
       return docsPage(
         'Trainhub training module - Swagger UI',
@@ -260,13 +281,14 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       );
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/redoc',
     operationId: 'redoc',
     summary: 'ReDoc',
     response: 'file',
     hidden: true,
+    auth: 'none',
     async handler() {
       return docsPage(
         'Trainhub training module - ReDoc',
@@ -281,36 +303,33 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       );
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/healthcheck',
     operationId: 'healthcheck',
     summary: 'Healthcheck',
     response: healthcheckSchema,
-    keyed: true,
+    auth: 'none',
     async handler() {
       return ok({ status: 'ok', message: 'training module is up' });
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/start_session',
     operationId: 'start_session',
     summary: 'Start a new session and return its key (force_restart != 0 wipes the active one)',
     query: forceRestartQuery,
     response: serverStatusSchema,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const query = queryOf(ctx, forceRestartQuery);
-      throwIfInvalid(query.errors);
-      const { session, key } = await startSession(ctx.deps.db, principal, {
-        forceRestart: (query.data!.force_restart ?? 0) !== 0,
-        keySecret: ctx.deps.jwtSecret,
+    async handler({ principal, query, deps }) {
+      const { session, key } = await startSession(deps.db, principal, {
+        forceRestart: (query.force_restart ?? 0) !== 0,
+        keySecret: deps.jwtSecret,
       });
       return ok(statusOf(session, 'session started', { key }));
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/parameters/{key}',
     operationId: 'update_training_config',
@@ -318,39 +337,31 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     params: keyParams,
     body: trainingConfigParamsSchema,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const path = pathOf(ctx);
-      const received = fastapiBody(
-        await bodyBytes(ctx.request, jsonLimit(ctx)),
-        ctx.request.headers.get('content-type'),
-      );
-      const body = validateSource(trainingConfigParamsSchema, received, 'body', 'enclosing');
-      throwIfInvalid(path.errors, body.errors);
-      const session = await setSessionConfig(ctx.deps.db, path.data!.key, body.data!);
+    auth: 'none',
+    async handler({ params, body, deps }) {
+      const session = await setSessionConfig(deps.db, params.key, body);
       return ok(statusOf({ ...session, execution: null }, 'config updated'));
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/parameters',
     operationId: 'return_training_config',
     summary: 'The active session’s training config and its key (null for a viewer)',
     response: serverStatusSchema,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const session = await activeSession(ctx.deps.db, principal);
+    async handler({ principal, deps }) {
+      const session = await activeSession(deps.db, principal);
       // The key acts as an editor of the session's project: shown to callers who could start one (editors
       // and above), null for viewers.
-      const editor = await requireProject(ctx.deps.db, principal, session.projectId, 'EDITOR').then(
+      const editor = await requireProject(deps.db, principal, session.projectId, 'EDITOR').then(
         () => true,
         () => false,
       );
-      const key = editor ? sessionKeyOf(session, ctx.deps.jwtSecret) : null;
+      const key = editor ? sessionKeyOf(session, deps.jwtSecret) : null;
       return ok(statusOf(session, 'current config', { key }));
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/upload_dataset/{key}',
     operationId: 'upload_dataset',
@@ -358,15 +369,14 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     params: keyParams,
     multipart: { files: [...UPLOAD_FILES] },
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const path = pathOf(ctx);
+    auth: 'none',
+    async handler({ params, deps, request }) {
       // FastAPI reads and validates the whole form before the endpoint runs: files go to the store as they
       // stream in only when the key opens a session in setup; otherwise they are read and dropped, and a
       // form error (422) still comes before the key's or the state's answer.
-      const target = await uploadableSession(ctx.deps.db, path.data!.key);
+      const target = await uploadableSession(deps.db, params.key);
       const form = new Map<string, { kind: 'file' } | { kind: 'str'; value: string }>();
-      const parts = formParts(ctx.request, { maxFileBytes: ctx.deps.uploadLimitBytes });
+      const parts = formParts(request, { maxFileBytes: deps.uploadLimitBytes });
       const wanted = async function* () {
         for await (const part of parts) {
           if (part.kind === 'str') form.set(part.name, part);
@@ -379,23 +389,23 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
         }
       };
       let stored: Awaited<ReturnType<typeof storeSessionFiles>> = [];
-      if ('session' in target) stored = await storeSessionFiles(ctx.deps, target.session, wanted());
+      if ('session' in target) stored = await storeSessionFiles(deps, target.session, wanted());
       else for await (const _ of wanted()) void _;
       const errors = uploadErrors(form);
       const chosen = UPLOAD_FILES.map((name) => stored.filter((s) => s.field === name).at(-1));
       const unused = stored.filter((s) => !chosen.includes(s)).map((s) => s.resource);
       if (errors.length || !('session' in target)) {
         await discardSessionFiles(
-          ctx.deps,
+          deps,
           stored.map((s) => s.resource),
         );
-        throwIfInvalid(path.errors, errors);
+        throwIfInvalid(errors);
         throw (target as { error: unknown }).error;
       }
-      await discardSessionFiles(ctx.deps, unused);
+      await discardSessionFiles(deps, unused);
       try {
         const session = await setSessionDatasets(
-          ctx.deps.db,
+          deps.db,
           target.session,
           chosen[0]!.resource,
           chosen[1]!.resource,
@@ -403,51 +413,51 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
         return ok(statusOf({ ...session, execution: null }, 'datasets uploaded'));
       } catch (error) {
         await discardSessionFiles(
-          ctx.deps,
+          deps,
           chosen.map((s) => s!.resource),
         );
         throw error;
       }
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/preprocess/{key}',
     operationId: 'preprocess',
     summary: 'Preprocess the datasets (setup -> preprocessing)',
     params: keyParams,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const session = await preprocessSession(ctx.deps, pathOf(ctx).data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const session = await preprocessSession(deps, params.key);
       return ok(statusOf({ ...session, execution: null }, 'preprocessing done'));
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/preprocess_status',
     operationId: 'get_preprocess_status',
     summary: 'Preprocessing status of the active session',
     response: serverStatusSchema,
-    async handler(ctx) {
-      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+    async handler({ principal, deps }) {
+      const session = await activeSession(deps.db, principal);
       return ok(statusOf(session, orFailure(session, 'preprocess status')));
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/training/start/{key}',
     operationId: 'start_training',
     summary: 'Start training (preprocessing -> training)',
     params: keyParams,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const session = await startSessionTraining(ctx.deps.db, pathOf(ctx).data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const session = await startSessionTraining(deps.db, params.key);
       return ok(statusOf(session, 'training started'));
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/training/stop/{key}',
     operationId: 'stop_training',
@@ -456,13 +466,10 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     params: keyParams,
     query: forceRestartQuery,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const path = pathOf(ctx);
-      const query = queryOf(ctx, forceRestartQuery);
-      throwIfInvalid(path.errors, query.errors);
-      const session = await stopSessionTraining(ctx.deps.db, path.data!.key, {
-        forceRestart: (query.data!.force_restart ?? 0) !== 0,
+    auth: 'none',
+    async handler({ params, query, deps }) {
+      const session = await stopSessionTraining(deps.db, params.key, {
+        forceRestart: (query.force_restart ?? 0) !== 0,
       });
       return ok(
         session.wiped
@@ -471,27 +478,27 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       );
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/status',
     operationId: 'get_status',
     summary: 'Status of the active session',
     response: serverStatusSchema,
-    async handler(ctx) {
-      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+    async handler({ principal, deps }) {
+      const session = await activeSession(deps.db, principal);
       return ok(statusOf(session, orFailure(session, 'status')));
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/monitor/{key}',
     operationId: 'monitor',
     summary: 'The last epoch of the training',
     params: keyParams,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const { session, lastEpoch } = await monitorSession(ctx.deps.db, pathOf(ctx).data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const { session, lastEpoch } = await monitorSession(deps.db, params.key);
       return ok(
         statusOf(
           session,
@@ -504,32 +511,32 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       );
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/model_ready/{key}',
     operationId: 'model_ready',
     summary: 'Whether the model is trained (after a completed or a stopped training)',
     params: keyParams,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const session = await sessionByKey(ctx.deps.db, pathOf(ctx).data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const session = await sessionByKey(deps.db, params.key);
       return ok(
         statusOf(session, orFailure(session, isModelReady(session) ? 'model ready' : 'model not ready')),
       );
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/download_model/{key}',
     operationId: 'download_model',
     summary: 'The trained model: a zip of the model files and metadata.json',
     params: keyParams,
     response: 'file',
-    keyed: true,
-    async handler(ctx) {
-      const { session, execution, model, history } = await sessionResult(ctx.deps.db, pathOf(ctx).data!.key);
-      const bytes = await ctx.deps.store.get(model.storageKey);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const { session, execution, model, history } = await sessionResult(deps.db, params.key);
+      const bytes = await deps.store.get(model.storageKey);
       const metadata = {
         model: model.name,
         contentHash: model.contentHash,
@@ -548,16 +555,16 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       return fileResponse(Buffer.from(zip), `model-${execution.id}.zip`, 'application/zip', zip.length);
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/download_results/{key}',
     operationId: 'download_results',
     summary: 'The test-set results (JSON: metrics on the test file and the per-epoch history)',
     params: keyParams,
     response: 'file',
-    keyed: true,
-    async handler(ctx) {
-      const { execution, history } = await sessionResult(ctx.deps.db, pathOf(ctx).data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const { execution, history } = await sessionResult(deps.db, params.key);
       const body = JSON.stringify(
         {
           job_id: execution.id,
@@ -571,7 +578,7 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       return fileResponse(Buffer.from(body), `results-${execution.id}.json`, 'application/json');
     },
   }),
-  route({
+  tmRoute({
     method: 'POST',
     path: '/import_model/{key}',
     operationId: 'import_model',
@@ -579,14 +586,11 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     params: keyParams,
     query: importModelQuery,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const path = pathOf(ctx);
-      const query = queryOf(ctx, importModelQuery);
-      throwIfInvalid(path.errors, query.errors);
-      const session = await sessionByKey(ctx.deps.db, path.data!.key);
-      const { model_type, model_name } = query.data!;
-      const dir = ctx.deps.pretrainedModelsDir;
+    auth: 'none',
+    async handler({ params, query, deps }) {
+      const session = await sessionByKey(deps.db, params.key);
+      const { model_type, model_name } = query;
+      const dir = deps.pretrainedModelsDir;
       const safe = model_name.replace(/[^\w.-]/g, '_');
       // The model store (@trainhub/ml/model-store) knows the layout; `.` and `..` are no model names.
       if (!dir || !hasBaseModel(dir, safe)) {
@@ -600,26 +604,26 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
       const status = (session.status ?? {}) as SessionStatus & { imported?: unknown };
       // Its folder goes with it: the session's training puts the base under its layers (startSessionTraining).
       const folder = resolveBaseModel(dir, safe);
-      await ctx.deps.db.trainingSession.update({
+      await deps.db.trainingSession.update({
         where: { id: session.id },
         data: { status: { ...status, imported: { model_type, model_name: safe, folder } } },
       });
       return ok(statusOf(session, `model ${safe} imported`));
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/import_status',
     operationId: 'import_status',
     summary: 'Import status of the active session',
     response: serverStatusSchema,
-    async handler(ctx) {
-      const session = await activeSession(ctx.deps.db, await principalOf(ctx));
+    async handler({ principal, deps }) {
+      const session = await activeSession(deps.db, principal);
       const imported = ((session.status ?? {}) as { imported?: { model_name: string } }).imported;
       return ok(statusOf(session, imported ? `model ${imported.model_name} imported` : 'no model imported'));
     },
   }),
-  route({
+  tmRoute({
     method: 'GET',
     path: '/get_imported_model/{key}',
     operationId: 'get_imported_model',
@@ -627,12 +631,9 @@ const ui = SwaggerUIBundle({ url: '${TM_BASE}/openapi.json', dom_id: '#swagger-u
     params: keyParams,
     query: importedModelQuery,
     response: serverStatusSchema,
-    keyed: true,
-    async handler(ctx) {
-      const path = pathOf(ctx);
-      const query = queryOf(ctx, importedModelQuery);
-      throwIfInvalid(path.errors, query.errors);
-      const session = await sessionByKey(ctx.deps.db, path.data!.key);
+    auth: 'none',
+    async handler({ params, deps }) {
+      const session = await sessionByKey(deps.db, params.key);
       const imported = ((session.status ?? {}) as { imported?: { model_name: string } }).imported;
       if (!imported) throw new DomainError('NOT_FOUND', 'no model has been imported');
       return ok(statusOf(session, `imported model ${imported.model_name}`));
@@ -644,5 +645,8 @@ export const trainingModuleStyle: RestStyle = {
   basePath: TM_BASE,
   routes: tmRoutes,
   errorResponse: tmErrorResponse,
+  authenticate,
+  readBody,
+  before,
   notFound: () => fastapiJson({ detail: 'Not Found' }, 404),
 };
