@@ -9,6 +9,7 @@ import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler, nodeRequestHandler } from '../src/rest';
 import { edgeImpulseIngestionStyle } from '../src/rest/edge-impulse/ingestion';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
+import { MODEL_TESTING_JOB_ID_BASE } from '../src/services/model-testing';
 import { claimNext } from '../../../apps/trainer/src/queue';
 import { runExecution } from '../../../apps/trainer/src/runner';
 import { checkResponse } from './ei-models';
@@ -61,6 +62,16 @@ function acquisition(values: unknown, hmacKey: string | null, signWith?: string)
       .update(JSON.stringify(doc))
       .digest('hex');
   return JSON.stringify(doc);
+}
+
+/** Polls a job's status (as the bindings' runJobUntilCompletion does) until it has finished. */
+async function finishedJob(api: EdgeImpulseApi, projectId: number, jobId: number) {
+  for (let i = 0; i < 600; i++) {
+    const status = await api.jobs.getJobStatus(projectId, jobId);
+    if (status.job.finishedSuccessful !== undefined) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${jobId} did not finish in 60 s`);
 }
 
 function csv(values: number[][]): string {
@@ -168,6 +179,18 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     expect(one.payload.sensors.map((s) => s.name)).toEqual(['accX', 'accY', 'accZ']);
     const testing = await api.rawData.listSamples(w.a.projectId, { category: 'testing', labels: '["wave"]' });
     expect(testing.samples.map((s) => [s.label, s.metadata])).toEqual([['wave', { site: 'lab 1' }]]);
+    // The project's data summary counts them: 12 training samples of 200 rows x 10 ms, 2 testing of 150.
+    const info = await api.projects.getProjectInfo(w.a.projectId);
+    expect(checkResponse('getProjectInfo', JSON.parse(JSON.stringify(info)))).toEqual([]);
+    const training12 = { totalLengthMs: 12 * 200 * INTERVAL_MS, labels: ['idle', 'wave'], totalLabels: 2 };
+    expect(info.dataSummary).toEqual({ ...training12, dataCount: 12 });
+    expect(info.dataSummaryPerCategory.training).toEqual({ ...training12, dataCount: 12 });
+    expect(info.dataSummaryPerCategory.testing).toEqual({
+      totalLengthMs: 2 * 150 * INTERVAL_MS,
+      labels: ['idle', 'wave'],
+      totalLabels: 2,
+      dataCount: 2,
+    });
   });
 
   it('refuses bad samples with the contract’s answers and stores nothing', async () => {
@@ -359,14 +382,51 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     expect(c.expectedLabels[1]).toEqual({ startIndex: 25, endIndex: 74, label: 'wave' });
     for (const window of c.result) expect(window.wave).toBeGreaterThan(window.idle!);
 
+    // Model testing is a job: started at once, then read by id like a training (status, stdout).
+    const before = await fetch(`${base}/v1/api/${pid}/deployment/evaluate`, {
+      headers: { 'x-api-key': key },
+    });
+    expect(before.status).toBe(404);
     const evaluation = await api.jobs.startEvaluateJob(pid);
-    expect(evaluation.id).toBeGreaterThan(0);
+    expect(evaluation.id).toBeGreaterThan(MODEL_TESTING_JOB_ID_BASE);
+    const evaluated = await finishedJob(api, pid, evaluation.id);
+    expect(checkResponse('getJobStatus', JSON.parse(JSON.stringify(evaluated)))).toEqual([]);
+    expect(evaluated.job).toMatchObject({
+      id: evaluation.id,
+      categoryKey: 'evaluate',
+      key: `evaluate-${evaluation.id}`,
+      finishedSuccessful: true,
+    });
+    const log = await api.jobs.getJobsLogs(pid, evaluation.id, { limit: 100 });
+    expect(log.stdout.map((l) => l.data).join('')).toMatch(
+      /learn block 3 queued \(10 windows[\s\S]*learn block 3 finished: accuracy 1\.0000 over 10 windows/,
+    );
     const result = await api.deployment.getEvaluateJobResult(pid);
     expect(checkResponse('getEvaluateJobResult', JSON.parse(JSON.stringify(result)))).toEqual([]);
     const stats = result.result[0]!;
     expect(stats).toMatchObject({ learnBlockId: 3, trainingLabels: ['idle', 'wave'], totalWindowCount: 10 });
     expect(stats.accuracy.raw).toBe(1);
     expect(stats.confusionMatrix.wave!.wave!.raw).toBe(5);
+    // Classify all test data: the same job, of its own kind; the per-sample results then.
+    const classify = await api.jobs.startClassifyJob(pid, {});
+    expect(classify.id).toBeGreaterThan(evaluation.id);
+    expect((await finishedJob(api, pid, classify.id)).job).toMatchObject({
+      categoryKey: 'classify',
+      finishedSuccessful: true,
+    });
+    const all = await fetch(`${base}/v1/api/${pid}/classify/all/result`, { headers: { 'x-api-key': key } });
+    const allBody = (await all.json()) as { result: { sampleId: number; classifications: unknown[] }[] };
+    expect(allBody.result.map((r) => r.classifications.length)).toEqual([1, 1]);
+    // An id of that range that is no job of this project, and another project's caller: 404.
+    for (const [id, apiKey] of [
+      [classify.id + 1000, key],
+      [classify.id, w.b.projectKey],
+    ] as const) {
+      const unknown = await fetch(`${base}/v1/api/${pid}/jobs/${id}/status`, {
+        headers: { 'x-api-key': apiKey },
+      });
+      expect(unknown.status).toBe(404);
+    }
 
     const deployment = await api.deployment.getDeployment(pid, { type: 'tfjs' });
     expect(deployment.hasDeployment).toBe(true);

@@ -3,15 +3,14 @@
 // services/samples.ts (samples, impulse -> features) and services/predictions.ts (predict rows, model
 // tests). Fidelity note: /work/shared/docs/fidelity/edge-impulse.md section 2.1 (rawData.*, classify.*,
 // jobs.startEvaluateJob, deployment.*).
-import type { LearnBlock, Sample } from '@trainhub/db';
+import type { Db, LearnBlock, Sample } from '@trainhub/db';
 import { z } from 'zod';
-import { parseCookies } from '../../auth/cookies';
 import type { Principal } from '../../auth/principal';
-import { principalFromApiKey, principalFromJwt } from '../../auth/resolve';
 import { requireProject } from '../../services/access';
 import { DomainError } from '../../services/errors';
 import { lastLearnBlockExecution, listLearnBlocks } from '../../services/learn-blocks';
-import { evaluate, predictRows, MAX_PREDICT_ROWS } from '../../services/predictions';
+import { startModelTesting, type ModelTestingKind } from '../../services/model-testing';
+import { predictRows, MAX_PREDICT_ROWS } from '../../services/predictions';
 import { openResource } from '../../services/resources';
 import {
   SAMPLE_CATEGORIES,
@@ -22,31 +21,12 @@ import {
   listSamples,
   projectHmacKey,
   sampleFeatures,
-  writeFeatureDataset,
   type ImpulsePipeline,
 } from '../../services/samples';
-import { fileResponse, json, parseWith, queryObject, type RouteContext, type RouteDef } from '../http';
-import { projectIdParams } from './contracts';
+import { fileResponse, json, route, type RestDeps, type RouteDef } from '../http';
+import { projectIdParams, startJobResponseSchema } from './contracts';
 
 const SECURITY = ['ApiKeyAuthentication', 'JWTAuthentication', 'JWTHttpHeaderAuthentication'];
-
-/** The caller, as the rest of the style resolves it: `x-api-key`, `x-jwt-token` or the `jwt` cookie. */
-async function principalOf(ctx: RouteContext): Promise<Principal> {
-  const apiKey = ctx.request.headers.get('x-api-key');
-  const jwt =
-    ctx.request.headers.get('x-jwt-token') ?? parseCookies(ctx.request.headers.get('cookie'))['jwt'] ?? null;
-  const principal = apiKey
-    ? await principalFromApiKey(ctx.deps.db, apiKey)
-    : jwt
-      ? await principalFromJwt(ctx.deps.db, jwt, ctx.deps.jwtSecret)
-      : null;
-  if (!principal)
-    throw new DomainError(
-      'UNAUTHENTICATED',
-      apiKey ? 'Invalid API key' : jwt ? 'Invalid or expired JWT token' : 'Authentication required',
-    );
-  return principal;
-}
 
 const sampleParams = projectIdParams.extend({ sampleId: z.coerce.number().int().positive() });
 const labelsQuery = z
@@ -83,11 +63,6 @@ const deploymentQuery = z.object({
 export const DEPLOYMENT_FORMATS = {
   tfjs: 'TensorFlow.js layers model (model.json + weights) with metadata.json, zipped',
 } as const;
-
-const p = <S extends z.ZodObject>(schema: S, ctx: RouteContext): z.infer<S> =>
-  parseWith(schema, ctx.params, 'path');
-const q = <S extends z.ZodObject>(schema: S, ctx: RouteContext): z.infer<S> =>
-  parseWith(schema, queryObject(ctx.url), 'query');
 
 /** Edge Impulse's Sample model for a stored sample (fields without a counterpart get neutral values). */
 function presentSample(s: Omit<Sample, 'values'>) {
@@ -174,11 +149,11 @@ function pipelineOf(impulse: unknown, block: LearnBlock): ImpulsePipeline {
 }
 
 /** The project's learn blocks with a trained model (newest completed training of each). */
-async function trainedBlocks(ctx: RouteContext, principal: Principal, projectId: number) {
-  const blocks = await listLearnBlocks(ctx.deps.db, principal, projectId);
+async function trainedBlocks(db: Db, principal: Principal, projectId: number) {
+  const blocks = await listLearnBlocks(db, principal, projectId);
   const out: { block: LearnBlock; modelResourceId: number }[] = [];
   for (const block of blocks) {
-    const { execution } = await lastLearnBlockExecution(ctx.deps.db, principal, projectId, block.id);
+    const { execution } = await lastLearnBlockExecution(db, principal, projectId, block.id);
     if (execution?.modelResourceId) out.push({ block, modelResourceId: execution.modelResourceId });
   }
   return out;
@@ -201,10 +176,10 @@ function presentLearnBlock(block: LearnBlock, impulse: unknown) {
  * Classifies one stored sample with every trained learn block: the sample cut into windows by the input
  * block, each window's features through the DSP blocks, predicted by predictions.predictRows.
  */
-async function classifySample(ctx: RouteContext, principal: Principal, projectId: number, sampleId: number) {
-  const project = await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-  const sample = await getSample(ctx.deps.db, principal, projectId, sampleId);
-  const trained = await trainedBlocks(ctx, principal, projectId);
+async function classifySample(deps: RestDeps, principal: Principal, projectId: number, sampleId: number) {
+  const project = await requireProject(deps.db, principal, projectId, 'VIEWER');
+  const sample = await getSample(deps.db, principal, projectId, sampleId);
+  const trained = await trainedBlocks(deps.db, principal, projectId);
   if (trained.length === 0)
     throw new DomainError('INVALID', 'no learn block has a trained model: train first');
   let input: ImpulsePipeline['input'] | null = null;
@@ -222,13 +197,7 @@ async function classifySample(ctx: RouteContext, principal: Principal, projectId
     for (let i = 0; i < rows.length; i += MAX_PREDICT_ROWS)
       predictions.push(
         ...(
-          await predictRows(
-            ctx.deps,
-            principal,
-            projectId,
-            modelResourceId,
-            rows.slice(i, i + MAX_PREDICT_ROWS),
-          )
+          await predictRows(deps, principal, projectId, modelResourceId, rows.slice(i, i + MAX_PREDICT_ROWS))
         ).predictions,
       );
     const windowRows = Math.max(1, Math.round(pipeline.input.windowSizeMs / sample.intervalMs));
@@ -259,38 +228,38 @@ async function classifySample(ctx: RouteContext, principal: Principal, projectId
 }
 
 /**
- * Model testing: each trained learn block's model tested (predictions.evaluate) on the features of the
- * project's labelled testing samples. Returns the model test job ids.
+ * Starts model testing (`evaluate`) or classification of all test data (`classify`) of every trained learn
+ * block as one job (services/model-testing.ts): its id answers GET jobs/{id}/status and stdout like a
+ * training's; the results are then served by GET deployment/evaluate and classify/all/result.
  */
-async function runModelTesting(ctx: RouteContext, principal: Principal, projectId: number) {
-  const project = await requireProject(ctx.deps.db, principal, projectId, 'EDITOR');
-  const trained = await trainedBlocks(ctx, principal, projectId);
-  if (trained.length === 0)
-    throw new DomainError('INVALID', 'no learn block has a trained model: train first');
-  const ids: number[] = [];
-  for (const { block, modelResourceId } of trained) {
-    const features = await writeFeatureDataset(
-      ctx.deps,
-      principal,
-      projectId,
-      pipelineOf(project.impulse, block),
-      'testing',
-    );
-    const { job } = await evaluate(ctx.deps, principal, projectId, modelResourceId, features.resourceId, {
-      labelColumn: 'label',
-    });
-    ids.push(job.id);
-  }
-  return ids;
+async function startTestingJob(
+  deps: RestDeps,
+  principal: Principal,
+  projectId: number,
+  kind: ModelTestingKind,
+) {
+  const project = await requireProject(deps.db, principal, projectId, 'EDITOR');
+  const trained = await trainedBlocks(deps.db, principal, projectId);
+  return startModelTesting(
+    deps,
+    principal,
+    projectId,
+    kind,
+    trained.map(({ block, modelResourceId }) => ({
+      learnBlockId: clientIdOf(block),
+      modelResourceId,
+      pipeline: pipelineOf(project.impulse, block),
+    })),
+  );
 }
 
 /** The newest model test of each trained learn block, as Edge Impulse's ModelVariantStats. */
-async function modelTestingResults(ctx: RouteContext, principal: Principal, projectId: number) {
-  await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-  const trained = await trainedBlocks(ctx, principal, projectId);
+async function modelTestingResults(db: Db, principal: Principal, projectId: number) {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const trained = await trainedBlocks(db, principal, projectId);
   const result = [];
   for (const { block, modelResourceId } of trained) {
-    const job = await ctx.deps.db.modelJob.findFirst({
+    const job = await db.modelJob.findFirst({
       where: { projectId, modelResourceId, kind: 'EVALUATE', status: 'COMPLETED' },
       orderBy: { id: 'desc' },
     });
@@ -323,9 +292,26 @@ async function modelTestingResults(ctx: RouteContext, principal: Principal, proj
   return result;
 }
 
+/** One route for each of Edge Impulse's two model testing starts: the same job, of its kind. */
+const testingJobRoute = (kind: ModelTestingKind, operationId: string, summary: string) =>
+  route({
+    method: 'POST',
+    path: `/api/{projectId}/jobs/${kind}`,
+    operationId,
+    summary,
+    tags: ['Jobs'],
+    params: projectIdParams,
+    response: startJobResponseSchema,
+    security: SECURITY,
+    async handler({ principal, params, deps }) {
+      const { id } = await startTestingJob(deps, principal, params.projectId, kind);
+      return json({ success: true, id });
+    },
+  });
+
 /** The Studio API's data-path routes, appended to the Edge Impulse style. */
 export const eiDataRoutes: RouteDef[] = [
-  {
+  route({
     method: 'GET',
     path: '/api/{projectId}/raw-data',
     operationId: 'listSamples',
@@ -335,15 +321,12 @@ export const eiDataRoutes: RouteDef[] = [
     query: listQuery,
     response: z.object({ success: z.boolean(), samples: z.array(z.unknown()), totalCount: z.number() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const query = q(listQuery, ctx);
-      const { samples, totalCount } = await listSamples(ctx.deps.db, principal, projectId, query);
+    async handler({ principal, params, query, deps }) {
+      const { samples, totalCount } = await listSamples(deps.db, principal, params.projectId, query);
       return json({ success: true, samples: samples.map(presentSample), totalCount });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/raw-data/count',
     operationId: 'countSamples',
@@ -353,14 +336,12 @@ export const eiDataRoutes: RouteDef[] = [
     query: countQuery,
     response: z.object({ success: z.boolean(), count: z.number() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const count = await countSamples(ctx.deps.db, principal, projectId, q(countQuery, ctx));
+    async handler({ principal, params, query, deps }) {
+      const count = await countSamples(deps.db, principal, params.projectId, query);
       return json({ success: true, count });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/raw-data/{sampleId}',
     operationId: 'getSample',
@@ -369,16 +350,12 @@ export const eiDataRoutes: RouteDef[] = [
     params: sampleParams,
     response: z.object({ success: z.boolean(), sample: z.unknown(), payload: z.unknown() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, sampleId } = p(sampleParams, ctx);
-      return json({
-        success: true,
-        ...presentSampleData(await getSample(ctx.deps.db, principal, projectId, sampleId)),
-      });
+    async handler({ principal, params, deps }) {
+      const sample = await getSample(deps.db, principal, params.projectId, params.sampleId);
+      return json({ success: true, ...presentSampleData(sample) });
     },
-  },
-  {
+  }),
+  route({
     method: 'DELETE',
     path: '/api/{projectId}/raw-data/{sampleId}',
     operationId: 'deleteSample',
@@ -387,14 +364,12 @@ export const eiDataRoutes: RouteDef[] = [
     params: sampleParams,
     response: z.object({ success: z.boolean() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, sampleId } = p(sampleParams, ctx);
-      await deleteSample(ctx.deps.db, principal, projectId, sampleId);
+    async handler({ principal, params, deps }) {
+      await deleteSample(deps.db, principal, params.projectId, params.sampleId);
       return json({ success: true });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/devkeys',
     operationId: 'listDevkeys',
@@ -403,14 +378,12 @@ export const eiDataRoutes: RouteDef[] = [
     params: projectIdParams,
     response: z.object({ success: z.boolean(), hmacKey: z.string() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      await requireProject(ctx.deps.db, principal, projectId, 'ADMIN');
-      return json({ success: true, hmacKey: projectHmacKey(ctx.deps.jwtSecret, projectId) });
+    async handler({ principal, params, deps }) {
+      await requireProject(deps.db, principal, params.projectId, 'ADMIN');
+      return json({ success: true, hmacKey: projectHmacKey(deps.jwtSecret, params.projectId) });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/classify/{sampleId}',
     operationId: 'classifySample',
@@ -419,47 +392,23 @@ export const eiDataRoutes: RouteDef[] = [
     params: sampleParams,
     response: z.object({ success: z.boolean(), classifications: z.array(z.unknown()) }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId, sampleId } = p(sampleParams, ctx);
-      return json(await classifySample(ctx, principal, projectId, sampleId));
+    async handler({ principal, params, deps }) {
+      return json(await classifySample(deps, principal, params.projectId, params.sampleId));
     },
-  },
-  {
-    method: 'POST',
-    path: '/api/{projectId}/jobs/evaluate',
-    operationId: 'startEvaluateJob',
-    summary:
-      'Model testing on the testing category (each trained learn block). Runs to completion before answering; ' +
-      'the id is the model test job (results: GET deployment/evaluate)',
-    tags: ['Jobs'],
-    params: projectIdParams,
-    response: z.object({ success: z.boolean(), id: z.number() }),
-    security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const ids = await runModelTesting(ctx, principal, projectId);
-      return json({ success: true, id: ids[0] });
-    },
-  },
-  {
-    method: 'POST',
-    path: '/api/{projectId}/jobs/classify',
-    operationId: 'startClassifyJob',
-    summary: 'Classify all test data: the same model test as jobs/evaluate (results: classify/all/result)',
-    tags: ['Jobs'],
-    params: projectIdParams,
-    response: z.object({ success: z.boolean(), id: z.number() }),
-    security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const ids = await runModelTesting(ctx, principal, projectId);
-      return json({ success: true, id: ids[0] });
-    },
-  },
-  {
+  }),
+  testingJobRoute(
+    'evaluate',
+    'startEvaluateJob',
+    'Start model testing on the testing samples (every trained learn block): a job read by GET ' +
+      'jobs/{jobId}/status and stdout; results at GET deployment/evaluate',
+  ),
+  testingJobRoute(
+    'classify',
+    'startClassifyJob',
+    'Start classifying all test data (the model test of jobs/evaluate, as a job of its own): results at ' +
+      'GET classify/all/result',
+  ),
+  route({
     method: 'GET',
     path: '/api/{projectId}/classify/all/result',
     operationId: 'getClassifyJobResult',
@@ -468,27 +417,26 @@ export const eiDataRoutes: RouteDef[] = [
     params: projectIdParams,
     response: z.object({ success: z.boolean(), result: z.array(z.unknown()) }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const { samples } = await listSamples(ctx.deps.db, principal, projectId, {
+    async handler({ principal, params, deps }) {
+      const { projectId } = params;
+      const { samples } = await listSamples(deps.db, principal, projectId, {
         category: 'testing',
         limit: 1000,
       });
       const result = [];
       for (const s of samples) {
-        const c = await classifySample(ctx, principal, projectId, s.id);
+        const c = await classifySample(deps, principal, projectId, s.id);
         result.push({ sampleId: s.id, sample: presentSample(s), classifications: c.classifications });
       }
       return json({
         success: true,
         result,
         predictionsPerSample: true,
-        accuracy: await modelTestingResults(ctx, principal, projectId).catch(() => []),
+        accuracy: await modelTestingResults(deps.db, principal, projectId).catch(() => []),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/deployment/evaluate',
     operationId: 'getEvaluateJobResult',
@@ -497,13 +445,11 @@ export const eiDataRoutes: RouteDef[] = [
     params: projectIdParams,
     response: z.object({ success: z.boolean(), result: z.array(z.unknown()) }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      return json({ success: true, result: await modelTestingResults(ctx, principal, projectId) });
+    async handler({ principal, params, deps }) {
+      return json({ success: true, result: await modelTestingResults(deps.db, principal, params.projectId) });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/deployment',
     operationId: 'getDeployment',
@@ -513,22 +459,18 @@ export const eiDataRoutes: RouteDef[] = [
     query: deploymentQuery,
     response: z.object({ success: z.boolean(), hasDeployment: z.boolean(), version: z.number().optional() }),
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const { type } = q(deploymentQuery, ctx);
-      formatOf(type);
-      await requireProject(ctx.deps.db, principal, projectId, 'VIEWER');
-      const trained = await trainedBlocks(ctx, principal, projectId);
-      const newest = trained.map((t) => t.modelResourceId).sort((a, b) => b - a)[0];
+    async handler({ principal, params, query, deps }) {
+      formatOf(query.type);
+      await requireProject(deps.db, principal, params.projectId, 'VIEWER');
+      const newest = await newestModel(deps.db, principal, params.projectId);
       return json({
         success: true,
         hasDeployment: newest !== undefined,
         ...(newest ? { version: newest } : {}),
       });
     },
-  },
-  {
+  }),
+  route({
     method: 'GET',
     path: '/api/{projectId}/deployment/download',
     operationId: 'downloadBuild',
@@ -538,25 +480,28 @@ export const eiDataRoutes: RouteDef[] = [
     query: deploymentQuery,
     response: 'file',
     security: SECURITY,
-    async handler(ctx) {
-      const principal = await principalOf(ctx);
-      const { projectId } = p(projectIdParams, ctx);
-      const { type } = q(deploymentQuery, ctx);
-      formatOf(type);
-      const trained = await trainedBlocks(ctx, principal, projectId);
-      const newest = trained.map((t) => t.modelResourceId).sort((a, b) => b - a)[0];
+    async handler({ principal, params, query, deps }) {
+      const { projectId } = params;
+      formatOf(query.type);
+      const newest = await newestModel(deps.db, principal, projectId);
       if (newest === undefined)
         throw new DomainError('NOT_FOUND', 'no trained model: train a learn block first');
-      const { resource, stream } = await openResource(ctx.deps, principal, projectId, newest);
+      const { resource, stream } = await openResource(deps, principal, projectId, newest);
       return fileResponse(
         stream,
-        `project-${projectId}-${type}-v${resource.id}.zip`,
+        `project-${projectId}-${query.type}-v${resource.id}.zip`,
         'application/zip',
         resource.size,
       );
     },
-  },
+  }),
 ];
+
+/** The newest trained model of the project's learn blocks (its resource id), if any. */
+async function newestModel(db: Db, principal: Principal, projectId: number) {
+  const trained = await trainedBlocks(db, principal, projectId);
+  return trained.map((t) => t.modelResourceId).sort((a, b) => b - a)[0];
+}
 
 function formatOf(type: string): keyof typeof DEPLOYMENT_FORMATS {
   if (!(type in DEPLOYMENT_FORMATS))

@@ -79,6 +79,7 @@ import {
 } from './contracts';
 import { eventText } from './socket';
 import { eiDataRoutes } from './data';
+import { getModelTestingJob, isModelTestingJobId, modelTestingJobLines } from '../../services/model-testing';
 import { impulsePipeline, sampleDataSummary, writeFeatureDataset } from '../../services/samples';
 import { DSP_TYPES } from '@trainhub/ml/dsp';
 import {
@@ -372,6 +373,12 @@ async function jobLines(
   { projectId, jobId }: { projectId: number; jobId: number },
   query: { limit: number; offset: number; logLevel?: JobLogLevel },
 ) {
+  // Model testing jobs (services/model-testing.ts) share the job id space above their base.
+  if (isModelTestingJobId(jobId))
+    return {
+      executionId: jobId,
+      ...(await modelTestingJobLines(db, principal, projectId, jobId, query)),
+    };
   const { id: executionId } = await getExecution(db, principal, jobId, { projectId });
   const levels = query.logLevel ? LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(query.logLevel) + 1) : null;
   const where: Prisma.ExecutionEventWhereInput = {
@@ -953,6 +960,8 @@ export const eiRoutes: RouteDef[] = [
     response: jobStatusResponseSchema,
     security: SECURITY,
     async handler({ principal, params: { projectId, jobId }, deps }) {
+      if (isModelTestingJobId(jobId))
+        return json({ success: true, job: await getModelTestingJob(deps.db, principal, projectId, jobId) });
       const execution = await getExecution(deps.db, principal, jobId, { projectId });
       const [job] = await presentJobs(deps.db, [execution]);
       return json({ success: true, job });
