@@ -6,6 +6,7 @@ import { headFor, specHeadIndex } from './shapes.ts';
 import {
   parseModelSpec,
   type Activation,
+  type LayerOf,
   type LayerSpec,
   type LayerType,
   type ModelSpec,
@@ -180,7 +181,6 @@ export class ModelBuilder {
 
 type Kernel = number | [number, number];
 type Padding = 'same' | 'valid';
-type LayerOf<T extends LayerType> = Extract<LayerSpec, { type: T }>;
 
 /** Builds one spec layer of type T onto the model (one or more tfjs layers). */
 export type LayerBuilder<T extends LayerType> = (

@@ -1,5 +1,12 @@
 import { MlInputError } from './errors.ts';
-import { parseModelSpec, type LayerSpec, type ModelSpec, type ProblemType } from './spec.ts';
+import {
+  parseModelSpec,
+  type LayerSpec,
+  type LayerOf,
+  type LayerType,
+  type ModelSpec,
+  type ProblemType,
+} from './spec.ts';
 
 // Shape inference of a model spec without TensorFlow.js: what each layer outputs for one sample, and whether
 // the spec's final layer already is the output head. The web process checks a training request with it
@@ -72,6 +79,126 @@ function outLen(size: number, kernel: number, stride: number, padding: 'same' | 
   return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - kernel) / stride) + 1;
 }
 
+/** What a shape rule sees: the layer's index, the shape it gets, and whether it is the head. */
+interface ShapeInput {
+  index: number;
+  shape: number[];
+  isHead: boolean;
+  /** Throws MlInputError('SHAPE_MISMATCH') naming the layer. */
+  fail(message: string): never;
+}
+
+/** Output shape of one layer type for one sample (null: unknown without loading a model). */
+type ShapeRule<T extends LayerType> = (layer: LayerOf<T>, at: ShapeInput) => number[] | null;
+
+/** The input as `want`-D samples: one missing trailing axis becomes a channel of 1 (as buildModel adds). */
+function rank(at: ShapeInput, want: number): number[] {
+  const s = at.shape;
+  if (s.length === want) return s;
+  if (s.length === want - 1) return [...s, 1];
+  return at.fail(
+    `needs ${want}-D samples but gets shape [${s.join(', ')}]; add a reshape layer with columns`,
+  );
+}
+
+/** The spatial output sizes of a window (kernel or pool) over the leading axes of `s`; refuses a too-large one. */
+function spatial(
+  at: ShapeInput,
+  s: number[],
+  kernel: number[],
+  strides: number[],
+  padding: 'same' | 'valid',
+) {
+  const dims = s.slice(0, kernel.length).map((size, i) => outLen(size, kernel[i]!, strides[i]!, padding));
+  if (dims.some((d) => d < 1))
+    at.fail(`has a window of [${kernel.join(', ')}] larger than its input [${s.join(', ')}]`);
+  return dims;
+}
+
+const first = (v: number | [number, number]) => (typeof v === 'number' ? v : v[0]);
+
+const conv1dShape: ShapeRule<'conv1d'> = (layer, at) => {
+  let s = rank(at, 2);
+  for (let i = 0; i < layer.stack; i++)
+    s = [...spatial(at, s, [layer.kernelSize], [layer.strides], layer.padding), layer.filters];
+  if (layer.pool) {
+    const size = layer.pool.size;
+    s = [...spatial(at, s, [size], [layer.pool.strides ?? size], layer.pool.padding), s[1]!];
+  }
+  return s;
+};
+
+const conv2dShape: ShapeRule<'conv2d'> = (layer, at) => {
+  let s = rank(at, 3);
+  for (let i = 0; i < layer.stack; i++)
+    s = [...spatial(at, s, pair(layer.kernelSize), pair(layer.strides), layer.padding), layer.filters];
+  if (layer.pool) {
+    const size = pair(layer.pool.size);
+    const st = layer.pool.strides ? pair(layer.pool.strides) : size;
+    s = [...spatial(at, s, size, st, layer.pool.padding), s[2]!];
+  }
+  return s;
+};
+
+const pool1dShape: ShapeRule<'maxPool1d' | 'avgPool1d'> = (layer, at) => {
+  const s = rank(at, 2);
+  const size = first(layer.poolSize);
+  const st = layer.strides === undefined ? size : first(layer.strides);
+  return [...spatial(at, s, [size], [st], layer.padding), s[1]!];
+};
+
+const pool2dShape: ShapeRule<'maxPool2d' | 'avgPool2d'> = (layer, at) => {
+  const s = rank(at, 3);
+  const size = pair(layer.poolSize);
+  return [...spatial(at, s, size, layer.strides ? pair(layer.strides) : size, layer.padding), s[2]!];
+};
+
+const reshapeShape: ShapeRule<'reshape'> = (layer, at) => {
+  const size: number = at.shape.reduce((a, b) => a * b, 1);
+  let target: number[];
+  if (layer.targetShape) target = layer.targetShape;
+  else if (layer.columns) {
+    if (size % layer.columns !== 0)
+      at.fail(`has columns ${layer.columns}, which does not divide the ${size} values per sample`);
+    target = [size / layer.columns, layer.columns];
+  } else return at.fail('needs columns or targetShape');
+  const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
+  const fixed: number[] = target.map((v) => (v === -1 ? size / known : v));
+  if (fixed.reduce((a, b) => a * b, 1) !== size || fixed.some((v) => !Number.isInteger(v) || v <= 0))
+    at.fail(`cannot reshape [${at.shape.join(', ')}] to [${target.join(', ')}]`);
+  return fixed;
+};
+
+const keepShape = (_layer: unknown, at: ShapeInput) => at.shape;
+
+/** One shape rule per layer type, as layers.ts has one builder per type (the two must agree). */
+const LAYER_SHAPES: { [T in LayerType]: ShapeRule<T> } = {
+  // The head gets flattened input (buildModel flattens before it).
+  dense: (layer, at) => (at.isHead ? [layer.units] : [...at.shape.slice(0, -1), layer.units]),
+  conv1d: conv1dShape,
+  conv2d: conv2dShape,
+  depthwiseConv2d: (layer, at) => {
+    const s = rank(at, 3);
+    const dims = spatial(at, s, pair(layer.kernelSize), pair(layer.strides), layer.padding);
+    return [...dims, s[2]! * layer.depthMultiplier];
+  },
+  maxPool1d: pool1dShape,
+  avgPool1d: pool1dShape,
+  maxPool2d: pool2dShape,
+  avgPool2d: pool2dShape,
+  globalAvgPool1d: (_layer, at) => [rank(at, 2)[1]!],
+  globalMaxPool1d: (_layer, at) => [rank(at, 2)[1]!],
+  globalAvgPool2d: (_layer, at) => [rank(at, 3)[2]!],
+  globalMaxPool2d: (_layer, at) => [rank(at, 3)[2]!],
+  reshape: reshapeShape,
+  flatten: (_layer, at) => [at.shape.reduce((a, b) => a * b, 1)],
+  dropout: keepShape,
+  batchNormalization: keepShape,
+  activation: keepShape,
+  // The base model's output is known only once it is loaded (the trainer checks it then).
+  transfer: () => null,
+};
+
 /**
  * Every layer's output shape for one sample, from the input shape to the head, as `buildModel` builds it.
  * Throws `MlInputError('SHAPE_MISMATCH')` naming the layer that cannot take its input (a reshape whose columns
@@ -85,133 +212,21 @@ export function inferShapes(
   const head = specHeadIndex(spec, options.problem, options.numClasses, options.numTargets);
   let shape: number[] | null = [...spec.input.shape];
   const out: LayerShape[] = [];
-  const fail = (index: number, message: string): never => {
-    throw new MlInputError('SHAPE_MISMATCH', `Layer ${index + 1} (${spec.layers[index]!.type}) ${message}`, {
-      layer: index + 1,
-      field: `layers[${index}]`,
-    });
-  };
-  const rank = (index: number, want: number) => {
-    const s = shape!;
-    if (s.length === want) return s;
-    if (s.length === want - 1) return [...s, 1];
-    return fail(
-      index,
-      `needs ${want}-D samples but gets shape [${s.join(', ')}]; add a reshape layer with columns`,
-    );
-  };
-  const spatial = (
-    index: number,
-    s: number[],
-    kernel: number[],
-    strides: number[],
-    padding: 'same' | 'valid',
-  ) => {
-    const dims = s.slice(0, kernel.length).map((size, i) => outLen(size, kernel[i]!, strides[i]!, padding));
-    if (dims.some((d) => d < 1))
-      fail(index, `has a window of [${kernel.join(', ')}] larger than its input [${s.join(', ')}]`);
-    return dims;
-  };
   for (const [index, layer] of spec.layers.entries()) {
     if (layer.enabled === false) continue;
-    if (shape === null) {
-      out.push({ layer: index + 1, type: layer.type, shape: null });
-      continue;
-    }
-    switch (layer.type) {
-      case 'dense':
-        // The head gets flattened input (buildModel flattens before it).
-        shape = index === head ? [layer.units] : [...shape.slice(0, -1), layer.units];
-        break;
-      case 'conv1d': {
-        let s = rank(index, 2);
-        for (let i = 0; i < layer.stack; i++)
-          s = [...spatial(index, s, [layer.kernelSize], [layer.strides], layer.padding), layer.filters];
-        if (layer.pool) {
-          const size = layer.pool.size;
-          s = [...spatial(index, s, [size], [layer.pool.strides ?? size], layer.pool.padding), s[1]!];
-        }
-        shape = s;
-        break;
-      }
-      case 'conv2d': {
-        let s = rank(index, 3);
-        for (let i = 0; i < layer.stack; i++)
-          s = [
-            ...spatial(index, s, pair(layer.kernelSize), pair(layer.strides), layer.padding),
-            layer.filters,
-          ];
-        if (layer.pool) {
-          const size = pair(layer.pool.size);
-          const st = layer.pool.strides ? pair(layer.pool.strides) : size;
-          s = [...spatial(index, s, size, st, layer.pool.padding), s[2]!];
-        }
-        shape = s;
-        break;
-      }
-      case 'depthwiseConv2d': {
-        const s = rank(index, 3);
-        shape = [
-          ...spatial(index, s, pair(layer.kernelSize), pair(layer.strides), layer.padding),
-          s[2]! * layer.depthMultiplier,
-        ];
-        break;
-      }
-      case 'maxPool1d':
-      case 'avgPool1d': {
-        const s = rank(index, 2);
-        const size = typeof layer.poolSize === 'number' ? layer.poolSize : layer.poolSize[0];
-        const st =
-          layer.strides === undefined
-            ? size
-            : typeof layer.strides === 'number'
-              ? layer.strides
-              : layer.strides[0];
-        shape = [...spatial(index, s, [size], [st], layer.padding), s[1]!];
-        break;
-      }
-      case 'maxPool2d':
-      case 'avgPool2d': {
-        const s = rank(index, 3);
-        const size = pair(layer.poolSize);
-        shape = [
-          ...spatial(index, s, size, layer.strides ? pair(layer.strides) : size, layer.padding),
-          s[2]!,
-        ];
-        break;
-      }
-      case 'globalAvgPool1d':
-      case 'globalMaxPool1d':
-        shape = [rank(index, 2)[1]!];
-        break;
-      case 'globalAvgPool2d':
-      case 'globalMaxPool2d':
-        shape = [rank(index, 3)[2]!];
-        break;
-      case 'reshape': {
-        const size: number = shape.reduce((a, b) => a * b, 1);
-        let target: number[];
-        if (layer.targetShape) target = layer.targetShape;
-        else if (layer.columns) {
-          if (size % layer.columns !== 0)
-            fail(index, `has columns ${layer.columns}, which does not divide the ${size} values per sample`);
-          target = [size / layer.columns, layer.columns];
-        } else return fail(index, 'needs columns or targetShape');
-        const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
-        const fixed: number[] = target.map((v) => (v === -1 ? size / known : v));
-        if (fixed.reduce((a, b) => a * b, 1) !== size || fixed.some((v) => !Number.isInteger(v) || v <= 0))
-          fail(index, `cannot reshape [${shape.join(', ')}] to [${target.join(', ')}]`);
-        shape = fixed;
-        break;
-      }
-      case 'flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      case 'transfer':
-        shape = null;
-        break;
-      default:
-        break; // dropout, batchNormalization, activation keep the shape
+    if (shape !== null) {
+      const at: ShapeInput = {
+        index,
+        shape,
+        isHead: index === head,
+        fail: (message) => {
+          throw new MlInputError('SHAPE_MISMATCH', `Layer ${index + 1} (${layer.type}) ${message}`, {
+            layer: index + 1,
+            field: `layers[${index}]`,
+          });
+        },
+      };
+      shape = (LAYER_SHAPES[layer.type] as ShapeRule<LayerType>)(layer as never, at);
     }
     out.push({ layer: index + 1, type: layer.type, shape: shape ? [...shape] : null });
   }

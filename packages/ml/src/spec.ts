@@ -120,6 +120,10 @@ export const layerSchema = z.discriminatedUnion('type', [
 ]);
 export type LayerSpec = z.infer<typeof layerSchema>;
 export type LayerType = LayerSpec['type'];
+// Distributes over the spec's variants L and the types T (both naked type parameters).
+type VariantOf<L, T> = L extends { type: infer U } ? (T extends U ? L & { type: T } : never) : never;
+/** The spec of layer type T (a pool layer's variant narrowed to T; a union T gives a union). */
+export type LayerOf<T extends LayerType> = VariantOf<LayerSpec, T>;
 
 export const modelSpecSchema = z.object({
   format: z.literal(SPEC_FORMAT).default(SPEC_FORMAT),
