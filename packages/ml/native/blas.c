@@ -84,13 +84,18 @@ static napi_value setThreads(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// native/optim.c: fused optimizer updates; native/conv.c: convolutions, max pooling, bias-gradient sums.
+// native/optim.c: fused optimizer updates; conv.c: convolutions; pool.c: max and average pooling;
+// elementwise.c: bias add, bias gradient, relu gradient.
 extern napi_value optimizerUpdate(napi_env env, napi_callback_info info);
 extern napi_value conv2d(napi_env env, napi_callback_info info);
 extern napi_value conv2dGradInput(napi_env env, napi_callback_info info);
 extern napi_value conv2dGradFilter(napi_env env, napi_callback_info info);
 extern napi_value maxPool(napi_env env, napi_callback_info info);
+extern napi_value avgPool(napi_env env, napi_callback_info info);
+extern napi_value avgPoolGrad(napi_env env, napi_callback_info info);
+extern napi_value biasAdd(napi_env env, napi_callback_info info);
 extern napi_value leadingSum(napi_env env, napi_callback_info info);
+extern napi_value reluGrad(napi_env env, napi_callback_info info);
 
 #define EXPORT(name)                                                                                         \
   if (napi_create_function(env, #name, NAPI_AUTO_LENGTH, name, NULL, &fn) != napi_ok) return NULL;           \
@@ -107,6 +112,10 @@ NAPI_MODULE_INIT() {
   EXPORT(conv2dGradInput)
   EXPORT(conv2dGradFilter)
   EXPORT(maxPool)
+  EXPORT(avgPool)
+  EXPORT(avgPoolGrad)
+  EXPORT(biasAdd)
   EXPORT(leadingSum)
+  EXPORT(reluGrad)
   return exports;
 }

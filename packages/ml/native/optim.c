@@ -5,9 +5,8 @@
 // optimizers': this file must be compiled without -ffast-math and with -ffp-contract=off (no FMA).
 // The buffers are the tensors' views into the wasm heap; weights and slots are updated in place.
 #include <math.h>
-#include <node_api.h>
-#include <stdbool.h>
-#include <stddef.h>
+
+#include "common.h"
 
 enum { ADAM = 0, SGD = 1, MOMENTUM = 2, NESTEROV = 3, RMSPROP = 4 };
 
@@ -16,18 +15,8 @@ enum { ADAM = 0, SGD = 1, MOMENTUM = 2, NESTEROV = 3, RMSPROP = 4 };
 static const int BUFFERS[] = {4, 2, 3, 3, 4};
 
 // Every loop below is a pure per-element map, so each function gets its pointers as restrict parameters
-// (GCC ignores restrict on pointers loaded from an array: the loops stayed scalar) and, on x86-64 with
-// glibc, an AVX2 clone picked at load time. Vector division and square root round exactly as the scalar
-// ones (IEEE), and -ffp-contract=off keeps FMA out of both, so every clone gives the same bits.
-// scripts/build-native.mjs builds again with -DTRAINHUB_NO_CLONES where a toolchain refuses the clones.
-#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_attribute) && !defined(TRAINHUB_NO_CLONES)
-#if __has_attribute(target_clones)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default"), noinline))
-#endif
-#endif
-#ifndef VECTOR_CLONES
-#define VECTOR_CLONES __attribute__((noinline))
-#endif
+// (GCC ignores restrict on pointers loaded from an array: the loops stayed scalar) and VECTOR_CLONES
+// (common.h). Vector division and square root round exactly as the scalar ones (IEEE).
 
 // s: beta1, 1 - beta1, beta2, 1 - beta2, 1 - accBeta1, 1 - accBeta2, epsilon, -learningRate
 VECTOR_CLONES static void adam(size_t n, float *restrict x, float *restrict m, float *restrict v,
@@ -85,11 +74,7 @@ VECTOR_CLONES static void rmsprop(size_t n, float *restrict x, float *restrict m
   }
 }
 
-#define FAIL(message)                                                                                        \
-  do {                                                                                                       \
-    napi_throw_error(env, NULL, "optimizerUpdate: " message);                                                \
-    return NULL;                                                                                             \
-  } while (0)
+#define OPT_FAIL(message) FAIL("optimizerUpdate: " message)
 
 // optimizerUpdate(kind, buffers, scalars): `buffers` is a flat array of Float32Arrays, BUFFERS[kind] per
 // variable (value, slots..., gradient; value and slots updated in place), all of one variable's the same
@@ -100,21 +85,21 @@ napi_value optimizerUpdate(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   int32_t kind;
   uint32_t count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) FAIL("takes 3 arguments");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) OPT_FAIL("takes 3 arguments");
   if (napi_get_value_int32(env, argv[0], &kind) != napi_ok || kind < ADAM || kind > RMSPROP)
-    FAIL("unknown kind");
-  if (napi_get_array_length(env, argv[1], &count) != napi_ok) FAIL("buffers must be an array");
+    OPT_FAIL("unknown kind");
+  if (napi_get_array_length(env, argv[1], &count) != napi_ok) OPT_FAIL("buffers must be an array");
   const int per = BUFFERS[kind];
-  if (count % per != 0) FAIL("wrong number of buffers");
+  if (count % per != 0) OPT_FAIL("wrong number of buffers");
   napi_typedarray_type type;
   size_t length;
   void *data;
   if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, NULL, NULL) != napi_ok ||
       type != napi_float64_array || length > 16)
-    FAIL("scalars must be a Float64Array");
+    OPT_FAIL("scalars must be a Float64Array");
   float s[16];
   for (size_t i = 0; i < length; i++) s[i] = (float)((const double *)data)[i];
-  if (length < (kind == ADAM ? 8u : kind == RMSPROP ? 5u : kind == SGD ? 1u : 2u)) FAIL("too few scalars");
+  if (length < (kind == ADAM ? 8u : kind == RMSPROP ? 5u : kind == SGD ? 1u : 2u)) OPT_FAIL("too few scalars");
 
   // Pass 0 checks every buffer, pass 1 updates: a bad argument leaves every weight as it was.
   for (int pass = 0; pass < 2; pass++) {
@@ -126,15 +111,15 @@ napi_value optimizerUpdate(napi_env env, napi_callback_info info) {
         if (napi_get_element(env, argv[1], base + j, &element) != napi_ok ||
             napi_get_typedarray_info(env, element, &type, &length, &data, NULL, NULL) != napi_ok ||
             type != napi_float32_array)
-          FAIL("buffers must be Float32Arrays");
+          OPT_FAIL("buffers must be Float32Arrays");
         if (j == 0) n = length;
-        else if (length != n) FAIL("a variable's buffers differ in length");
+        else if (length != n) OPT_FAIL("a variable's buffers differ in length");
         p[j] = (float *)data;
       }
       // The kernels take their pointers as restrict: refuse overlapping buffers rather than misbehave.
       for (int j = 0; j < per; j++)
         for (int k = j + 1; k < per; k++)
-          if (p[j] < p[k] + n && p[k] < p[j] + n) FAIL("a variable's buffers overlap");
+          if (!disjoint(p[j], n, p[k], n)) OPT_FAIL("a variable's buffers overlap");
       if (pass == 0) continue;
       switch (kind) {
         case ADAM: adam(n, p[0], p[1], p[2], p[3], s); break;

@@ -1,6 +1,7 @@
-// Builds native/build/blas.node (OpenBLAS GEMM for the wasm backend's matrix products, and fused optimizer
-// updates) when this machine can: a C compiler, Node's headers and Debian's libopenblas0. It is optional:
-// without it training runs on wasm alone and this script says why, then exits 0.
+// Builds native/build/blas.node (OpenBLAS GEMM for the wasm backend's matrix products and convolutions,
+// pooling, bias and relu kernels, fused optimizer updates) when this machine can: a C compiler, Node's
+// headers and Debian's libopenblas0. It is optional: without it training runs on wasm alone and this
+// script says why, then exits 0.
 // `npm test` installs libopenblas0-pthread.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sources = ['blas.c', 'optim.c', 'conv.c'].map((file) => resolve(here, '../native', file));
+const sources = ['blas.c', 'optim.c', 'conv.c', 'pool.c', 'elementwise.c'].map((file) =>
+  resolve(here, '../native', file),
+);
 const output = resolve(here, '../native/build/blas.node');
 
 const skip = (why) => {

@@ -151,6 +151,75 @@ describe.skipIf(process.env.TRAINHUB_ML_BLAS === '0')(
       },
     );
 
+    it.each([
+      [[2, 8, 8, 3], 2, 2, 'valid'],
+      [[2, 9, 7, 5], 3, 2, 'same'],
+      [[3, 10, 10, 4], 3, 1, 'same'],
+    ] as const)(
+      'avgPool x%j size %i stride %i %s: value and gradient match cpu',
+      async (xs, size, stride, pad) => {
+        expectClose(
+          await both(() =>
+            tf.tidy(() => {
+              const x = rand([...xs], 16);
+              const f = (a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, size, stride, pad);
+              const y = f(x);
+              const weights = rand(y.shape, 17);
+              const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), weights)))(x);
+              return [y, dx];
+            }),
+          ),
+        );
+      },
+    );
+
+    it('a bias add (either operand order) and its gradient match cpu; other adds are unchanged', async () => {
+      expectClose(
+        await both(() =>
+          tf.tidy(() => {
+            const x = rand([4, 5, 6], 18);
+            const b = rand([6], 19);
+            const weights = rand([4, 5, 6], 20);
+            const [dx, db] = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(tf.add(a, c), weights)))([
+              x,
+              b,
+            ]);
+            return [tf.add(x, b), tf.add(b.reshape([1, 1, 6]), x), dx!, db!];
+          }),
+        ),
+      );
+      await tf.setBackend('wasm');
+      const before = nativeConvCount();
+      // Same shapes, a scalar, a broadcast along another axis: the stock kernel.
+      const out = tf.tidy(() => [
+        tf.add(rand([3, 4], 21), rand([3, 4], 22)),
+        tf.add(rand([3, 4], 23), tf.scalar(2)),
+        tf.add(rand([3, 4], 24), rand([3, 1], 25)),
+      ]);
+      expect(nativeConvCount()).toBe(before);
+      expect(out.map((t) => t.shape)).toEqual([
+        [3, 4],
+        [3, 4],
+        [3, 4],
+      ]);
+      tf.dispose(out);
+    });
+
+    it('the relu gradient matches cpu, also at 0, for negative zeros and NaN', async () => {
+      const special = [0, -0, 1e-30, -1e-30, NaN, 2, -2, Infinity, -Infinity];
+      const [wasm, cpu] = await both(() =>
+        tf.tidy(() => {
+          const x = tf.concat([rand([40], 26), tf.tensor1d(special)]);
+          const dy = tf.concat([rand([40], 27), tf.tensor1d([-1, -1, 3, 3, 1, -0, Infinity, 1, -1])]);
+          return [tf.grad((a: tf.Tensor) => tf.relu(a))(x, dy)];
+        }),
+      );
+      // Bit for bit, NaN where cpu has NaN, signed zeros included.
+      expect(Array.from(wasm[0]!, (v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(
+        Array.from(cpu[0]!, (v) => (Object.is(v, -0) ? '-0' : String(v))),
+      );
+    });
+
     it('sums over the leading axes (bias gradients) match cpu; other sums are unchanged', async () => {
       expectClose(
         await both(() =>

@@ -294,4 +294,22 @@ describe('wasm backend: every layer type trains, gradients match cpu', () => {
     const direct = tf.matMul(dy, tf.transpose(w)).dataSync();
     expect(Math.max(...viaT.map((v, i) => Math.abs(v - direct[i]!)))).toBeLessThan(1e-5);
   });
+
+  it('tf.clone shares the data (no copy) on wasm, and each handle outlives the other', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomUniform([64, 32], -1, 1, 'float32', 5);
+    const values = x.dataSync().slice();
+    const buffers = tf.memory().numDataBuffers;
+    const ids = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(ids);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual(Array.from(values));
+    const z = tf.clone(y);
+    y.dispose();
+    expect(Array.from(z.dataSync())).toEqual(Array.from(values));
+    z.dispose();
+    expect(tf.memory().numDataBuffers).toBe(buffers - 1);
+  });
 });

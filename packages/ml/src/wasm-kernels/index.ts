@@ -9,32 +9,75 @@ import {
   nativeConv2D,
   nativeConv2DBackpropFilter,
   nativeConv2DBackpropInput,
-  nativeLeadingSum,
-  nativeMaxPoolGrad,
   type ConvAddon,
 } from './native-conv.ts';
+import {
+  nativeBiasAdd,
+  nativeLeadingSum,
+  nativeReluGrad,
+  registerReluGradient,
+  RELU_GRAD,
+} from './native-elementwise.ts';
+import { nativeAvgPool, nativeAvgPoolGrad, nativeMaxPoolGrad } from './native-pool.ts';
+import type { KernelArgs } from './util.ts';
 
 let registered = false;
 
+/** Replaces the wasm kernel `kernelName`, keeping the stock setupFunc (it binds the wasm functions). */
+function add(kernelName: string, kernelFunc: unknown): void {
+  const previous = tf.getKernel(kernelName, 'wasm');
+  if (previous) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as tf.KernelFunc,
+    setupFunc: previous?.setupFunc,
+  });
+}
+
 /**
- * Register the gradient kernels stock tfjs-backend-wasm lacks, the transposed-MatMul fast path, and, when
- * the native OpenBLAS binding is built, matrix products through OpenBLAS and convolutions, max pooling and
- * bias-gradient sums in the addon (native/conv.c).
+ * Identity (tf.clone, and every tensor the gradient tape saves) shares its input's data, as the cpu
+ * backend's does, instead of copying it (three copies of each conv activation per CNN step). Tensors are
+ * immutable; the one in-place writer, the fused optimizer update, checks the data's reference count.
+ */
+function sharedIdentity({ inputs, backend }: KernelArgs): tf.TensorInfo {
+  const x = inputs.x!;
+  (backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Convolutions, pooling gradients and forward average pooling, bias add and gradient and the relu
+ * gradient in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each wraps the kernel registered so far, which
+ * takes what the native one does not. XNNPack's max-pooling forward stays: it was faster than ours.
+ */
+function registerNativeKernels(addon: ConvAddon): void {
+  const wrap = (name: string, make: (addon: ConvAddon, fallback: tf.KernelFunc) => unknown) => {
+    const previous = tf.getKernel(name, 'wasm');
+    if (previous) add(name, make(addon, previous.kernelFunc));
+  };
+  wrap('Conv2D', nativeConv2D);
+  wrap('FusedConv2D', nativeConv2D);
+  wrap('Conv2DBackpropInput', nativeConv2DBackpropInput);
+  wrap('Conv2DBackpropFilter', nativeConv2DBackpropFilter);
+  wrap('MaxPoolGrad', nativeMaxPoolGrad);
+  wrap('AvgPool', nativeAvgPool);
+  wrap('AvgPoolGrad', nativeAvgPoolGrad);
+  wrap('Add', nativeBiasAdd);
+  wrap('Sum', nativeLeadingSum);
+  add(RELU_GRAD, nativeReluGrad(addon));
+  registerReluGradient();
+}
+
+/**
+ * Register the gradient kernels stock tfjs-backend-wasm lacks, the transposed-MatMul fast path, a sharing
+ * Identity, and, when the native OpenBLAS binding is built, matrix products through OpenBLAS and the
+ * native kernels above (native/*.c).
  * Call after `@tensorflow/tfjs-backend-wasm` is imported. Idempotent.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
-  const add = (kernelName: string, kernelFunc: unknown) => {
-    const previous = tf.getKernel(kernelName, 'wasm');
-    if (previous) tf.unregisterKernel(kernelName, 'wasm');
-    // Keep the stock setupFunc (it binds the wasm functions when the backend initializes).
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      kernelFunc: kernelFunc as tf.KernelFunc,
-      setupFunc: previous?.setupFunc,
-    });
-  };
+  add('Identity', sharedIdentity);
   add('Conv2DBackpropFilter', conv2DBackpropFilter);
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
@@ -49,22 +92,7 @@ export function registerWasmKernels(): void {
     const wasmOnly = fastTransposedMatMul(original.kernelFunc) as tf.KernelFunc;
     add(name, blas ? blasMatMul(blas, wasmOnly) : wasmOnly);
   }
-  // Convolutions, the max-pooling gradient and bias-gradient sums in the addon (TRAINHUB_ML_NATIVE_CONV=0:
-  // off; XNNPack's max-pooling forward was faster than ours). Each wraps the kernel registered so far,
-  // which takes what the native one does not.
   const conv = blas as unknown as Partial<ConvAddon> | null;
-  if (conv?.conv2d && process.env.TRAINHUB_ML_NATIVE_CONV !== '0') {
-    const addon = conv as ConvAddon;
-    const wrap = (name: string, make: (addon: ConvAddon, fallback: tf.KernelFunc) => unknown) => {
-      const previous = tf.getKernel(name, 'wasm');
-      if (previous) add(name, make(addon, previous.kernelFunc));
-    };
-    wrap('Conv2D', nativeConv2D);
-    wrap('FusedConv2D', nativeConv2D);
-    wrap('Conv2DBackpropInput', nativeConv2DBackpropInput);
-    wrap('Conv2DBackpropFilter', nativeConv2DBackpropFilter);
-    wrap('MaxPoolGrad', nativeMaxPoolGrad);
-    wrap('Sum', nativeLeadingSum);
-  }
+  if (conv?.reluGrad && process.env.TRAINHUB_ML_NATIVE_CONV !== '0') registerNativeKernels(conv as ConvAddon);
   registered = true;
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, type KernelArgs, type WasmBackendLike } from './util.ts';
 
-// Convolutions, max pooling and bias-gradient sums of the wasm backend in the native addon (native/conv.c):
-// im2col / col2im in C and the products in OpenBLAS, instead of XNNPack's one-thread 128-bit SIMD and our
-// JS kernels. Conv1D runs through these too (TensorFlow.js expresses it as a Conv2D). Every kernel takes
+// Convolutions of the wasm backend in the native addon (native/conv.c): im2col / col2im in C and the
+// products in OpenBLAS (a filter gradient with few input channels: a direct loop), instead of XNNPack's one-thread 128-bit SIMD
+// and our JS kernels. Conv1D runs through these too (TensorFlow.js expresses it as a Conv2D). Every kernel takes
 // float32 NHWC only and hands anything else (NCHW, other dtypes, prelu / leaky relu / other fused
 // activations) to the kernel it replaces; without the addon none of them is registered.
 
@@ -26,17 +26,27 @@ export interface ConvAddon {
     dy: Float32Array | null,
     dx: Float32Array | null,
   ): void;
+  avgPool(geometry: Int32Array, x: Float32Array, y: Float32Array): void;
+  avgPoolGrad(geometry: Int32Array, dy: Float32Array, dx: Float32Array): void;
+  biasAdd(x: Float32Array, bias: Float32Array, rows: number, cols: number, out: Float32Array): void;
   leadingSum(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  reluGrad(dy: Float32Array, x: Float32Array, n: number, out: Float32Array): void;
 }
 
-// Forward and filter gradient of convolutions with fewer input channels stay with the kernels they wrap
-// (XNNPack; our JS im2col + OpenBLAS): measured faster there for a 28x28x1 input.
+// The forward of convolutions with fewer input channels stays with XNNPack: measured faster for a 28x28x1
+// input (1.4 vs 1.9 ms for a direct loop, more for im2col). Their filter gradient runs natively, directly.
 const MIN_CHANNELS = 4;
 
 let calls = 0;
-/** How many native convolution / pooling / sum calls ran in this process (tests check the path). */
+/** How many native convolution, pooling, bias and relu-gradient calls ran in this process (tests check
+ * the path). */
 export function nativeConvCount(): number {
   return calls;
+}
+
+/** Counts one native call (native-pool.ts, native-elementwise.ts). */
+export function countNativeCall(): void {
+  calls++;
 }
 
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -48,8 +58,8 @@ type ConvAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-/** N, H, W, C, KH, KW, SH, SW, DH, DW, top, left, OH, OW, CO (native/conv.c's Geometry). */
-function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
+/** N, H, W, C, KH, KW, SH, SW, DH, DW, top, left, OH, OW, CO (native/common.h's Geometry). */
+export function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.of(
     info.batchSize,
     info.inHeight,
@@ -69,9 +79,9 @@ function geometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   );
 }
 
-const float32 = (...xs: (tf.TensorInfo | undefined)[]) => xs.every((x) => !x || x.dtype === 'float32');
+export const float32 = (...xs: (tf.TensorInfo | undefined)[]) => xs.every((x) => !x || x.dtype === 'float32');
 const nhwc = (attrs: ConvAttrs) => (attrs.dataFormat ?? 'NHWC') === 'NHWC';
-const rank4 = (info: tf.TensorInfo) => info.shape.length === 4;
+export const rank4 = (info: tf.TensorInfo) => info.shape.length === 4;
 
 function convInfo(
   xShape: number[],
@@ -106,7 +116,6 @@ export function nativeConv2D(addon: ConvAddon, fallback: tf.KernelFunc) {
       preluActivationWeights ||
       (activation !== 'linear' && activation !== 'relu') ||
       (bias && bias.shape.reduce((a, b) => a * b, 1) !== filter.shape[3]) ||
-      // Under 4 input channels im2col copies single floats and XNNPack's direct convolution was faster.
       x.shape[3]! < MIN_CHANNELS
     )
       return fallback(args as never) as tf.TensorInfo;
@@ -147,72 +156,12 @@ export function nativeConv2DBackpropFilter(addon: ConvAddon, fallback: tf.Kernel
   return (args: KernelArgs): tf.TensorInfo => {
     const { x, dy } = args.inputs;
     const attrs = args.attrs as ConvAttrs & { filterShape: number[] };
-    if (!x || !dy || !rank4(x) || !float32(x, dy) || !nhwc(attrs) || x.shape[3]! < MIN_CHANNELS)
+    if (!x || !dy || !rank4(x) || !float32(x, dy) || !nhwc(attrs))
       return fallback(args as never) as tf.TensorInfo;
     const info = convInfo(x.shape, attrs.filterShape, attrs);
     const backend = args.backend as WasmBackendLike;
     const out = backend.makeOutput(attrs.filterShape, 'float32');
     addon.conv2dGradFilter(geometry(info), f32(backend, x), f32(backend, dy), f32(backend, out));
-    calls++;
-    return out;
-  };
-}
-
-type PoolAttrs = {
-  filterSize: [number, number] | number;
-  strides: [number, number] | number;
-  pad: 'same' | 'valid' | number;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
-
-function poolGeometry(shape: number[], attrs: PoolAttrs): Int32Array {
-  const info = tf.backend_util.computePool2DInfo(
-    shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  return geometry({ ...info, dilationHeight: 1, dilationWidth: 1 });
-}
-
-/** MaxPoolGrad: dy goes to the first maximum of each window, in the cpu backend's order. */
-export function nativeMaxPoolGrad(addon: ConvAddon, fallback: tf.KernelFunc) {
-  return (args: KernelArgs): tf.TensorInfo => {
-    const { dy, input } = args.inputs;
-    const attrs = args.attrs as PoolAttrs;
-    if (!dy || !input || !rank4(input) || !float32(dy, input))
-      return fallback(args as never) as tf.TensorInfo;
-    const g = poolGeometry(input.shape, attrs);
-    const backend = args.backend as WasmBackendLike;
-    const out = backend.makeOutput(input.shape, 'float32');
-    addon.maxPool(g, f32(backend, input), null, f32(backend, dy), f32(backend, out));
-    calls++;
-    return out;
-  };
-}
-
-/**
- * Sum over the leading axes (every axis but the last), as the bias gradients of dense and convolution
- * layers are: one pass over the rows instead of the stock kernel's transpose and reduction.
- */
-export function nativeLeadingSum(addon: ConvAddon, fallback: tf.KernelFunc) {
-  return (args: KernelArgs): tf.TensorInfo => {
-    const { x } = args.inputs;
-    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-    const rank = x?.shape.length ?? 0;
-    const axes = (Array.isArray(axis) ? axis : [axis])
-      .map((a) => (a < 0 ? a + rank : a))
-      .sort((a, b) => a - b);
-    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
-    if (!x || !leading || !float32(x) || x.shape.some((d) => d === 0))
-      return fallback(args as never) as tf.TensorInfo;
-    const cols = x.shape[rank - 1]!;
-    const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const backend = args.backend as WasmBackendLike;
-    const out = backend.makeOutput(keepDims ? [...axes.map(() => 1), cols] : [cols], 'float32');
-    addon.leadingSum(f32(backend, x), rows, cols, f32(backend, out));
     calls++;
     return out;
   };
