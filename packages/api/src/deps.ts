@@ -15,3 +15,6 @@ export interface RestDeps {
   /** Reverse proxies trusted for X-Forwarded-For (TRUST_PROXY; 0 or unset: none, the socket address counts). */
   trustProxyHops?: number;
 }
+
+/** Default largest JSON body accepted, in bytes (RestDeps.jsonBodyLimitBytes; uploads go through multipart). */
+export const JSON_BODY_LIMIT = 1024 * 1024;

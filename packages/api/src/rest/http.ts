@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { IncomingFile } from '../services/resources';
 import type { Principal } from '../auth/principal';
 import { clientIpFromHeaders, clientIpOf } from '../auth/client-ip';
-import type { RestDeps } from '../deps';
+import { JSON_BODY_LIMIT, type RestDeps } from '../deps';
 
 // The REST dispatcher. Each style (MLW, Cumulocity, Edge Impulse, the session style) declares its routes with
 // `route({...})`: zod contracts for the path parameters, the query and the JSON body, and whether the caller
@@ -19,7 +19,7 @@ import type { RestDeps } from '../deps';
 // bench:api measures the cost of each layer on the status reads. This file is small; the styles' error
 // shapes are the hard part, and they stay in each style's errorResponse.
 
-export type { RestDeps } from '../deps';
+export { JSON_BODY_LIMIT, type RestDeps } from '../deps';
 
 /** A request body that cannot be used: malformed JSON, wrong content type, too large. */
 export class BadRequestError extends Error {
@@ -336,9 +336,6 @@ export class MethodNotAllowedError extends Error {
     super('method not allowed');
   }
 }
-
-/** Default largest JSON body accepted, in bytes (RestDeps.jsonBodyLimitBytes; uploads go through multipart). */
-export const JSON_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The request body parsed as JSON whatever its declared content type (MLW's clients send JSON as

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { JSON_BODY_LIMIT, type RestDeps } from '../rest/http';
+import { JSON_BODY_LIMIT, type RestDeps } from '../deps';
 import { appRouter } from './root';
 import { createTrpcContext, type TrpcAuth } from './trpc';
 
