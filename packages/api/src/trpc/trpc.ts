@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { parseAuthorization, principalFromApiKey, principalFromUserId } from '../auth/resolve';
 import { DomainError } from '../services/errors';
-import { fieldErrorsOf } from './routers/inputs';
 import type { RestDeps } from '../deps';
 
 export interface TrpcContext {
@@ -57,18 +56,7 @@ const DOMAIN_TO_TRPC = {
 // superjson on the wire: inputs and answers keep their Dates (and Maps, Sets, BigInts, undefined) where JSON
 // would turn them into strings. Every client sets the same transformer on its terminating links
 // (@trainhub/client does); a raw HTTP caller sends `{"json": <input>}` and reads `result.data.json`.
-// A refused input also names its fields (`data.fieldErrors`, by dotted path: `hyperparameters.epochs`), so a
-// form shows each message at its field; null for other errors.
-const t = initTRPC.context<TrpcContext>().create({
-  transformer: superjson,
-  errorFormatter: ({ shape, error }) => ({
-    ...shape,
-    data: {
-      ...shape.data,
-      fieldErrors: error.cause instanceof z.ZodError ? fieldErrorsOf(error.cause) : null,
-    },
-  }),
-});
+const t = initTRPC.context<TrpcContext>().create({ transformer: superjson });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -113,4 +101,5 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
 
-export { teamInput } from './routers/inputs';
+/** The input of every team-wide procedure (members, API keys, invites, team settings). */
+export const teamInput = z.object({ teamId: z.number().int().positive() });
