@@ -2,7 +2,7 @@
 // instead of on the first request.
 export async function register() {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { webEnv } = await import('./src/server/env');
+    const { webEnv } = await import('./src/server/config');
     webEnv();
   }
 }

@@ -14,11 +14,10 @@ import {
   trainingModuleStyle,
 } from '@trainhub/api/rest';
 import { EI_SOCKET_OPTIONS, attachEdgeImpulseSockets } from '@trainhub/api/socket';
-import { createDb } from '@trainhub/db';
 import next from 'next';
 import { Server } from 'socket.io';
-import { createRestDeps } from './src/server/rest-deps';
-import { loadWebEnv } from './src/server/web-env';
+import { webEnv } from './src/server/config';
+import { restDeps } from './src/server/deps';
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME ?? '0.0.0.0';
@@ -29,9 +28,10 @@ const app = next({ dev, dir, hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
 
-const env = loadWebEnv();
-const db = createDb(env.databaseUrl);
-const deps = createRestDeps(env, db);
+// The same configuration, Prisma client and RestDeps as Next's route handlers and pages get (one per process).
+const env = webEnv();
+const deps = restDeps();
+const db = deps.db;
 // The three REST styles are plain request -> response functions: answer them here, before Next, which
 // roughly halves their throughput. Everything else (UI, tRPC, health) goes to Next. `next start` alone still
 // serves the same styles through the route handlers in app/.

@@ -26,7 +26,7 @@ import { printTable } from './table';
 const nextAuthJwt = createRequire(new URL('../../apps/web/package.json', import.meta.url))(
   'next-auth/jwt',
 ) as { encode(params: { token: Record<string, unknown>; secret: string }): Promise<string> };
-const sessionTokenModule = new URL('../../apps/web/src/server/session-token.ts', import.meta.url).href;
+const sessionTokenModule = new URL('../../apps/web/src/server/session-cookie.ts', import.meta.url).href;
 const { sessionUserFromRequest } = (await import(sessionTokenModule)) as {
   sessionUserFromRequest(request: Request, secret: string): Promise<SessionUser | null>;
 };

@@ -1,9 +1,9 @@
 import Link from 'next/link';
 import { getHealth, services } from '@trainhub/api';
 import { Button } from '@/components/ui/button';
-import { getDb } from '@/server/db';
-import { webEnv } from '@/server/env';
-import { currentPrincipal } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { webEnv } from '@/server/config';
+import { currentPrincipal } from '@/server/request-context';
 
 // Rendered per request: it shows live platform status.
 export const dynamic = 'force-dynamic';

@@ -5,10 +5,9 @@ import { redirect } from 'next/navigation';
 import { DomainError, services } from '@trainhub/api';
 import type { Hyperparameters, TeamRole } from '@trainhub/db';
 import { act, field, intField, type ActionState } from '@/server/actions-util';
-import { getDb } from '@/server/db';
-import { webEnv } from '@/server/env';
-import { restDeps } from '@/server/rest';
-import { requireUser, TEAM_COOKIE } from '@/server/session';
+import { getDb, restDeps } from '@/server/deps';
+import { webEnv } from '@/server/config';
+import { requireUser, TEAM_COOKIE } from '@/server/request-context';
 
 const ROLES: TeamRole[] = ['OWNER', 'ADMIN', 'EDITOR', 'VIEWER'];
 function roleField(value: string): TeamRole {

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { AppHeader } from '@/components/shell/app-header';
-import { currentTeam } from '@/server/session';
+import { currentTeam } from '@/server/request-context';
 
 export const dynamic = 'force-dynamic';
 

@@ -4,9 +4,9 @@ import { services } from '@trainhub/api';
 import { AuthCard } from '@/components/auth/auth-card';
 import { SignInForm } from '@/components/auth/sign-in-form';
 import { oauthProviders } from '@/server/auth';
-import { getDb } from '@/server/db';
-import { webEnv } from '@/server/env';
-import { currentPrincipal } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { webEnv } from '@/server/config';
+import { currentPrincipal } from '@/server/request-context';
 
 export const dynamic = 'force-dynamic';
 

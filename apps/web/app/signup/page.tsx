@@ -2,8 +2,8 @@ import Link from 'next/link';
 import { services } from '@trainhub/api';
 import { AuthCard } from '@/components/auth/auth-card';
 import { SignUpForm } from '@/components/auth/sign-up-form';
-import { getDb } from '@/server/db';
-import { webEnv } from '@/server/env';
+import { getDb } from '@/server/deps';
+import { webEnv } from '@/server/config';
 import { roleLabel } from '@/lib/utils';
 
 export const dynamic = 'force-dynamic';

@@ -6,9 +6,9 @@ import CredentialsProvider from 'next-auth/providers/credentials';
 import GitHubProvider from 'next-auth/providers/github';
 import GoogleProvider from 'next-auth/providers/google';
 import { credentialsAuthorize } from './credentials';
-import { getDb } from './db';
-import { webEnv } from './env';
-import { signedInAt } from './session-token';
+import { getDb } from './deps';
+import { webEnv } from './config';
+import { signedInAt } from './session-cookie';
 
 /** OAuth sign-in: an existing account by email, or a new one where the sign-up policy allows it. */
 async function oauthUserId(email: string | null | undefined, name: string | null | undefined) {

@@ -1,7 +1,7 @@
 import 'server-only';
 import { services } from '@trainhub/api';
 import { executionMetricsSchema, stageLogSchema, type Execution } from '@trainhub/db';
-import { getDb } from './db';
+import { getDb } from './deps';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

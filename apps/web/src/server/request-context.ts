@@ -3,7 +3,7 @@ import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
 import { DomainError, services, type Principal } from '@trainhub/api';
-import { getDb } from './db';
+import { getDb } from './deps';
 import { sessionUser } from './auth';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;

@@ -1,6 +1,6 @@
 import 'server-only';
 import { DOMAIN_ERROR_STATUS, DomainError, services } from '@trainhub/api';
-import { currentPrincipal } from './session';
+import { currentPrincipal } from './request-context';
 
 /** The UI's JSON route handlers: the session's principal, domain errors as `{ error }` with their status. */
 export async function withPrincipal(

@@ -2,7 +2,7 @@ import { MIN_PASSWORD_LENGTH } from '@trainhub/api';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/misc';
-import { requireUser } from '@/server/session';
+import { requireUser } from '@/server/request-context';
 
 export const metadata = { title: 'Account · Trainhub' };
 

@@ -4,8 +4,8 @@ import { CreateProjectDialog, CreateTeamForm } from '@/components/project/forms'
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { can, formatDate } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { currentTeam } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { currentTeam } from '@/server/request-context';
 
 export const metadata = { title: 'Projects · Trainhub' };
 

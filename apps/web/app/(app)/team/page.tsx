@@ -13,8 +13,8 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDate, ROLES, roleLabel, type Role } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { currentTeam } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { currentTeam } from '@/server/request-context';
 
 export const metadata = { title: 'Team · Trainhub' };
 

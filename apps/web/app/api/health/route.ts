@@ -1,5 +1,5 @@
 import { getHealth } from '@trainhub/api';
-import { getDb } from '@/server/db';
+import { getDb } from '@/server/deps';
 
 export const dynamic = 'force-dynamic';
 

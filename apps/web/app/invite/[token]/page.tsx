@@ -3,8 +3,8 @@ import { services } from '@trainhub/api';
 import { AuthCard } from '@/components/auth/auth-card';
 import { AcceptInviteButton } from '@/components/team/accept-invite';
 import { Button } from '@/components/ui/button';
-import { getDb } from '@/server/db';
-import { currentPrincipal } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { currentPrincipal } from '@/server/request-context';
 import { roleLabel } from '@/lib/utils';
 
 export const dynamic = 'force-dynamic';

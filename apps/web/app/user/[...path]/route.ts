@@ -1,5 +1,5 @@
 import { createRestHandler, cumulocityStyle } from '@trainhub/api/rest';
-import { restDeps } from '@/server/rest';
+import { restDeps } from '@/server/deps';
 
 export const dynamic = 'force-dynamic';
 

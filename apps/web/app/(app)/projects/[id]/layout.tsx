@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { ProjectNav } from '@/components/project/project-nav';
 import { Badge } from '@/components/ui/badge';
 import { can, roleLabel } from '@/lib/utils';
-import { projectContext } from '@/server/session';
+import { projectContext } from '@/server/request-context';
 
 export default async function ProjectLayout({
   children,

@@ -8,8 +8,8 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { EmptyState, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatBytes, formatDate } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 const KIND_LABEL: Record<string, string> = {
   DATASET: 'Datasets',

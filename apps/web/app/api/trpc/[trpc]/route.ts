@@ -1,7 +1,7 @@
 import { handleTrpc } from '@trainhub/api/trpc';
 import { authOptions } from '@/server/auth';
-import { restDeps } from '@/server/rest';
-import { sessionUserFromRequest } from '@/server/session-token';
+import { restDeps } from '@/server/deps';
+import { sessionUserFromRequest } from '@/server/session-cookie';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 import { ApiDocs } from '@/components/project/api-docs';
 import { PageHeader } from '@/components/ui/misc';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 export default async function ApiPage({ params }: { params: Promise<{ id: string }> }) {
   const { project } = await projectContext((await params).id);

@@ -3,9 +3,8 @@ import { ArchitectureEditor } from '@/components/project/architecture-editor';
 import { PageHeader } from '@/components/ui/misc';
 import { layersOfSpec, type EditorLayer } from '@/lib/architecture';
 import { can } from '@/lib/utils';
-import { headOf } from '@/server/dataset';
-import { datasetShapes } from '@/server/datasets';
-import { projectContext } from '@/server/session';
+import { headOf, datasetShapes } from '@/server/dataset-preview';
+import { projectContext } from '@/server/request-context';
 
 export default async function ArchitecturePage({
   params,

@@ -5,8 +5,8 @@ import { RunComparison, type ComparedRun } from '@/components/train/run-comparis
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { hyperparameterRows } from '@/lib/run-details';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 const MAX_RUNS = 8;
 

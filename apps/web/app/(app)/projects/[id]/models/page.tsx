@@ -3,8 +3,8 @@ import { services } from '@trainhub/api';
 import { Badge } from '@/components/ui/badge';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 

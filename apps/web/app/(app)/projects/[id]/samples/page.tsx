@@ -3,8 +3,8 @@ import { services } from '@trainhub/api';
 import { SamplePlot } from '@/components/samples/sample-plot';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 // A project's samples (Edge Impulse ingestion): counts per label and category, the samples of a category and a
 // plot of one sample's values. `?category=training|testing&sample=<id>`.

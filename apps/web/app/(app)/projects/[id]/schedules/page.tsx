@@ -7,8 +7,8 @@ import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 export default async function SchedulesPage({ params }: { params: Promise<{ id: string }> }) {
   const { principal, project, role } = await projectContext((await params).id);

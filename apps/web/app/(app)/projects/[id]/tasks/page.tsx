@@ -7,8 +7,8 @@ import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDate, formatDuration } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { projectContext } from '@/server/request-context';
 
 const STATUSES: string[] = Object.values(ExecutionStatus);
 const PAGE = 20;

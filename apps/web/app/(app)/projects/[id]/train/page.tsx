@@ -6,9 +6,9 @@ import { TrainForm, type TrainDefaults } from '@/components/train/train-form';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { can } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { datasetShapes } from '@/server/datasets';
-import { projectContext } from '@/server/session';
+import { getDb } from '@/server/deps';
+import { datasetShapes } from '@/server/dataset-preview';
+import { projectContext } from '@/server/request-context';
 
 /**
  * The Train form's values from an earlier task ("Run again…" on a run page): its name, dataset, network,

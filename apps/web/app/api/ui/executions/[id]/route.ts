@@ -1,5 +1,5 @@
 import { services } from '@trainhub/api';
-import { getDb } from '@/server/db';
+import { getDb } from '@/server/deps';
 import { executionProgress } from '@/server/execution-progress';
 import { idParam, withPrincipal } from '@/server/route-util';
 

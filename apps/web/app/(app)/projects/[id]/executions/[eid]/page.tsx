@@ -5,9 +5,9 @@ import { ExecutionView } from '@/components/train/execution-view';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { hyperparameterRows } from '@/lib/run-details';
 import { can } from '@/lib/utils';
-import { getDb } from '@/server/db';
+import { getDb } from '@/server/deps';
 import { executionProgress } from '@/server/execution-progress';
-import { orNotFound, parseId, projectContext } from '@/server/session';
+import { orNotFound, parseId, projectContext } from '@/server/request-context';
 
 export default async function ExecutionPage({ params }: { params: Promise<{ id: string; eid: string }> }) {
   const p = await params;

@@ -12,9 +12,8 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/db';
-import { restDeps } from '@/server/rest';
-import { orNotFound, parseId, projectContext } from '@/server/session';
+import { getDb, restDeps } from '@/server/deps';
+import { orNotFound, parseId, projectContext } from '@/server/request-context';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 

@@ -6,8 +6,8 @@ import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { analyze, layersOfSpec, shapeText } from '@/lib/architecture';
 import { can, formatBytes, formatDate } from '@/lib/utils';
-import { headOf, summarizeCsv } from '@/server/dataset';
-import { orNotFound, parseId, projectContext } from '@/server/session';
+import { headOf, summarizeCsv } from '@/server/dataset-preview';
+import { orNotFound, parseId, projectContext } from '@/server/request-context';
 
 /** Text with NUL or other C0 control bytes (besides tab and line breaks) is shown as binary. */
 function isBinary(text: string): boolean {

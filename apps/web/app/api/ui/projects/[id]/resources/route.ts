@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { DomainError, services } from '@trainhub/api';
-import { restDeps } from '@/server/rest';
+import { restDeps } from '@/server/deps';
 import { idParam, withPrincipal } from '@/server/route-util';
 
 export const dynamic = 'force-dynamic';
