@@ -13,7 +13,9 @@ enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
 extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a,
                         int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
-#define SCRATCH_FLOATS (1 << 20)
+// im2col / col2im scratch per chunk of rows: 256 KiB stays in L2 between the copy and the product (1 MiB
+// chunks measured 10-20% slower for 64x14x14x16 -> 32 on one thread).
+#define SCRATCH_FLOATS (1 << 16)
 
 // Rows [m0, m0 + rows) of im2col(x) into cols[rows, K], K ordered (kh, kw, c); padding taps are zero.
 static void im2col(const Geometry *g, const float *x, size_t m0, size_t rows, float *cols) {

@@ -24,7 +24,8 @@ static inline Window window(const Geometry *g, int oy, int ox) {
 #define OUTPUT(g, n, oy, ox) ((((size_t)(n) * (g)->oh + (oy)) * (g)->ow + (ox)) * (g)->c)
 
 // y = maxPool(x), or (y NULL) dx = its gradient for dy. best / at: C floats / ints of scratch, the running
-// maximum per channel and its tap number in the window (32-bit both, so the compare vectorizes).
+// maximum per channel and its offset from the window's first pixel (32-bit both, so the compare
+// vectorizes; an offset, not a tap number, so routing dy needs no division).
 VECTOR_CLONES static void maxPoolRun(const Geometry *g, const float *restrict x, float *restrict y,
                                      const float *restrict dy, float *restrict dx, float *restrict best,
                                      int32_t *restrict at) {
@@ -39,26 +40,24 @@ VECTOR_CLONES static void maxPoolRun(const Geometry *g, const float *restrict x,
           if (y) memset(y + o, 0, sizeof(float) * C);
           continue;
         }
-        const float *first = x + PIXEL(g, n, win.y0, win.x0);
-        for (int c = 0; c < C; c++) best[c] = first[c], at[c] = 0;
-        int32_t tap = 0;
+        const size_t first = PIXEL(g, n, win.y0, win.x0);
+        for (int c = 0; c < C; c++) best[c] = x[first + c], at[c] = c;
         for (int iy = win.y0; iy < win.y1; iy++)
-          for (int ix = win.x0; ix < win.x1; ix++, tap++) {
-            const float *p = x + PIXEL(g, n, iy, ix);
+          for (int ix = win.x0; ix < win.x1; ix++) {
+            const int32_t offset = (int32_t)(PIXEL(g, n, iy, ix) - first);
+            const float *p = x + first + offset;
             // Branch-free (random data mispredicts half the comparisons); '>' keeps the first maximum.
             for (int c = 0; c < C; c++) {
               const bool greater = p[c] > best[c];
               best[c] = greater ? p[c] : best[c];
-              at[c] = greater ? tap : at[c];
+              at[c] = greater ? offset + c : at[c];
             }
           }
         if (!dx) {
           memcpy(y + o, best, sizeof(float) * C);
           continue;
         }
-        const int width = win.x1 - win.x0;
-        for (int c = 0; c < C; c++)
-          dx[PIXEL(g, n, win.y0 + at[c] / width, win.x0 + at[c] % width) + c] += dy[o + c];
+        for (int c = 0; c < C; c++) dx[first + at[c]] += dy[o + c];
       }
 }
 
