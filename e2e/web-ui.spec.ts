@@ -52,10 +52,12 @@ test('a Train form the server refuses keeps every value; fixing one field create
   await page.getByLabel('Cron expression').fill('not a cron');
   await page.getByRole('button', { name: 'Create schedule' }).click();
 
-  // The server refuses the cron expression: the message shows and nothing the user typed is lost.
-  await expect(page.getByRole('alert').filter({ hasText: /^Invalid cron expression/ })).toBeVisible({
-    timeout: 30_000,
-  });
+  // The server refuses the cron expression: the message shows once, at the cron field (not again under
+  // the form), and nothing the user typed is lost.
+  const cronError = page.locator('#cron-error');
+  await expect(cronError).toHaveText(/^Invalid cron expression "not a cron"/, { timeout: 30_000 });
+  await expect(page.getByRole('alert').filter({ hasText: /cron expression/i })).toHaveCount(1);
+  await expect(page.getByLabel('Cron expression')).toHaveAttribute('aria-invalid', 'true');
   await expect(page).toHaveURL(/\/train$/);
   await expect(page.getByLabel('Model name')).toHaveValue('nightly-flowers');
   await expect(page.getByLabel('Network')).toHaveValue('simple');
@@ -67,6 +69,30 @@ test('a Train form the server refuses keeps every value; fixing one field create
   await expect(page.getByLabel('Repeatedly (cron)')).toBeChecked();
   await expect(page.getByLabel('Cron expression')).toHaveValue('not a cron');
   await shot(page, 'train-form-refused');
+
+  // A refusal that is no one field's (a label column the dataset does not have) shows under the form;
+  // every value stays, the cron field's fix included.
+  await page.getByLabel('Cron expression').fill('0 4 * * *');
+  await page.getByLabel('Label column').fill('no_such_column');
+  await page.getByRole('button', { name: 'Create schedule' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'no_such_column' })).toBeVisible({
+    timeout: 30_000,
+  });
+  await expect(page.locator('#cron-error')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/train$/);
+  await expect(page.getByLabel('Model name')).toHaveValue('nightly-flowers');
+  await expect(page.getByLabel('Hidden layers')).toHaveValue('12 tanh, 6');
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.05');
+  await expect(page.getByLabel('Cron expression')).toHaveValue('0 4 * * *');
+  await expect(page.getByLabel('Label column')).toHaveValue('no_such_column');
+
+  // A hidden layer that is not a number of units is named at its field, before anything is sent.
+  await page.getByLabel('Label column').fill('');
+  await page.getByLabel('Hidden layers').fill('12 tanh, many');
+  await page.getByRole('button', { name: 'Create schedule' }).click();
+  await expect(page.locator('#layers-error')).toHaveText('Write the number of units, e.g. 16');
+  await expect(page.getByLabel('Hidden layers')).toHaveValue('12 tanh, many');
+  await page.getByLabel('Hidden layers').fill('12 tanh, 6');
 
   // Fixing only the cron field creates the schedule with the name and epochs typed before.
   await page.getByLabel('Cron expression').fill('0 3 * * *');
@@ -154,7 +180,7 @@ test('a run page shows its hyperparameters, links, epoch N of M and sane charts;
 test('three runs compared: overlaid curves, differing settings highlighted, confusion matrices side by side', async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(360_000);
   await signIn(page, USER);
   for (const rate of ['0.05', '0.1']) {
     await page.goto(`${projectUrl}/train`);
@@ -193,6 +219,24 @@ test('three runs compared: overlaid curves, differing settings highlighted, conf
   await expect(row('Learning rate')).toContainText('0.02');
   await expect(row('Learning rate')).toContainText('0.1');
   await shot(page, 'compare-three-runs');
+
+  // One training's runs compared from its page (a run page links it): a second run of hp-run (tRPC's
+  // tasks.rerun behind "Rerun unchanged"), then its page lists those two runs only and compares them.
+  await page.goto(executionUrl);
+  await page.getByRole('button', { name: 'Rerun unchanged' }).click();
+  await expect(page).not.toHaveURL(executionUrl, { timeout: 30_000 });
+  await expect(page).toHaveURL(/\/executions\/\d+$/);
+  await expect(page.getByTestId('execution-status')).toHaveAttribute('data-status', 'COMPLETED', {
+    timeout: 120_000,
+  });
+  await page.getByTestId('task-runs').click();
+  await expect(page).toHaveURL(/\/tasks\?task=\d+$/);
+  await expect(page.getByRole('heading', { name: 'Runs of hp-run' })).toBeVisible();
+  await expect(page.getByRole('checkbox', { name: /^Select run \d+ to compare$/ })).toHaveCount(2);
+  await page.getByTestId('compare-task-runs').click();
+  await expect(page).toHaveURL(/\/compare\?runs=\d+&runs=\d+$/);
+  await expect(page.getByTestId('compare-loss')).toHaveAttribute('data-series', '2');
+  await expect(page.getByTestId('compare-matrix')).toHaveCount(2);
 });
 
 test("the API page's curl snippets work when run through a shell against this server", async ({

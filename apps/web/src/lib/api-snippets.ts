@@ -47,6 +47,8 @@ export interface Snippet {
   command: string;
   /** False when a path parameter or body field has no value in this project yet. */
   ready: boolean;
+  /** What is left to fill in before it runs, in words (empty when ready). */
+  todo: string[];
 }
 
 /** How each style takes an API key (comments go on their own line: a `#` after `\` would end the command). */
@@ -143,17 +145,17 @@ export function buildSnippet(
   ids: SnippetIds,
   origin: string,
 ): Snippet {
-  let ready = true;
+  const todo: string[] = [];
   const path = op.path.replace(/\{([^}]+)\}/g, (whole, name: string) => {
     const value = pathValue(style, op.path, name, ids);
-    if (value === undefined) ready = false;
+    if (value === undefined) todo.push(`${whole}: this project has none yet`);
     return value ?? whole;
   });
   const query = new URLSearchParams();
   for (const p of op.parameters ?? []) {
     if (p.in !== 'query' || !p.required) continue;
     const value = p.schema?.enum?.[0] ?? p.schema?.example ?? QUERY_EXAMPLES[p.name];
-    if (value === undefined) ready = false;
+    if (value === undefined) todo.push(`the ${p.name} query parameter`);
     query.set(p.name, value === undefined ? `{${p.name}}` : String(value));
   }
   const search = query.toString();
@@ -162,9 +164,14 @@ export function buildSnippet(
   const lines = [`curl -sS -X ${op.method.toUpperCase()} "${url}"`, auth.header];
   const body = exampleBody(style, op, ids);
   if (body) {
-    if (!body.ready) ready = false;
+    if (!body.ready)
+      todo.push(
+        Object.keys(body.json as object).length === 0
+          ? 'the JSON body: its fields are in the interactive reference'
+          : 'the values in braces in the JSON body: this project has none of that kind yet',
+      );
     lines.push('-H "content-type: application/json"', `-d ${shellQuote(JSON.stringify(body.json))}`);
   }
   const command = lines.join(' \\\n  ');
-  return { command: auth.note ? `${auth.note}\n${command}` : command, ready };
+  return { command: auth.note ? `${auth.note}\n${command}` : command, ready: todo.length === 0, todo };
 }

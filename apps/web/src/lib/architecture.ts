@@ -250,3 +250,18 @@ export function layersOfSpec(value: unknown): { input: number[]; layers: EditorL
 export function shapeText(shape: number[] | null): string {
   return shape ? `(${shape.join(', ')})` : '—';
 }
+
+/**
+ * The Train form's simple mode, "16, 8 tanh" (units per dense layer, an optional activation; relu when
+ * absent), as dense layers. A part that is not a number of units keeps NaN, for the input schema to name.
+ */
+export function parseDenseLayers(text: string) {
+  return text
+    .split(/[,\n]/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [units = '', activation = 'relu'] = part.split(/\s+/);
+      return { type: 'dense' as const, units: /^\d+$/.test(units) ? Number(units) : Number.NaN, activation };
+    });
+}

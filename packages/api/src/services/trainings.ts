@@ -14,6 +14,10 @@ export interface ArchitectureTrainingInput {
   hyperparameters: Hyperparameters;
   schedule?: ScheduleInput;
   source: TaskSource;
+  /** The label column(s) of the CSV dataset; the last column when absent. */
+  labelColumns?: string[];
+  /** Inline preprocessing (e.g. `{ scaling: 'standardize' }`); a code resource takes its place. */
+  preprocessing?: unknown;
 }
 
 /**
@@ -72,6 +76,8 @@ export async function trainFromArchitecture(
       spec: { format: 'mlw-architecture', architecture: parsed },
       datasetResourceId: input.datasetResourceId,
       modelName: input.modelName,
+      ...(input.labelColumns ? { labelColumns: input.labelColumns } : {}),
+      ...(input.preprocessing !== undefined ? { preprocessing: input.preprocessing } : {}),
     },
     hyperparameters: input.hyperparameters,
     architectureResourceId: architecture.id,

@@ -1,9 +1,9 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import { parseAuthorization, principalFromApiKey, principalFromUserId } from '../auth/resolve';
 import { DomainError } from '../services/errors';
+import { fieldErrorsOf } from './routers/inputs';
 import type { RestDeps } from '../deps';
 
 export interface TrpcContext {
@@ -44,6 +44,12 @@ export async function createTrpcContext(
   return { deps, principal: null };
 }
 
+/** The validation issues a refused input's error carries (tRPC's input parser puts them on its cause). */
+function issuesOf(error: TRPCError): Parameters<typeof fieldErrorsOf>[0] | null {
+  const issues = (error.cause as { issues?: unknown } | undefined)?.issues;
+  return error.code === 'BAD_REQUEST' && Array.isArray(issues) ? { issues } : null;
+}
+
 const DOMAIN_TO_TRPC = {
   NOT_FOUND: 'NOT_FOUND',
   FORBIDDEN: 'FORBIDDEN',
@@ -56,7 +62,15 @@ const DOMAIN_TO_TRPC = {
 // superjson on the wire: inputs and answers keep their Dates (and Maps, Sets, BigInts, undefined) where JSON
 // would turn them into strings. Every client sets the same transformer on its terminating links
 // (@trainhub/client does); a raw HTTP caller sends `{"json": <input>}` and reads `result.data.json`.
-const t = initTRPC.context<TrpcContext>().create({ transformer: superjson });
+// A refused input also names its fields (`data.fieldErrors`, by dotted path: `hyperparameters.epochs`), so a
+// form shows each message at its field; null for other errors.
+const t = initTRPC.context<TrpcContext>().create({
+  transformer: superjson,
+  errorFormatter: ({ shape, error }) => {
+    const issues = issuesOf(error);
+    return { ...shape, data: { ...shape.data, fieldErrors: issues ? fieldErrorsOf(issues) : null } };
+  },
+});
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -101,5 +115,4 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });
 
-/** The input of every team-wide procedure (members, API keys, invites, team settings). */
-export const teamInput = z.object({ teamId: z.number().int().positive() });
+export { teamInput } from './routers/inputs';

@@ -1,31 +1,17 @@
 'use client';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
 import { Input, NativeSelect, Textarea } from '@/components/ui/input';
 import { FormError, Table, Td, Th } from '@/components/ui/misc';
+import { ConfusionMatrix } from '@/components/metrics/confusion-matrix';
+import { refusalMessage } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 
 // The Models page's tools: "Try it" (one input per feature, or pasted CSV rows), "Score a dataset",
-// "Test on a dataset" and deploy. They call the tRPC models router with the session cookie, as any client.
-
-async function trpc<T>(path: string, input: unknown, kind: 'query' | 'mutation' = 'mutation'): Promise<T> {
-  const response =
-    kind === 'query'
-      ? await fetch(`/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`)
-      : await fetch(`/api/trpc/${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(input),
-        });
-  const body = (await response.json().catch(() => null)) as {
-    result?: { data: T };
-    error?: { message?: string };
-  } | null;
-  if (!response.ok || !body?.result)
-    throw new Error(body?.error?.message ?? `request failed (${response.status})`);
-  return body.result.data;
-}
+// "Test on a dataset" and deploy, through the tRPC models router (the session cookie names the user).
 
 type Prediction =
   | { label: string; index: number; probabilities: Record<string, number> }
@@ -91,23 +77,13 @@ export function TryIt({
 }) {
   const [values, setValues] = useState<Record<string, string>>({});
   const [pasted, setPasted] = useState('');
-  const [results, setResults] = useState<Prediction[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-
-  async function predict(rows: unknown[]) {
-    setPending(true);
-    setError(null);
-    try {
-      const r = await trpc<{ predictions: Prediction[] }>('models.predict', { projectId, resourceId, rows });
-      setResults(r.predictions);
-    } catch (e) {
-      setResults(null);
-      setError((e as Error).message);
-    } finally {
-      setPending(false);
-    }
-  }
+  const trpc = useTRPC();
+  const prediction = useMutation(trpc.models.predict.mutationOptions());
+  const results = prediction.data ? (prediction.data.predictions as Prediction[]) : null;
+  const error = refusalMessage(prediction.error);
+  const pending = prediction.isPending;
+  const predict = (rows: (string[] | Record<string, string>)[]) =>
+    prediction.mutate({ projectId, resourceId, rows });
 
   const shown = signature.features.slice(0, 64);
   return (
@@ -118,7 +94,7 @@ export function TryIt({
           className="flex flex-col gap-3"
           onSubmit={(e) => {
             e.preventDefault();
-            void predict([Object.fromEntries(shown.map((f) => [f, values[f] ?? '']))]);
+            predict([Object.fromEntries(shown.map((f) => [f, values[f] ?? '']))]);
           }}
         >
           <div className="grid grid-cols-2 gap-3 sm:grid-cols-4">
@@ -149,7 +125,7 @@ export function TryIt({
         className="flex flex-col gap-3"
         onSubmit={(e) => {
           e.preventDefault();
-          void predict(parsePasted(pasted, signature.features));
+          predict(parsePasted(pasted, signature.features));
         }}
       >
         <Field
@@ -222,34 +198,33 @@ export function TryIt({
   );
 }
 
-/** Polls a job until it finishes. */
-function useJob(projectId: number, onDone?: (job: Job) => void) {
-  const [job, setJob] = useState<Job | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(
-    () => () => {
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
+const finished = (job: Pick<Job, 'status'> | null | undefined) =>
+  job?.status === 'COMPLETED' || job?.status === 'FAILED';
+
+/** A scoring or test job of a project, polled every 500 ms until it finishes (then `onDone` once). */
+function useJob(projectId: number, jobId: number | null, onDone: () => void) {
+  const trpc = useTRPC();
+  const query = useQuery(
+    trpc.models.job.queryOptions(
+      { projectId, jobId: jobId ?? 0 },
+      {
+        enabled: jobId !== null,
+        staleTime: 0,
+        refetchInterval: (q) => (finished(q.state.data as Job | undefined) ? false : 500),
+      },
+    ),
   );
-  function follow(started: Job) {
-    setJob(started);
-    const tick = async () => {
-      try {
-        const j = await trpc<Job>('models.job', { projectId, jobId: started.id }, 'query');
-        setJob(j);
-        if (j.status === 'COMPLETED' || j.status === 'FAILED') {
-          onDone?.(j);
-          return;
-        }
-      } catch {
-        // keep polling
-      }
-      timer.current = setTimeout(tick, 500);
-    };
-    timer.current = setTimeout(tick, 300);
-  }
-  return { job, follow };
+  const job = (query.data as Job | undefined) ?? null;
+  const done = finished(job);
+  // onDone once per finished job (a new callback on each render must not call it again).
+  const reported = useRef<number | null>(null);
+  useEffect(() => {
+    if (done && jobId !== null && reported.current !== jobId) {
+      reported.current = jobId;
+      onDone();
+    }
+  }, [done, jobId, onDone]);
+  return job;
 }
 
 function JobProgress({ job, testId }: { job: Job; testId: string }) {
@@ -274,37 +249,42 @@ function JobProgress({ job, testId }: { job: Job; testId: string }) {
   );
 }
 
-export function ScoreDataset({
+/**
+ * Runs a model version on a dataset resource as a job and follows it: `score` writes a scored CSV (linked
+ * when done), `evaluate` tests on a labelled dataset (its report shown when done).
+ */
+function DatasetJobForm({
+  kind,
   projectId,
   resourceId,
   datasets,
 }: {
+  kind: 'score' | 'evaluate';
   projectId: number;
   resourceId: number;
   datasets: { id: number; name: string }[];
 }) {
-  const [dataset, setDataset] = useState(String(datasets[0]?.id ?? ''));
-  const [error, setError] = useState<string | null>(null);
+  const trpc = useTRPC();
   const router = useRouter();
-  const { job, follow } = useJob(projectId, () => router.refresh());
+  const [dataset, setDataset] = useState(String(datasets[0]?.id ?? ''));
+  const start = useMutation((kind === 'score' ? trpc.models.score : trpc.models.evaluate).mutationOptions());
+  const started = start.data as Job | undefined;
+  const job = useJob(projectId, started?.id ?? null, () => router.refresh()) ?? started ?? null;
+  const text =
+    kind === 'score'
+      ? { form: 'Score a dataset', id: 'score-dataset', label: 'Dataset to score', submit: 'Score dataset' }
+      : { form: 'Test on a dataset', id: 'test-dataset', label: 'Labelled dataset', submit: 'Run test' };
   return (
     <form
-      aria-label="Score a dataset"
+      aria-label={text.form}
       className="flex flex-col gap-3"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(null);
-        try {
-          follow(
-            await trpc<Job>('models.score', { projectId, resourceId, datasetResourceId: Number(dataset) }),
-          );
-        } catch (err) {
-          setError((err as Error).message);
-        }
+        start.mutate({ projectId, resourceId, datasetResourceId: Number(dataset) });
       }}
     >
-      <Field id="score-dataset" label="Dataset to score">
-        <NativeSelect id="score-dataset" value={dataset} onChange={(e) => setDataset(e.target.value)}>
+      <Field id={text.id} label={text.label}>
+        <NativeSelect id={text.id} value={dataset} onChange={(e) => setDataset(e.target.value)}>
           {datasets.map((d) => (
             <option key={d.id} value={d.id}>
               {d.name}
@@ -313,16 +293,13 @@ export function ScoreDataset({
         </NativeSelect>
       </Field>
       <div>
-        <Button
-          type="submit"
-          disabled={!dataset || (job !== null && job.status !== 'COMPLETED' && job.status !== 'FAILED')}
-        >
-          Score dataset
+        <Button type="submit" disabled={!dataset || start.isPending || (job !== null && !finished(job))}>
+          {text.submit}
         </Button>
       </div>
-      <FormError message={error} />
-      {job ? <JobProgress job={job} testId="score-job" /> : null}
-      {job?.status === 'COMPLETED' && job.resultResourceId ? (
+      <FormError message={refusalMessage(start.error)} />
+      {job ? <JobProgress job={job} testId={kind === 'score' ? 'score-job' : 'test-job'} /> : null}
+      {kind === 'score' && job?.status === 'COMPLETED' && job.resultResourceId ? (
         <p className="text-sm">
           Result:{' '}
           <a
@@ -341,8 +318,29 @@ export function ScoreDataset({
           </a>
         </p>
       ) : null}
+      {kind === 'evaluate' && job?.status === 'COMPLETED' && job.result ? (
+        <TestReportView report={job.result as TestReport} testId="test-report" />
+      ) : null}
     </form>
   );
+}
+
+/** Scores a dataset with the model version (a job; the scored CSV is linked when it ends). */
+export function ScoreDataset(props: {
+  projectId: number;
+  resourceId: number;
+  datasets: { id: number; name: string }[];
+}) {
+  return <DatasetJobForm kind="score" {...props} />;
+}
+
+/** Tests the model version on a labelled dataset (a job; the report is shown when it ends). */
+export function TestOnDataset(props: {
+  projectId: number;
+  resourceId: number;
+  datasets: { id: number; name: string }[];
+}) {
+  return <DatasetJobForm kind="evaluate" {...props} />;
 }
 
 export function TestReportView({ report, testId }: { report: TestReport; testId: string }) {
@@ -375,44 +373,11 @@ export function TestReportView({ report, testId }: { report: TestReport; testId:
         </div>
       </dl>
       {report.confusionMatrix ? (
-        <Table data-testid="test-confusion-matrix" className="w-auto">
-          <caption className="mt-2 text-xs text-slate-500">
-            Rows: actual class · columns: predicted class
-          </caption>
-          <thead>
-            <tr>
-              <Th />
-              {report.confusionMatrix.map((_, j) => (
-                <Th key={j} scope="col" className="normal-case">
-                  {report.classNames?.[j] ?? j}
-                </Th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {report.confusionMatrix.map((row, i) => {
-              const total = row.reduce((a, b) => a + b, 0) || 1;
-              return (
-                <tr key={i}>
-                  <Th scope="row" className="normal-case">
-                    {report.classNames?.[i] ?? i}
-                  </Th>
-                  {row.map((v, j) => (
-                    <Td
-                      key={j}
-                      className="text-center font-mono"
-                      style={{
-                        backgroundColor: `rgba(${i === j ? '16,185,129' : '239,68,68'},${(v / total) * 0.6})`,
-                      }}
-                    >
-                      {v}
-                    </Td>
-                  ))}
-                </tr>
-              );
-            })}
-          </tbody>
-        </Table>
+        <ConfusionMatrix
+          matrix={report.confusionMatrix}
+          classNames={report.classNames}
+          testId="test-confusion-matrix"
+        />
       ) : null}
       {report.perClass ? (
         <Table className="w-auto">
@@ -442,61 +407,6 @@ export function TestReportView({ report, testId }: { report: TestReport; testId:
   );
 }
 
-export function TestOnDataset({
-  projectId,
-  resourceId,
-  datasets,
-}: {
-  projectId: number;
-  resourceId: number;
-  datasets: { id: number; name: string }[];
-}) {
-  const [dataset, setDataset] = useState(String(datasets[0]?.id ?? ''));
-  const [error, setError] = useState<string | null>(null);
-  const router = useRouter();
-  const { job, follow } = useJob(projectId, () => router.refresh());
-  return (
-    <form
-      aria-label="Test on a dataset"
-      className="flex flex-col gap-3"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setError(null);
-        try {
-          follow(
-            await trpc<Job>('models.evaluate', { projectId, resourceId, datasetResourceId: Number(dataset) }),
-          );
-        } catch (err) {
-          setError((err as Error).message);
-        }
-      }}
-    >
-      <Field id="test-dataset" label="Labelled dataset">
-        <NativeSelect id="test-dataset" value={dataset} onChange={(e) => setDataset(e.target.value)}>
-          {datasets.map((d) => (
-            <option key={d.id} value={d.id}>
-              {d.name}
-            </option>
-          ))}
-        </NativeSelect>
-      </Field>
-      <div>
-        <Button
-          type="submit"
-          disabled={!dataset || (job !== null && job.status !== 'COMPLETED' && job.status !== 'FAILED')}
-        >
-          Run test
-        </Button>
-      </div>
-      <FormError message={error} />
-      {job ? <JobProgress job={job} testId="test-job" /> : null}
-      {job?.status === 'COMPLETED' && job.result ? (
-        <TestReportView report={job.result as TestReport} testId="test-report" />
-      ) : null}
-    </form>
-  );
-}
-
 export function DeployButton({
   projectId,
   resourceId,
@@ -508,31 +418,23 @@ export function DeployButton({
   deployed: boolean;
   canUndeploy: boolean;
 }) {
+  const trpc = useTRPC();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const refresh = { onSuccess: () => router.refresh() };
+  const deploy = useMutation(trpc.models.deploy.mutationOptions(refresh));
+  const undeploy = useMutation(trpc.models.undeploy.mutationOptions(refresh));
+  const toggle = deployed ? undeploy : deploy;
   if (deployed && !canUndeploy) return null;
   return (
     <div className="flex flex-col gap-1">
       <Button
         variant={deployed ? 'outline' : 'default'}
-        disabled={pending}
-        onClick={async () => {
-          setPending(true);
-          setError(null);
-          try {
-            await trpc(deployed ? 'models.undeploy' : 'models.deploy', { projectId, resourceId });
-            router.refresh();
-          } catch (e) {
-            setError((e as Error).message);
-          } finally {
-            setPending(false);
-          }
-        }}
+        disabled={toggle.isPending}
+        onClick={() => toggle.mutate({ projectId, resourceId })}
       >
         {deployed ? 'Undeploy' : 'Deploy this version'}
       </Button>
-      <FormError message={error} />
+      <FormError message={refusalMessage(toggle.error)} />
     </div>
   );
 }

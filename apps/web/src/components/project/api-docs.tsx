@@ -120,7 +120,7 @@ function Operations({
                   </pre>
                   {snippet.ready ? null : (
                     <p className="mt-1 text-xs text-slate-500">
-                      Fill in the values in braces: this project has none of that kind yet.
+                      Before it runs, fill in {snippet.todo.join('; ')}.
                     </p>
                   )}
                 </div>

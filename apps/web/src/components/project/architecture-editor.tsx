@@ -1,14 +1,17 @@
 'use client';
 import { ArrowDown, ArrowUp, Plus, Trash2 } from 'lucide-react';
 import Link from 'next/link';
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
 import { useMemo, useState, useTransition } from 'react';
-import { saveArchitectureAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input, NativeSelect } from '@/components/ui/input';
 import { Field } from '@/components/ui/field';
 import { Label } from '@/components/ui/label';
 import { FormError } from '@/components/ui/misc';
+import { attempt } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 import {
   ACTIVATIONS,
   analyze,
@@ -170,8 +173,28 @@ export function ArchitectureEditor({
   );
   const [addType, setAddType] = useState<EditorLayerType>('dense');
   const [name, setName] = useState(initial?.name ?? 'my-network');
+  const trpc = useTRPC();
+  const router = useRouter();
+  const upload = useMutation(trpc.resources.uploadText.mutationOptions());
   const [pending, start] = useTransition();
   const [result, setResult] = useState<{ error?: string; message?: string } | null>(null);
+  /** Saves the spec as `<name>.architecture` (an ARCHITECTURE resource the Train form offers). */
+  const save = async () => {
+    const clean = name.trim().replace(/\.architecture$/i, '');
+    if (!clean) return setResult({ error: 'Give the architecture a name.' });
+    let saved = '';
+    const outcome = await attempt(async () => {
+      const resource = await upload.mutateAsync({
+        projectId,
+        name: `${clean}.architecture`,
+        content: JSON.stringify(toSpec(name, input, layers), null, 2),
+        kind: 'ARCHITECTURE',
+      });
+      saved = resource.name;
+    });
+    setResult(outcome.error ? outcome : { message: `Saved as ${saved}.` });
+    if (!outcome.error) router.refresh();
+  };
   const dataset = datasets.find((d) => d.id === datasetId) ?? null;
   const input = useMemo(() => (dataset ? [dataset.features] : []), [dataset]);
   const analysis = useMemo(
@@ -358,7 +381,7 @@ export function ArchitectureEditor({
             disabled={pending || !analysis.valid || !dataset}
             onClick={() =>
               start(async () => {
-                setResult(await saveArchitectureAction(projectId, name, toSpec(name, input, layers)));
+                await save();
               })
             }
           >

@@ -1,14 +1,10 @@
 'use client';
+import { useMutation } from '@tanstack/react-query';
 import { Plus, Trash2 } from 'lucide-react';
-import { useActionState, useState, useTransition } from 'react';
-import {
-  createProjectAction,
-  createTeamAction,
-  deleteProjectAction,
-  deleteResourceAction,
-  deleteTaskAction,
-  renameProjectAction,
-} from '@/actions';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { createProjectInput, createTeamInput, updateProjectInput } from '@trainhub/api/inputs';
+import { switchTeamAction } from '@/actions';
 import { Button } from '@/components/ui/button';
 import {
   Dialog,
@@ -22,12 +18,29 @@ import {
 import { Input, Textarea } from '@/components/ui/input';
 import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
+import { attempt, text, useSchemaForm } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 
 export function CreateTeamForm() {
-  const [state, action, pending] = useActionState(createTeamAction, {});
+  const trpc = useTRPC();
+  const router = useRouter();
+  const create = useMutation(
+    trpc.teams.create.mutationOptions({
+      onSuccess: async (team) => {
+        // The new team becomes the one the UI works in (a cookie of the UI, not a service).
+        await switchTeamAction(team.id);
+        router.push('/projects');
+      },
+    }),
+  );
+  const form = useSchemaForm(createTeamInput, create, (data) => ({ name: text(data, 'name') }), ['name']);
   return (
-    <form action={action} className="flex flex-col gap-3 sm:flex-row sm:items-end" aria-label="Create team">
-      <Field id="team-name" label="Team name" className="flex-1">
+    <form
+      onSubmit={form.onSubmit}
+      className="flex flex-col gap-3 sm:flex-row sm:items-end"
+      aria-label="Create team"
+    >
+      <Field id="team-name" label="Team name" className="flex-1" error={form.fieldError('name')}>
         <Input
           id="team-name"
           name="name"
@@ -38,16 +51,32 @@ export function CreateTeamForm() {
           placeholder="e.g. Vision lab"
         />
       </Field>
-      <Button type="submit" disabled={pending}>
-        {pending ? 'Creating…' : 'Create team'}
+      <Button type="submit" disabled={form.pending}>
+        {form.pending ? 'Creating…' : 'Create team'}
       </Button>
-      <FormError message={state.error} />
+      <FormError message={form.formError} />
     </form>
   );
 }
 
 export function CreateProjectDialog({ teamId }: { teamId: number }) {
-  const [state, action, pending] = useActionState(createProjectAction, {});
+  const trpc = useTRPC();
+  const router = useRouter();
+  const create = useMutation(
+    trpc.projects.create.mutationOptions({
+      onSuccess: (project) => router.push(`/projects/${project.id}`),
+    }),
+  );
+  const form = useSchemaForm(
+    createProjectInput,
+    create,
+    (data) => ({
+      teamId,
+      name: text(data, 'name'),
+      description: text(data, 'description').trim() || null,
+    }),
+    ['name', 'description'],
+  );
   return (
     <Dialog>
       <DialogTrigger asChild>
@@ -62,9 +91,8 @@ export function CreateProjectDialog({ teamId }: { teamId: number }) {
             A project holds datasets, architectures, trainings and models.
           </DialogDescription>
         </DialogHeader>
-        <form action={action} className="flex flex-col gap-4">
-          <input type="hidden" name="teamId" value={teamId} />
-          <Field id="project-name" label="Name">
+        <form onSubmit={form.onSubmit} className="flex flex-col gap-4">
+          <Field id="project-name" label="Name" error={form.fieldError('name')}>
             <Input
               id="project-name"
               name="name"
@@ -75,13 +103,17 @@ export function CreateProjectDialog({ teamId }: { teamId: number }) {
               autoFocus
             />
           </Field>
-          <Field id="project-description" label="Description (optional)">
+          <Field
+            id="project-description"
+            label="Description (optional)"
+            error={form.fieldError('description')}
+          >
             <Textarea id="project-description" name="description" maxLength={2000} />
           </Field>
-          <FormError message={state.error} />
+          <FormError message={form.formError} />
           <DialogFooter>
-            <Button type="submit" disabled={pending}>
-              {pending ? 'Creating…' : 'Create project'}
+            <Button type="submit" disabled={form.pending}>
+              {form.pending ? 'Creating…' : 'Create project'}
             </Button>
           </DialogFooter>
         </form>
@@ -99,11 +131,22 @@ export function RenameProjectForm({
   name: string;
   description: string | null;
 }) {
-  const [state, action, pending] = useActionState(renameProjectAction, {});
+  const trpc = useTRPC();
+  const router = useRouter();
+  const update = useMutation(trpc.projects.update.mutationOptions({ onSuccess: () => router.refresh() }));
+  const form = useSchemaForm(
+    updateProjectInput,
+    update,
+    (data) => ({
+      projectId,
+      name: text(data, 'name'),
+      description: text(data, 'description').trim() || null,
+    }),
+    ['name', 'description'],
+  );
   return (
-    <form action={action} className="flex flex-col gap-3" aria-label="Project settings">
-      <input type="hidden" name="projectId" value={projectId} />
-      <Field id="rename-project" label="Name">
+    <form onSubmit={form.onSubmit} className="flex flex-col gap-3" aria-label="Project settings">
+      <Field id="rename-project" label="Name" error={form.fieldError('name')}>
         <Input
           id="rename-project"
           name="name"
@@ -114,7 +157,7 @@ export function RenameProjectForm({
           maxLength={200}
         />
       </Field>
-      <Field id="rename-description" label="Description">
+      <Field id="rename-description" label="Description" error={form.fieldError('description')}>
         <Textarea
           id="rename-description"
           name="description"
@@ -123,12 +166,12 @@ export function RenameProjectForm({
         />
       </Field>
       <div className="flex items-center gap-3">
-        <Button type="submit" variant="outline" disabled={pending}>
-          {pending ? 'Saving…' : 'Save'}
+        <Button type="submit" variant="outline" disabled={form.pending}>
+          {form.pending ? 'Saving…' : 'Save'}
         </Button>
-        {state.message ? <span className="text-sm text-emerald-600">{state.message}</span> : null}
+        {update.isSuccess ? <span className="text-sm text-emerald-600">Saved.</span> : null}
       </div>
-      <FormError message={state.error} />
+      <FormError message={form.formError} />
     </form>
   );
 }
@@ -192,13 +235,21 @@ export function ConfirmButton({
 }
 
 export function DeleteProjectButton({ projectId, name }: { projectId: number; name: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const remove = useMutation(trpc.projects.delete.mutationOptions());
   return (
     <ConfirmButton
       label="Delete project"
       title={`Delete ${name}?`}
       description="The project, its files and its trainings disappear for everyone in the team. Queued trainings are cancelled."
       confirmLabel="Delete project"
-      onConfirm={() => deleteProjectAction(projectId)}
+      onConfirm={() =>
+        attempt(async () => {
+          await remove.mutateAsync({ projectId });
+          router.push('/projects');
+        })
+      }
     />
   );
 }
@@ -212,6 +263,9 @@ export function DeleteResourceButton({
   resourceId: number;
   name: string;
 }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const remove = useMutation(trpc.resources.delete.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
     <ConfirmButton
       label={`Delete ${name}`}
@@ -220,20 +274,15 @@ export function DeleteResourceButton({
       confirmLabel="Delete file"
       size="icon"
       iconOnly
-      onConfirm={() => deleteResourceAction(projectId, resourceId)}
+      onConfirm={() => attempt(() => remove.mutateAsync({ projectId, resourceId }))}
     />
   );
 }
 
-export function DeleteTaskButton({
-  projectId,
-  taskId,
-  name,
-}: {
-  projectId: number;
-  taskId: number;
-  name: string;
-}) {
+export function DeleteTaskButton({ taskId, name }: { taskId: number; name: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const remove = useMutation(trpc.tasks.delete.mutationOptions({ onSuccess: () => router.refresh() }));
   return (
     <ConfirmButton
       label={`Delete ${name}`}
@@ -242,7 +291,7 @@ export function DeleteTaskButton({
       confirmLabel="Delete training"
       size="icon"
       iconOnly
-      onConfirm={() => deleteTaskAction(projectId, taskId)}
+      onConfirm={() => attempt(() => remove.mutateAsync({ taskId }))}
     />
   );
 }

@@ -1,22 +1,16 @@
 'use client';
+import { useMutation } from '@tanstack/react-query';
 import { Check, Copy } from 'lucide-react';
-import { useActionState, useState, useTransition } from 'react';
-import {
-  createApiKeyAction,
-  createInviteAction,
-  deleteTeamAction,
-  leaveTeamAction,
-  removeMemberAction,
-  renameTeamAction,
-  revokeApiKeyAction,
-  revokeInviteAction,
-  setMemberRoleAction,
-} from '@/actions';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { createApiKeyInput, createInviteInput, deleteTeamInput, renameTeamInput } from '@trainhub/api/inputs';
 import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
 import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
 import { roleLabel } from '@/lib/utils';
+import { attempt, num, text, useSchemaForm } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 
 export function CopyField({ value, label, testId }: { value: string; label: string; testId?: string }) {
   const [copied, setCopied] = useState(false);
@@ -51,12 +45,25 @@ export function CopyField({ value, label, testId }: { value: string; label: stri
   );
 }
 
+/** The mutation's result refreshes the page's server data (the team's name, members, keys...). */
+function useRefreshing() {
+  const router = useRouter();
+  return { onSuccess: () => router.refresh() };
+}
+
 export function RenameTeamForm({ teamId, name }: { teamId: number; name: string }) {
-  const [state, action, pending] = useActionState(renameTeamAction, {});
+  const trpc = useTRPC();
+  const rename = useMutation(trpc.teams.rename.mutationOptions(useRefreshing()));
+  const form = useSchemaForm(renameTeamInput, rename, (data) => ({ teamId, name: text(data, 'name') }), [
+    'name',
+  ]);
   return (
-    <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Rename team">
-      <input type="hidden" name="teamId" value={teamId} />
-      <Field id="team-rename" label="Current name" className="flex-1">
+    <form
+      onSubmit={form.onSubmit}
+      className="flex flex-col gap-2 sm:flex-row sm:items-end"
+      aria-label="Rename team"
+    >
+      <Field id="team-rename" label="Current name" className="flex-1" error={form.fieldError('name')}>
         <Input
           id="team-rename"
           name="name"
@@ -67,11 +74,11 @@ export function RenameTeamForm({ teamId, name }: { teamId: number; name: string 
           maxLength={100}
         />
       </Field>
-      <Button type="submit" variant="outline" disabled={pending}>
+      <Button type="submit" variant="outline" disabled={form.pending}>
         Rename
       </Button>
-      <FormError message={state.error} />
-      {state.message ? <span className="text-sm text-emerald-600">{state.message}</span> : null}
+      <FormError message={form.formError} />
+      {rename.isSuccess ? <span className="text-sm text-emerald-600">Team renamed.</span> : null}
     </form>
   );
 }
@@ -79,14 +86,17 @@ export function RenameTeamForm({ teamId, name }: { teamId: number; name: string 
 const ROLE_OPTIONS = ['VIEWER', 'EDITOR', 'ADMIN', 'OWNER'];
 
 export function InviteForm({ teamId, roles }: { teamId: number; roles: string[] }) {
-  const [state, action, pending] = useActionState(createInviteAction, {});
-  const link =
-    state.secret && typeof window !== 'undefined' ? `${window.location.origin}${state.secret}` : state.secret;
+  const trpc = useTRPC();
+  const create = useMutation(trpc.invites.create.mutationOptions(useRefreshing()));
+  const form = useSchemaForm(createInviteInput, create, (data) => ({ teamId, role: text(data, 'role') }), [
+    'role',
+  ]);
+  const path = create.data ? `/invite/${create.data.token}` : undefined;
+  const link = path && typeof window !== 'undefined' ? `${window.location.origin}${path}` : path;
   return (
-    <form action={action} className="flex flex-col gap-3" aria-label="Invite">
-      <input type="hidden" name="teamId" value={teamId} />
+    <form onSubmit={form.onSubmit} className="flex flex-col gap-3" aria-label="Invite">
       <div className="flex flex-col gap-2 sm:flex-row sm:items-end">
-        <Field id="invite-role" label="Invite as">
+        <Field id="invite-role" label="Invite as" error={form.fieldError('role')}>
           <NativeSelect id="invite-role" name="role" defaultValue="EDITOR" className="w-40">
             {ROLE_OPTIONS.filter((r) => roles.includes(r)).map((r) => (
               <option key={r} value={r}>
@@ -95,11 +105,11 @@ export function InviteForm({ teamId, roles }: { teamId: number; roles: string[] 
             ))}
           </NativeSelect>
         </Field>
-        <Button type="submit" disabled={pending}>
+        <Button type="submit" disabled={form.pending}>
           Create invite link
         </Button>
       </div>
-      <FormError message={state.error} />
+      <FormError message={form.formError} />
       {link ? (
         <CopyField
           value={link}
@@ -120,12 +130,23 @@ export function ApiKeyForm({
   roles: string[];
   projects: { id: number; name: string }[];
 }) {
-  const [state, action, pending] = useActionState(createApiKeyAction, {});
+  const trpc = useTRPC();
+  const create = useMutation(trpc.apiKeys.create.mutationOptions(useRefreshing()));
+  const form = useSchemaForm(
+    createApiKeyInput,
+    create,
+    (data) => ({
+      teamId,
+      name: text(data, 'name'),
+      role: text(data, 'role'),
+      projectId: num(data, 'projectId') ?? null,
+    }),
+    ['name', 'role', 'projectId'],
+  );
   return (
-    <form action={action} className="flex flex-col gap-3" aria-label="Create API key">
-      <input type="hidden" name="teamId" value={teamId} />
+    <form onSubmit={form.onSubmit} className="flex flex-col gap-3" aria-label="Create API key">
       <div className="grid gap-3 sm:grid-cols-4 sm:items-end">
-        <Field id="key-name" label="Name">
+        <Field id="key-name" label="Name" error={form.fieldError('name')}>
           <Input
             id="key-name"
             name="name"
@@ -136,7 +157,7 @@ export function ApiKeyForm({
             placeholder="CI pipeline"
           />
         </Field>
-        <Field id="key-role" label="Role">
+        <Field id="key-role" label="Role" error={form.fieldError('role')}>
           <NativeSelect id="key-role" name="role" defaultValue="EDITOR">
             {['VIEWER', 'EDITOR', 'ADMIN']
               .filter((r) => roles.includes(r))
@@ -147,7 +168,7 @@ export function ApiKeyForm({
               ))}
           </NativeSelect>
         </Field>
-        <Field id="key-project" label="Scope">
+        <Field id="key-project" label="Scope" error={form.fieldError('projectId')}>
           <NativeSelect id="key-project" name="projectId" defaultValue="">
             <option value="">Whole team</option>
             {projects.map((p) => (
@@ -157,14 +178,14 @@ export function ApiKeyForm({
             ))}
           </NativeSelect>
         </Field>
-        <Button type="submit" disabled={pending}>
+        <Button type="submit" disabled={form.pending}>
           Create key
         </Button>
       </div>
-      <FormError message={state.error} />
-      {state.secret ? (
+      <FormError message={form.formError} />
+      {create.data ? (
         <CopyField
-          value={state.secret}
+          value={create.data.key}
           label="Your new API key: copy it now, it is shown only once"
           testId="new-api-key"
         />
@@ -173,13 +194,16 @@ export function ApiKeyForm({
   );
 }
 
+/** A row's buttons: one tRPC call at a time, its refusal shown beside them, the page refreshed after. */
 function useRowAction() {
+  const router = useRouter();
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
-  const run = (fn: () => Promise<{ error?: string }>) =>
+  const run = (call: () => Promise<unknown>, after: () => void = () => router.refresh()) =>
     start(async () => {
-      const result = await fn();
+      const result = await attempt(call);
       setError(result.error ?? null);
+      if (!result.error) after();
     });
   return { pending, error, run };
 }
@@ -197,6 +221,9 @@ export function MemberControls({
   roles: string[];
   email: string;
 }) {
+  const trpc = useTRPC();
+  const setRole = useMutation(trpc.members.setRole.mutationOptions());
+  const remove = useMutation(trpc.members.remove.mutationOptions());
   const { pending, error, run } = useRowAction();
   return (
     <div className="flex flex-wrap items-center justify-end gap-2">
@@ -205,7 +232,15 @@ export function MemberControls({
         className="h-8 w-32"
         value={role}
         disabled={pending}
-        onChange={(e) => run(() => setMemberRoleAction(teamId, userId, e.target.value))}
+        onChange={(e) =>
+          run(() =>
+            setRole.mutateAsync({
+              teamId,
+              userId,
+              role: e.target.value as 'OWNER' | 'ADMIN' | 'EDITOR' | 'VIEWER',
+            }),
+          )
+        }
       >
         {ROLE_OPTIONS.filter((r) => roles.includes(r) || r === role).map((r) => (
           <option key={r} value={r}>
@@ -217,7 +252,7 @@ export function MemberControls({
         variant="ghost"
         size="sm"
         disabled={pending}
-        onClick={() => run(() => removeMemberAction(teamId, userId))}
+        onClick={() => run(() => remove.mutateAsync({ teamId, userId }))}
       >
         Remove
       </Button>
@@ -243,6 +278,9 @@ export function RevokeButton({
   /** The key's name, shown in the confirmation. */
   name?: string;
 }) {
+  const trpc = useTRPC();
+  const revokeInvite = useMutation(trpc.invites.revoke.mutationOptions());
+  const revokeKey = useMutation(trpc.apiKeys.revoke.mutationOptions());
   const { pending, error, run } = useRowAction();
   return (
     <>
@@ -256,7 +294,11 @@ export function RevokeButton({
               ? `Revoke the API key${name ? ` "${name}"` : ''}? Every script that uses it stops working at once.`
               : 'Revoke this invite link? Nobody can join with it afterwards.';
           if (!window.confirm(question)) return;
-          run(() => (kind === 'invite' ? revokeInviteAction(teamId, id) : revokeApiKeyAction(teamId, id)));
+          run(() =>
+            kind === 'invite'
+              ? revokeInvite.mutateAsync({ teamId, inviteId: id })
+              : revokeKey.mutateAsync({ teamId, keyId: id }),
+          );
         }}
       >
         Revoke
@@ -271,6 +313,9 @@ export function RevokeButton({
 }
 
 export function LeaveTeamButton({ teamId, teamName }: { teamId: number; teamName: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const leave = useMutation(trpc.teams.leave.mutationOptions());
   const { pending, error, run } = useRowAction();
   return (
     <div className="flex flex-col items-start gap-2">
@@ -283,7 +328,14 @@ export function LeaveTeamButton({ teamId, teamName }: { teamId: number; teamName
               `Leave ${teamName}? You lose access to its projects until someone invites you again.`,
             )
           )
-            run(() => leaveTeamAction(teamId));
+            // The UI then works in another team of the user's (the team cookie falls back to the first).
+            run(
+              () => leave.mutateAsync({ teamId }),
+              () => {
+                router.push('/projects');
+                router.refresh();
+              },
+            );
         }}
       >
         Leave team
@@ -299,12 +351,35 @@ export function LeaveTeamButton({ teamId, teamName }: { teamId: number; teamName
 
 /** Deleting a team: typing its name arms the button (the server checks the name again). */
 export function DeleteTeamForm({ teamId, teamName }: { teamId: number; teamName: string }) {
-  const [state, action, pending] = useActionState(deleteTeamAction, {});
+  const trpc = useTRPC();
+  const router = useRouter();
+  const remove = useMutation(
+    trpc.teams.delete.mutationOptions({
+      onSuccess: () => {
+        router.push('/projects');
+        router.refresh();
+      },
+    }),
+  );
+  const form = useSchemaForm(
+    deleteTeamInput,
+    remove,
+    (data) => ({ teamId, confirmName: text(data, 'confirm') }),
+    ['confirmName'],
+  );
   const [typed, setTyped] = useState('');
   return (
-    <form action={action} className="flex flex-col gap-2 sm:flex-row sm:items-end" aria-label="Delete team">
-      <input type="hidden" name="teamId" value={teamId} />
-      <Field id="team-delete-confirm" label={<>Type {teamName} to confirm</>} className="flex-1">
+    <form
+      onSubmit={form.onSubmit}
+      className="flex flex-col gap-2 sm:flex-row sm:items-end"
+      aria-label="Delete team"
+    >
+      <Field
+        id="team-delete-confirm"
+        label={<>Type {teamName} to confirm</>}
+        className="flex-1"
+        error={form.fieldError('confirmName')}
+      >
         <Input
           id="team-delete-confirm"
           name="confirm"
@@ -313,10 +388,10 @@ export function DeleteTeamForm({ teamId, teamName }: { teamId: number; teamName:
           autoComplete="off"
         />
       </Field>
-      <Button type="submit" variant="destructive" disabled={pending || typed.trim() !== teamName}>
+      <Button type="submit" variant="destructive" disabled={form.pending || typed.trim() !== teamName}>
         Delete team
       </Button>
-      <FormError message={state.error} />
+      <FormError message={form.formError} />
     </form>
   );
 }

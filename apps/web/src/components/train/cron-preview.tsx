@@ -21,9 +21,21 @@ export function formatRun(iso: string, timezone: string) {
   return `${new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeStyle: 'medium', timeZone: zone }).format(date)} (${zone}), ${relative(date, Date.now())}`;
 }
 
-/** The next five runs of a cron expression, asked from the server as the user types. */
-export function CronPreview({ expression, timezone }: { expression: string; timezone: string }) {
+/**
+ * The next five runs of a cron expression, asked from the server as the user types. With `onError` the
+ * expression's problem goes to the caller (the form shows it once, at the cron field) instead of here.
+ */
+export function CronPreview({
+  expression,
+  timezone,
+  onError,
+}: {
+  expression: string;
+  timezone: string;
+  onError?: (message: string | null) => void;
+}) {
   const [state, setState] = useState<{ runs?: string[]; error?: string } | null>(null);
+  useEffect(() => onError?.(state?.error ?? null), [state, onError]);
   useEffect(() => {
     if (!expression.trim()) {
       setState(null);
@@ -48,7 +60,7 @@ export function CronPreview({ expression, timezone }: { expression: string; time
   }, [expression, timezone]);
   if (!state) return null;
   if (state.error)
-    return (
+    return onError ? null : (
       <p role="alert" className="text-sm text-red-600">
         {state.error}
       </p>

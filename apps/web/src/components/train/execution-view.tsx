@@ -1,5 +1,6 @@
 'use client';
 import { Download, Square, XCircle } from 'lucide-react';
+import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
@@ -14,13 +15,15 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { rerunTaskAction, stopExecutionAction } from '@/actions';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { FormError, Table, Td, Th } from '@/components/ui/misc';
+import { ConfusionMatrix } from '@/components/metrics/confusion-matrix';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
 import { formatDate, formatDuration } from '@/lib/utils';
+import { attempt } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 import { isTerminal, trainingStages, type TrainingStage } from '@trainhub/db/contracts';
 
 const COLORS = ['#4f46e5', '#f59e0b', '#10b981', '#ef4444', '#0ea5e9', '#a855f7'];
@@ -217,6 +220,10 @@ export function ExecutionView({
   const [logs, setLogs] = useState(initial.logs);
   const lastSeq = useRef(initial.logs.at(-1)?.seq ?? 0);
   const lastEpoch = useRef(initial.history.at(-1)?.epoch ?? 0);
+  const trpc = useTRPC();
+  const stopRun = useMutation(trpc.executions.stop.mutationOptions());
+  const cancelRun = useMutation(trpc.executions.cancel.mutationOptions());
+  const rerun = useMutation(trpc.tasks.rerun.mutationOptions());
   const [pending, start] = useTransition();
   // The clock for running durations: set after mount (server and client must render the same first).
   const [now, setNow] = useState<number | null>(null);
@@ -294,7 +301,14 @@ export function ExecutionView({
 
   function stop(kind: 'STOP' | 'CANCEL') {
     start(async () => {
-      setNotice(await stopExecutionAction(e.id, kind));
+      const outcome = await attempt(() =>
+        (kind === 'STOP' ? stopRun : cancelRun).mutateAsync({ executionId: e.id }),
+      );
+      setNotice(
+        outcome.error
+          ? outcome
+          : { message: kind === 'STOP' ? 'Stopping after the current batch…' : 'Cancelling…' },
+      );
       await poll();
     });
   }
@@ -342,7 +356,14 @@ export function ExecutionView({
                 variant="ghost"
                 disabled={pending}
                 onClick={() =>
-                  start(async () => setNotice((await rerunTaskAction(projectId, e.taskId)) ?? null))
+                  start(async () => {
+                    let id = 0;
+                    const outcome = await attempt(async () => {
+                      id = (await rerun.mutateAsync({ taskId: e.taskId })).id;
+                    });
+                    if (outcome.error) setNotice(outcome);
+                    else router.push(`/projects/${projectId}/executions/${id}`);
+                  })
                 }
               >
                 Rerun unchanged
@@ -469,44 +490,11 @@ export function ExecutionView({
             {m.confusionMatrix ? (
               <div>
                 <h3 className="mb-2 font-medium">Confusion matrix</h3>
-                <Table data-testid="confusion-matrix" className="w-auto">
-                  <caption className="mt-2 text-xs text-slate-500">
-                    Rows: actual class · columns: predicted class
-                  </caption>
-                  <thead>
-                    <tr>
-                      <Th />
-                      {m.confusionMatrix.map((_, j) => (
-                        <Th key={j} scope="col" className="normal-case">
-                          {m.classNames?.[j] ?? j}
-                        </Th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {m.confusionMatrix.map((row, i) => {
-                      const total = row.reduce((a, b) => a + b, 0) || 1;
-                      return (
-                        <tr key={i}>
-                          <Th scope="row" className="normal-case">
-                            {m.classNames?.[i] ?? i}
-                          </Th>
-                          {row.map((v, j) => (
-                            <Td
-                              key={j}
-                              className="text-center font-mono"
-                              style={{
-                                backgroundColor: `rgba(${i === j ? '16,185,129' : '239,68,68'},${(v / total) * 0.6})`,
-                              }}
-                            >
-                              {v}
-                            </Td>
-                          ))}
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </Table>
+                <ConfusionMatrix
+                  matrix={m.confusionMatrix}
+                  classNames={m.classNames}
+                  testId="confusion-matrix"
+                />
               </div>
             ) : null}
             {m.report ? (

@@ -2,6 +2,7 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { Table, Td, Th } from '@/components/ui/misc';
+import { ConfusionMatrix } from '@/components/metrics/confusion-matrix';
 import { cn } from '@/lib/utils';
 import { epochTicks, isUnitMetric, roundValue } from './execution-view';
 
@@ -195,35 +196,11 @@ export function RunComparison({ runs }: { runs: ComparedRun[] }) {
                   </CardTitle>
                 </CardHeader>
                 <CardContent className="overflow-x-auto">
-                  <Table className="w-auto" data-testid="compare-matrix">
-                    <caption className="mt-2 text-xs text-slate-500">
-                      Rows: actual · columns: predicted
-                    </caption>
-                    <thead>
-                      <tr>
-                        <Th />
-                        {r.confusionMatrix.map((_, j) => (
-                          <Th key={j} scope="col" className="normal-case">
-                            {r.classNames?.[j] ?? j}
-                          </Th>
-                        ))}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {r.confusionMatrix.map((row, i) => (
-                        <tr key={i}>
-                          <Th scope="row" className="normal-case">
-                            {r.classNames?.[i] ?? i}
-                          </Th>
-                          {row.map((v, j) => (
-                            <Td key={j} className={cn('text-center font-mono', i === j && 'font-semibold')}>
-                              {v}
-                            </Td>
-                          ))}
-                        </tr>
-                      ))}
-                    </tbody>
-                  </Table>
+                  <ConfusionMatrix
+                    matrix={r.confusionMatrix}
+                    classNames={r.classNames}
+                    testId="compare-matrix"
+                  />
                 </CardContent>
               </Card>
             ) : null,

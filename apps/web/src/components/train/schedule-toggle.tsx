@@ -1,21 +1,25 @@
 'use client';
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { setScheduleEnabledAction } from '@/actions';
 import { Switch } from '@/components/ui/switch';
+import { attempt } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 
 export function ScheduleToggle({
-  projectId,
   taskId,
   enabled,
   disabled,
   label,
 }: {
-  projectId: number;
   taskId: number;
   enabled: boolean;
   disabled: boolean;
   label: string;
 }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const setEnabled = useMutation(trpc.schedules.setEnabled.mutationOptions());
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
   return (
@@ -26,8 +30,9 @@ export function ScheduleToggle({
         aria-label={`${label} enabled`}
         onCheckedChange={(checked) =>
           start(async () => {
-            const result = await setScheduleEnabledAction(projectId, taskId, checked);
+            const result = await attempt(() => setEnabled.mutateAsync({ taskId, enabled: checked }));
             setError(result.error ?? null);
+            router.refresh();
           })
         }
       />

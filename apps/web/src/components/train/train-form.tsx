@@ -1,11 +1,16 @@
 'use client';
-import { startTransition, useActionState, useState } from 'react';
-import { startTrainingAction } from '@/actions';
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { trainInput } from '@trainhub/api/inputs';
 import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input, NativeSelect, Textarea } from '@/components/ui/input';
 import { Field } from '@/components/ui/field';
 import { FormError } from '@/components/ui/misc';
+import { parseDenseLayers } from '@/lib/architecture';
+import { num, text, useSchemaForm } from '@/trpc/form';
+import { useTRPC } from '@/trpc/react';
 import { CronPreview } from './cron-preview';
 
 interface Option {
@@ -50,7 +55,20 @@ export function TrainForm({
   defaultArchitectureId?: number;
   initial?: TrainDefaults;
 }) {
-  const [state, action, pending] = useActionState(startTrainingAction, {});
+  const trpc = useTRPC();
+  const router = useRouter();
+  const train = useMutation(
+    trpc.tasks.train.mutationOptions({
+      onSuccess: ({ execution }) =>
+        router.push(
+          execution
+            ? `/projects/${projectId}/executions/${execution.id}`
+            : `/projects/${projectId}/schedules`,
+        ),
+    }),
+  );
+  const form = useSchemaForm(trainInput, train, (data) => formToTrainInput(projectId, data), SHOWN);
+  const [cronProblem, setCronProblem] = useState<string | null>(null);
   const [mode, setMode] = useState<string>(
     initial.architectureMode === 'simple' || !architectures.length ? 'simple' : 'resource',
   );
@@ -73,27 +91,13 @@ export function TrainForm({
     );
 
   return (
-    <form
-      className="flex flex-col gap-6"
-      aria-label="Start a training"
-      onSubmit={(e) => {
-        // Submitted by hand, not through `action={...}`: React resets a form after its action, and a form the
-        // server refused must keep every value the user typed.
-        e.preventDefault();
-        const offset = e.currentTarget.elements.namedItem('tzOffset') as HTMLInputElement | null;
-        if (offset) offset.value = String(new Date().getTimezoneOffset());
-        const data = new FormData(e.currentTarget);
-        startTransition(() => action(data));
-      }}
-    >
-      <input type="hidden" name="projectId" value={projectId} />
-      <input type="hidden" name="tzOffset" defaultValue="0" />
+    <form className="flex flex-col gap-6" aria-label="Start a training" onSubmit={form.onSubmit}>
       <Card>
         <CardHeader>
           <CardTitle>Data and model</CardTitle>
         </CardHeader>
         <CardContent className="grid gap-4 sm:grid-cols-2">
-          <Field id="name" label="Model name">
+          <Field id="name" error={form.fieldError('modelName')} label="Model name">
             <Input
               id="name"
               name="name"
@@ -104,7 +108,7 @@ export function TrainForm({
               title="The name needs at least one letter or digit."
             />
           </Field>
-          <Field id="datasetResourceId" label="Dataset">
+          <Field id="datasetResourceId" error={form.fieldError('datasetResourceId')} label="Dataset">
             <NativeSelect
               id="datasetResourceId"
               name="datasetResourceId"
@@ -121,6 +125,7 @@ export function TrainForm({
           </Field>
           <Field
             id="problemType"
+            error={form.fieldError('problemType')}
             label="Problem type"
             hint={dataset?.classes ? `${dataset.classes} classes seen in the first rows` : undefined}
           >
@@ -134,7 +139,12 @@ export function TrainForm({
               <option value="regression">Regression</option>
             </NativeSelect>
           </Field>
-          <Field id="labelColumn" label="Label column" hint="Defaults to the last column.">
+          <Field
+            id="labelColumn"
+            error={form.fieldError('labelColumn')}
+            label="Label column"
+            hint="Defaults to the last column."
+          >
             <Input
               id="labelColumn"
               name="labelColumn"
@@ -157,7 +167,11 @@ export function TrainForm({
             </NativeSelect>
           </Field>
           {mode === 'resource' ? (
-            <Field id="architectureResourceId" label="Architecture">
+            <Field
+              id="architectureResourceId"
+              error={form.fieldError('architectureResourceId')}
+              label="Architecture"
+            >
               <NativeSelect
                 id="architectureResourceId"
                 name="architectureResourceId"
@@ -173,13 +187,19 @@ export function TrainForm({
           ) : (
             <Field
               id="layers"
+              error={form.fieldError('layers')}
               label="Hidden layers"
               hint="Units per dense layer, with an optional activation: 16, 8 tanh"
             >
               <Textarea id="layers" name="layers" defaultValue={initial.layers ?? '16, 8'} rows={2} />
             </Field>
           )}
-          <Field id="scaling" label="Preprocessing" hint="Scaling is fitted on the training split.">
+          <Field
+            id="scaling"
+            error={form.fieldError('scaling')}
+            label="Preprocessing"
+            hint="Scaling is fitted on the training split."
+          >
             <NativeSelect id="scaling" name="scaling" defaultValue={initial.scaling ?? 'standardize'}>
               <option value="none">None</option>
               <option value="standardize">Standardize (z-score)</option>
@@ -188,6 +208,7 @@ export function TrainForm({
           </Field>
           <Field
             id="codeResourceId"
+            error={form.fieldError('codeResourceId')}
             label="Preprocessing file (optional)"
             hint="A code resource replaces the choice above."
           >
@@ -217,6 +238,7 @@ export function TrainForm({
         <CardContent className="grid gap-4 sm:grid-cols-3">
           <Field
             id="epochs"
+            error={form.fieldError('hyperparameters.epochs')}
             label="Epochs (training cycles)"
             hint={
               epochCount > 1000
@@ -236,7 +258,7 @@ export function TrainForm({
               required
             />
           </Field>
-          <Field id="batchSize" label="Batch size">
+          <Field id="batchSize" error={form.fieldError('hyperparameters.batchSize')} label="Batch size">
             <Input
               id="batchSize"
               name="batchSize"
@@ -246,7 +268,12 @@ export function TrainForm({
               required
             />
           </Field>
-          <Field id="learningRate" label="Learning rate" hint="Empty: the optimizer's default.">
+          <Field
+            id="learningRate"
+            error={form.fieldError('hyperparameters.learningRate')}
+            label="Learning rate"
+            hint="Empty: the optimizer's default."
+          >
             <Input
               id="learningRate"
               name="learningRate"
@@ -258,7 +285,7 @@ export function TrainForm({
               onInput={(e) => checkLearningRate(e.currentTarget)}
             />
           </Field>
-          <Field id="optimizer" label="Optimizer">
+          <Field id="optimizer" error={form.fieldError('hyperparameters.optimizer')} label="Optimizer">
             <NativeSelect id="optimizer" name="optimizer" defaultValue={initial.optimizer ?? 'adam'}>
               <option value="adam">Adam</option>
               <option value="sgd">SGD</option>
@@ -266,7 +293,12 @@ export function TrainForm({
               <option value="adagrad">Adagrad</option>
             </NativeSelect>
           </Field>
-          <Field id="testSize" label="Validation split" hint="Fraction held out, e.g. 0.2">
+          <Field
+            id="testSize"
+            error={form.fieldError('hyperparameters.testSize')}
+            label="Validation split"
+            hint="Fraction held out, e.g. 0.2"
+          >
             <Input
               id="testSize"
               name="testSize"
@@ -277,11 +309,12 @@ export function TrainForm({
               defaultValue={initial.testSize ?? 0.2}
             />
           </Field>
-          <Field id="seed" label="Random seed (optional)">
+          <Field id="seed" error={form.fieldError('hyperparameters.seed')} label="Random seed (optional)">
             <Input id="seed" name="seed" type="number" step={1} defaultValue={initial.seed} />
           </Field>
           <Field
             id="patience"
+            error={form.fieldError('hyperparameters.earlyStopping')}
             label="Early stopping patience"
             hint="Epochs without val_loss improvement; empty: off."
           >
@@ -329,7 +362,7 @@ export function TrainForm({
             ))}
           </fieldset>
           {when === 'at' ? (
-            <Field id="startAt" label="Start at (your local time)">
+            <Field id="startAt" error={form.fieldError('startAt')} label="Start at (your local time)">
               <Input id="startAt" name="startAt" type="datetime-local" required className="max-w-xs" />
             </Field>
           ) : null}
@@ -337,6 +370,7 @@ export function TrainForm({
             <div className="grid gap-4 sm:grid-cols-2">
               <Field
                 id="cron"
+                error={form.fieldError('cronExpression') ?? cronProblem}
                 label="Cron expression"
                 hint="minute hour day month weekday; a sixth leading field is seconds"
               >
@@ -348,7 +382,7 @@ export function TrainForm({
                   className="font-mono"
                 />
               </Field>
-              <Field id="timezone" label="Timezone">
+              <Field id="timezone" error={form.fieldError('timezone')} label="Timezone">
                 <Input
                   id="timezone"
                   name="timezone"
@@ -357,18 +391,74 @@ export function TrainForm({
                 />
               </Field>
               <div className="sm:col-span-2">
-                <CronPreview expression={cron} timezone={timezone} />
+                <CronPreview expression={cron} timezone={timezone} onError={setCronProblem} />
               </div>
             </div>
           ) : null}
         </CardContent>
       </Card>
-      <FormError message={state.error} />
+      <FormError message={form.formError} />
       <div>
-        <Button type="submit" size="lg" disabled={pending || datasets.length === 0}>
-          {pending ? 'Starting…' : when === 'cron' ? 'Create schedule' : 'Start training'}
+        <Button type="submit" size="lg" disabled={form.pending || datasets.length === 0}>
+          {form.pending ? 'Starting…' : when === 'cron' ? 'Create schedule' : 'Start training'}
         </Button>
       </div>
     </form>
   );
+}
+
+/** The paths of trainInput the form shows at a field (any other refusal shows under the form). */
+const SHOWN = [
+  'modelName',
+  'datasetResourceId',
+  'problemType',
+  'labelColumn',
+  'architectureResourceId',
+  'layers',
+  'scaling',
+  'codeResourceId',
+  'hyperparameters',
+  'cronExpression',
+  'timezone',
+  'startAt',
+];
+
+/**
+ * The Train form's values as `tasks.train`'s input: numbers parsed (NaN when not one, for the schema to
+ * name), the simple mode's "16, 8 tanh" as dense layers, the schedule from the "When" choice. A
+ * datetime-local value has no zone: it is read in the browser's own zone.
+ */
+export function formToTrainInput(projectId: number, data: FormData) {
+  const id = (name: string) => num(data, name);
+  const when = text(data, 'when');
+  const patience = num(data, 'patience');
+  const startAt = text(data, 'startAt');
+  const scaling = text(data, 'scaling');
+  return {
+    projectId,
+    modelName: text(data, 'name'),
+    datasetResourceId: id('datasetResourceId'),
+    codeResourceId: id('codeResourceId') ?? null,
+    problemType: text(data, 'problemType'),
+    labelColumn: text(data, 'labelColumn').trim() || undefined,
+    scaling: scaling || undefined,
+    ...(text(data, 'architectureMode') === 'resource'
+      ? { architectureResourceId: id('architectureResourceId') }
+      : { layers: parseDenseLayers(text(data, 'layers')) }),
+    hyperparameters: {
+      epochs: num(data, 'epochs'),
+      batchSize: num(data, 'batchSize'),
+      learningRate: num(data, 'learningRate'),
+      optimizer: text(data, 'optimizer') || undefined,
+      testSize: num(data, 'testSize'),
+      shuffle: data.get('shuffle') === 'on',
+      seed: num(data, 'seed'),
+      ...(patience !== undefined ? { earlyStopping: { monitor: 'val_loss', patience } } : {}),
+      ...(data.get('classWeights') === 'on' ? { classWeights: true } : {}),
+    },
+    ...(when === 'cron'
+      ? { cronExpression: text(data, 'cron'), timezone: text(data, 'timezone').trim() || 'UTC' }
+      : {}),
+    ...(when === 'at' ? { startAt: startAt ? new Date(startAt) : new Date(Number.NaN) } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createInvite, listInvites, revokeInvite } from '../../services/invites';
-import { protectedProcedure, router, teamInput } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
+import { createInviteInput, teamInput } from './inputs';
 
 // Invite links (admins); accepting one is part of signing up or in, in the web UI.
 export const invitesRouter = router({
@@ -9,7 +10,7 @@ export const invitesRouter = router({
     .query(({ ctx, input }) => listInvites(ctx.deps.db, ctx.principal, input.teamId)),
   /** The link's token is shown once: only its hash is stored. */
   create: protectedProcedure
-    .input(teamInput.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))
+    .input(createInviteInput)
     .mutation(({ ctx, input }) => createInvite(ctx.deps.db, ctx.principal, input.teamId, input.role)),
   revoke: protectedProcedure
     .input(teamInput.extend({ inviteId: z.number().int().positive() }))

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listMembers, removeMember, setMemberRole } from '../../services/teams';
-import { protectedProcedure, router, teamInput } from '../trpc';
+import { protectedProcedure, router } from '../trpc';
+import { setMemberRoleInput, teamInput } from './inputs';
 
 const member = teamInput.extend({ userId: z.string().min(1) });
 
@@ -9,7 +10,7 @@ export const membersRouter = router({
     .input(teamInput)
     .query(({ ctx, input }) => listMembers(ctx.deps.db, ctx.principal, input.teamId)),
   setRole: protectedProcedure
-    .input(member.extend({ role: z.enum(['OWNER', 'ADMIN', 'EDITOR', 'VIEWER']) }))
+    .input(setMemberRoleInput)
     .mutation(({ ctx, input }) =>
       setMemberRole(ctx.deps.db, ctx.principal, input.teamId, input.userId, input.role),
     ),

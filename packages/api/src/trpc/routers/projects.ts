@@ -7,6 +7,7 @@ import {
   updateProject,
 } from '../../services/projects';
 import { protectedProcedure, router } from '../trpc';
+import { createProjectInput, updateProjectInput } from './inputs';
 
 const id = z.object({ projectId: z.number().int().positive() });
 
@@ -16,21 +17,10 @@ export const projectsRouter = router({
     .input(id)
     .query(({ ctx, input }) => getProject(ctx.deps.db, ctx.principal, input.projectId)),
   create: protectedProcedure
-    .input(
-      z.object({
-        name: z.string().trim().min(1).max(200),
-        description: z.string().max(2000).nullish(),
-        teamId: z.number().int().positive().optional(),
-      }),
-    )
+    .input(createProjectInput)
     .mutation(({ ctx, input }) => createProject(ctx.deps.db, ctx.principal, input)),
   update: protectedProcedure
-    .input(
-      id.extend({
-        name: z.string().trim().min(1).max(200).optional(),
-        description: z.string().max(2000).nullish(),
-      }),
-    )
+    .input(updateProjectInput)
     .mutation(({ ctx, input }) => updateProject(ctx.deps.db, ctx.principal, input.projectId, input)),
   delete: protectedProcedure
     .input(id)

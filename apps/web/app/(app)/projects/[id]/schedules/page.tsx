@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { listSchedules } from '@trainhub/api/services/schedules';
+
 import { nextCronRuns } from '@trainhub/db';
 import { DeleteTaskButton } from '@/components/project/forms';
 import { ScheduleToggle } from '@/components/train/schedule-toggle';
@@ -13,7 +14,7 @@ import { projectContext } from '@/server/request-context';
 export default async function SchedulesPage({ params }: { params: Promise<{ id: string }> }) {
   const { principal, project, role } = await projectContext((await params).id);
   const db = getDb();
-  const schedules = await services.listSchedules(db, principal, project.id);
+  const schedules = await listSchedules(db, principal, project.id);
   const last = await Promise.all(
     schedules.map((s) => db.execution.findFirst({ where: { taskId: s.id }, orderBy: { id: 'desc' } })),
   );
@@ -104,10 +105,21 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
                       <span className="text-sm text-slate-500">not run yet</span>
                     )}
                   </Td>
-                  <Td data-testid="run-count">{runs[i]}</Td>
+                  <Td data-testid="run-count">
+                    {runs[i] ? (
+                      <Link
+                        className="text-indigo-600 hover:underline dark:text-indigo-400"
+                        href={`/projects/${project.id}/tasks?task=${s.id}`}
+                        aria-label={`${runs[i]} runs of ${s.name}: list and compare`}
+                      >
+                        {runs[i]}
+                      </Link>
+                    ) : (
+                      runs[i]
+                    )}
+                  </Td>
                   <Td>
                     <ScheduleToggle
-                      projectId={project.id}
                       taskId={s.id}
                       enabled={s.scheduleEnabled}
                       disabled={!canWrite}
@@ -116,7 +128,7 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
                   </Td>
                   {can(role, 'ADMIN') ? (
                     <Td>
-                      <DeleteTaskButton projectId={project.id} taskId={s.id} name={s.name} />
+                      <DeleteTaskButton taskId={s.id} name={s.name} />
                     </Td>
                   ) : null}
                 </tr>

@@ -1,5 +1,4 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
 import { ExecutionStatus } from '@trainhub/db';
 import { executionMetricsSchema, hyperparametersSchema } from '@trainhub/db/contracts';
 import { StatusBadge } from '@/components/ui/badge';
@@ -7,8 +6,8 @@ import { Button } from '@/components/ui/button';
 import { Input, NativeSelect } from '@/components/ui/input';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDate, formatDuration } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 const STATUSES: string[] = Object.values(ExecutionStatus);
 const PAGE = 20;
@@ -28,14 +27,19 @@ export default async function TasksPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { principal, project, role } = await projectContext((await params).id);
+  const { project, role } = await projectContext((await params).id);
   const sp = await searchParams;
   const status = typeof sp.status === 'string' && STATUSES.includes(sp.status) ? sp.status : '';
   const q = typeof sp.q === 'string' ? sp.q.trim().slice(0, 100) : '';
   const source = typeof sp.source === 'string' ? sp.source.slice(0, 40) : '';
   const sort = typeof sp.sort === 'string' && sp.sort in SORTS ? sp.sort : 'newest';
   const page = Math.max(1, Number(typeof sp.page === 'string' ? sp.page : '1') || 1);
-  const tasks = await services.listTasks(getDb(), principal, { projectId: project.id, take: 1000 });
+  // `?task=N`: one training's page, its runs only (linked from a run page and the schedules).
+  const taskId = typeof sp.task === 'string' && /^\d{1,12}$/.test(sp.task) ? Number(sp.task) : null;
+  const tasks = (
+    await (await api()).tasks.list({ projectId: project.id, take: 1000, runsPerTask: 1000 })
+  ).filter((t) => taskId === null || t.id === taskId);
+  const onlyTask = taskId !== null ? tasks[0] : undefined;
   const value = (r: { metrics: { accuracy?: number; loss?: number } | null; duration: number | null }) =>
     sort === 'accuracy'
       ? -(r.metrics?.accuracy ?? -Infinity)
@@ -68,13 +72,18 @@ export default async function TasksPage({
       ...(source ? { source } : {}),
       ...(q ? { q } : {}),
       ...(sort !== 'newest' ? { sort } : {}),
+      ...(taskId !== null ? { task: String(taskId) } : {}),
       page: String(p),
     }).toString()}`;
   return (
     <>
       <PageHeader
-        title="Trainings"
-        description="Every run of every training in this project, from the UI and all API styles."
+        title={onlyTask ? `Runs of ${onlyTask.name}` : 'Trainings'}
+        description={
+          onlyTask
+            ? 'Every run of this training; tick runs to compare them.'
+            : 'Every run of every training in this project, from the UI and all API styles.'
+        }
         actions={
           can(role, 'EDITOR') ? (
             <Button asChild>
@@ -84,6 +93,7 @@ export default async function TasksPage({
         }
       />
       <form className="mb-4 flex flex-wrap items-end gap-2" aria-label="Filter trainings">
+        {taskId !== null ? <input type="hidden" name="task" value={taskId} /> : null}
         <label className="flex flex-col gap-1 text-sm">
           Status
           <NativeSelect name="status" defaultValue={status} className="w-40">
@@ -140,6 +150,22 @@ export default async function TasksPage({
               Compare selected
             </Button>
             Tick two or more runs.
+            {taskId !== null && shown.length > 1 ? (
+              <Link
+                className="text-indigo-600 hover:underline dark:text-indigo-400"
+                data-testid="compare-task-runs"
+                href={`/projects/${project.id}/compare?${new URLSearchParams(
+                  shown.slice(0, 8).map((r) => ['runs', String(r.execution.id)]),
+                ).toString()}`}
+              >
+                Compare the {Math.min(shown.length, 8)} newest shown
+              </Link>
+            ) : null}
+            {taskId !== null ? (
+              <Link className="hover:underline" href={`/projects/${project.id}/tasks`}>
+                All trainings
+              </Link>
+            ) : null}
           </div>
           <Table data-testid="tasks-table">
             <thead>
@@ -177,7 +203,11 @@ export default async function TasksPage({
                       #{execution.id}
                     </Link>
                   </Td>
-                  <Td className="max-w-[12rem] truncate">{task.name}</Td>
+                  <Td className="max-w-[12rem] truncate">
+                    <Link className="hover:underline" href={`/projects/${project.id}/tasks?task=${task.id}`}>
+                      {task.name}
+                    </Link>
+                  </Td>
                   <Td>
                     <StatusBadge status={execution.status} />
                   </Td>

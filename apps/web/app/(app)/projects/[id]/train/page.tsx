@@ -1,26 +1,21 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { services } from '@trainhub/api';
 import { hyperparametersSchema, trainingDefinitionSchema } from '@trainhub/db/contracts';
 import { TrainForm, type TrainDefaults } from '@/components/train/train-form';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { can } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { datasetShapes } from '@/server/dataset-preview';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 /**
  * The Train form's values from an earlier task ("Run again…" on a run page): its name, dataset, network,
  * preprocessing and hyperparameters. A task of another project or one the caller cannot read gives none.
  */
-async function defaultsFromTask(
-  principal: Parameters<typeof services.getTask>[1],
-  projectId: number,
-  raw: unknown,
-): Promise<TrainDefaults> {
+async function defaultsFromTask(projectId: number, raw: unknown): Promise<TrainDefaults> {
   if (typeof raw !== 'string' || !/^\d{1,12}$/.test(raw)) return {};
-  const task = await services.getTask(getDb(), principal, Number(raw), { runs: 1 }).catch(() => null);
+  const task = await (await api()).tasks.get({ taskId: Number(raw) }).catch(() => null);
   if (!task || task.projectId !== projectId) return {};
   const definition = trainingDefinitionSchema.safeParse(task.definition).data;
   const h = hyperparametersSchema.safeParse(task.hyperparameters).data;
@@ -64,10 +59,9 @@ export default async function TrainPage({
 }) {
   const { principal, project, role } = await projectContext((await params).id);
   if (!can(role, 'EDITOR')) notFound();
-  const db = getDb();
   const [datasets, resources] = await Promise.all([
     datasetShapes(principal, project.id),
-    services.listResources(db, principal, project.id),
+    (await api()).resources.list({ projectId: project.id }),
   ]);
   const architectures = resources
     .filter((r) => r.kind === 'ARCHITECTURE')
@@ -75,7 +69,7 @@ export default async function TrainPage({
   const codes = resources.filter((r) => r.kind === 'CODE').map((r) => ({ id: r.id, name: r.name }));
   const query = await searchParams;
   const arch = query.architecture;
-  const initial = await defaultsFromTask(principal, project.id, query.from);
+  const initial = await defaultsFromTask(project.id, query.from);
   return (
     <>
       <PageHeader

@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { getExecution } from '@trainhub/api/services/executions';
+
 import { hyperparametersSchema } from '@trainhub/db/contracts';
 import { ExecutionView } from '@/components/train/execution-view';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
@@ -14,7 +15,7 @@ export default async function ExecutionPage({ params }: { params: Promise<{ id: 
   const { principal, project, role } = await projectContext(p.id);
   const db = getDb();
   const execution = await orNotFound(
-    services.getExecution(db, principal, parseId(p.eid), { projectId: project.id }),
+    getExecution(db, principal, parseId(p.eid), { projectId: project.id }),
   );
   const linked = { select: { id: true, name: true, deletedAt: true } } as const;
   const [task, initial, model] = await Promise.all([
@@ -107,6 +108,16 @@ export default async function ExecutionPage({ params }: { params: Promise<{ id: 
           </CardContent>
         </Card>
       </div>
+      <p className="text-sm">
+        <Link
+          className="text-indigo-700 underline dark:text-indigo-300"
+          data-testid="task-runs"
+          href={`/projects/${project.id}/tasks?task=${execution.taskId}`}
+        >
+          Every run of {task.name}
+        </Link>{' '}
+        <span className="text-slate-500">(pick runs there to compare them)</span>
+      </p>
     </div>
   );
 }
