@@ -9,13 +9,14 @@ import {
 import type { TrainingDefinition } from '@trainhub/db';
 
 // Turns a task's stored definition into the inputs of @trainhub/ml: parsed data, a model spec, hyperparameters
-// and preprocessing. The translation itself lives in @trainhub/ml (task.ts), where the web process's up-front
-// check (services/training-validation.ts) reads a request with the same functions. Everything fails with
-// MlInputError on bad input, which the runner treats as final.
+// and preprocessing. The definition's model is already our architecture, translated from the requesting API
+// style's dialect when the training was requested (a row stored before that is normalized by @trainhub/ml's
+// normalizeDefinition when read); the trainer knows no API style. Everything fails with MlInputError on bad
+// input, which the runner treats as final.
 export {
-  NAMED_ARCHITECTURES,
+  modelSpecFor,
+  normalizeDefinition,
   parseJsonResource,
-  resolveSpec,
   toMlHyperparameters,
   toMlPreprocessing,
 } from '@trainhub/ml';
@@ -27,7 +28,7 @@ export {
 export async function parseDataset(
   bytes: Buffer,
   file: { name: string; contentType: string | null },
-  definition: TrainingDefinition,
+  definition: Pick<TrainingDefinition, 'problemType' | 'labelColumns'>,
   preprocessing?: PreprocessingSpecInput,
 ): Promise<Dataset> {
   const options = csvOptionsFor(definition, preprocessing);

@@ -23,7 +23,14 @@ import {
   type StopSignal,
   type TrainCompleted,
 } from '@trainhub/ml';
-import { parseDataset, parseJsonResource, resolveSpec, toMlHyperparameters, toMlPreprocessing } from './job';
+import {
+  modelSpecFor,
+  normalizeDefinition,
+  parseDataset,
+  parseJsonResource,
+  toMlHyperparameters,
+  toMlPreprocessing,
+} from './job';
 import { ProgressRecorder } from './progress';
 import { finishExecution, releaseExecution, renewLease, type LeaseOptions } from './queue';
 
@@ -198,7 +205,8 @@ async function prepareAndTrain(
     throw new FinalError(`Invalid task definition: ${definitionResult.error.issues[0]?.message}`);
   if (!hyperResult.success)
     throw new FinalError(`Invalid hyperparameters: ${hyperResult.error.issues[0]?.message}`);
-  const definition = definitionResult.data;
+  // A row stored before definitions were normalized at request time is normalized by @trainhub/ml when read.
+  const definition = normalizeDefinition(definitionResult.data);
   const hyper = hyperResult.data;
 
   const loadResource = async (resourceId: number, what: string) => {
@@ -230,15 +238,11 @@ async function prepareAndTrain(
     : null;
   if (resumeFrom) await recorder.backfill(checkpointHistory(resumeFrom));
 
-  const resolved = resolveSpec(
-    definition.spec,
-    { sampleShape: inputShapeFor(data, preprocessing) },
-    definition.modelName,
-  );
-  const modelStore = ctx.modelStore ?? resolved.modelStore;
+  const spec = modelSpecFor(definition.spec, { sampleShape: inputShapeFor(data, preprocessing) });
+  const modelStore = ctx.modelStore ?? definition.modelStore;
 
   return train({
-    spec: resolved.spec,
+    spec,
     data,
     ...(testData ? { testData } : {}),
     preprocessing,

@@ -7,8 +7,9 @@ import {
   type Db,
   type Hyperparameters,
   type Prisma,
-  type TrainingDefinition,
+  type StyleTrainingDefinition,
 } from '@trainhub/db';
+import { normalizeDefinition } from '@trainhub/ml';
 import type { RunContext } from '../src/runner';
 
 export const silentLog = pino({ level: 'silent' });
@@ -73,17 +74,23 @@ export async function queueTraining(
     datasetResourceId: number;
     spec?: unknown;
     hyperparameters?: Partial<Hyperparameters>;
-    definition?: Partial<TrainingDefinition>;
+    definition?: Partial<StyleTrainingDefinition>;
     count?: number;
+    /**
+     * Store the definition as a row written before definitions were normalized at request time (version 1,
+     * the model in a style's dialect); by default it is stored normalized, as createTraining does.
+     */
+    legacyRow?: boolean;
   },
 ) {
-  const definition: TrainingDefinition = {
+  const request: StyleTrainingDefinition = {
     version: 1,
     problemType: 'classification',
     spec: input.spec ?? tinySpec,
     datasetResourceId: input.datasetResourceId,
     ...input.definition,
   };
+  const definition = input.legacyRow ? request : normalizeDefinition(request);
   const hyperparameters: Hyperparameters = {
     epochs: 3,
     batchSize: 16,

@@ -1,64 +1,107 @@
-import { describe, expect, it } from 'vitest';
-import { parseModelSpec, type Dataset } from '@trainhub/ml';
-import { NAMED_ARCHITECTURES, resolveSpec } from '../src/job';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testProviders, type TestDatabase } from '@trainhub/db/testing';
+import { normalizedTrainingDefinitionSchema } from '@trainhub/db';
+import { claimNext } from '../src/queue';
+import { runExecution } from '../src/runner';
+import { addDataset, blobsCsv, queueTraining, runContext, seedProject, tempStore } from './fixtures';
 
-const data = { sampleShape: [4] } as Dataset;
-const resolved = (spec: unknown) => parseModelSpec(resolveSpec(spec, data, 'm').spec);
+// Issue 15, part 3: the trainer receives one normalized spec and knows no API style. Rows stored before
+// definitions were normalized at request time (version 1, a style's dialect) must still train.
 
-describe('resolving the stored spec of each API style', () => {
-  it('takes our own format and fills the input shape from the data', () => {
-    expect(resolved({ layers: [{ type: 'dense', units: 8 }] })).toMatchObject({
-      input: { shape: [4] },
-      layers: [{ type: 'dense', units: 8 }],
+const STYLE_NAMES = [
+  'edge-impulse-visual',
+  'edge-impulse-expert',
+  'keras-json',
+  'mlw-architecture',
+  'training-module',
+  'NAMED_ARCHITECTURES',
+  'resolveSpec',
+  'visualLayers',
+];
+
+describe('the trainer knows no API style', () => {
+  it('names no style dialect, named model or style translator anywhere in its source', () => {
+    const src = path.resolve(__dirname, '../src');
+    const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(5);
+    const found = files.flatMap((file) => {
+      const text = readFileSync(path.join(src, file), 'utf8');
+      return STYLE_NAMES.filter((name) => text.includes(name)).map((name) => `${file}: ${name}`);
     });
-    expect(resolved([{ type: 'dense', units: 3 }]).layers).toHaveLength(1);
+    expect(found).toEqual([]);
+  });
+});
+
+describe.each(testProviders)('stored definitions on %s', (provider) => {
+  let t: TestDatabase;
+  const { store } = tempStore();
+  beforeAll(async () => {
+    t = await createTestDatabase(provider);
+  });
+  afterAll(async () => {
+    await t?.drop();
   });
 
-  it('unwraps an MLW architecture file, ours or Keras JSON', () => {
-    expect(
-      resolved({ format: 'mlw-architecture', architecture: { layers: [{ type: 'dense', units: 5 }] } })
-        .layers,
-    ).toEqual([expect.objectContaining({ type: 'dense', units: 5 })]);
-    const keras = {
-      class_name: 'Sequential',
-      config: {
-        name: 's',
-        layers: [
-          { class_name: 'Dense', config: { units: 7, activation: 'relu', batch_input_shape: [null, 4] } },
-          // The last Dense is the output head, which packages/ml derives from the problem type.
-          { class_name: 'Dense', config: { units: 3, activation: 'softmax' } },
-        ],
-      },
-    };
-    expect(resolved({ format: 'mlw-architecture', architecture: keras }).layers[0]).toMatchObject({
-      type: 'dense',
-      units: 7,
+  async function trainOnce(spec: unknown, legacyRow: boolean) {
+    const { project } = await seedProject(t.db);
+    const dataset = await addDataset(t.db, store, project.id, blobsCsv(90));
+    const { task } = await queueTraining(t.db, {
+      projectId: project.id,
+      datasetResourceId: dataset.id,
+      spec,
+      definition: { modelName: 'blobs-net' },
+      hyperparameters: { epochs: 2, batchSize: 16 },
+      legacyRow,
     });
+    const ctx = runContext(t.db, store);
+    const claimed = await claimNext(t.db, ctx);
+    await runExecution(ctx, claimed!);
+    const done = await t.db.execution.findUniqueOrThrow({
+      where: { id: claimed!.id },
+      include: { events: { where: { kind: 'EPOCH' }, orderBy: { seq: 'asc' } } },
+    });
+    return { task, done };
+  }
+
+  it('trains a row stored in a style dialect (version 1: a session-style named model)', async () => {
+    const { task, done } = await trainOnce({ format: 'training-module', model: 'mlp-small' }, true);
+    expect((task.definition as { version: number }).version).toBe(1);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.events.map((e) => e.epoch)).toEqual([1, 2]);
+    // The stored row itself is left as it was: normalization happens when it is read.
+    const row = await t.db.task.findUniqueOrThrow({ where: { id: task.id } });
+    expect(row.definition).toEqual(task.definition);
   });
 
-  it('translates Edge Impulse visual layers and explains a Python expert script', () => {
-    const spec = resolved({
-      format: 'edge-impulse-visual',
-      visualLayers: [
-        { type: 'dense', neurons: 12 },
-        { type: 'dropout', dropoutRate: 0.1 },
-      ],
-    });
-    expect(spec.layers[0]).toMatchObject({ type: 'dense', units: 12 });
-    expect(() =>
-      resolveSpec(
-        { format: 'edge-impulse-expert', script: 'import tensorflow as tf\nmodel = Sequential()' },
-        data,
-      ),
-    ).toThrow(/JSON/);
-  });
-
-  it('maps a named architecture, and names the choices for an unknown one', () => {
-    expect(resolved({ format: 'training-module', model: 'mlp' }).layers).toHaveLength(
-      NAMED_ARCHITECTURES.mlp!.length,
+  it('trains a row stored in a style dialect (version 1: Edge Impulse visual layers)', async () => {
+    const { done } = await trainOnce(
+      { format: 'edge-impulse-visual', visualLayers: [{ type: 'dense', neurons: 6 }] },
+      true,
     );
-    expect(() => resolveSpec({ format: 'training-module', model: 'gpt-5' }, data)).toThrow(
-      /Unknown model "gpt-5"; choose one of: linear/,
+    expect(done.status).toBe('COMPLETED');
+  });
+
+  it('fails an old row whose dialect spec does not translate, at once and naming the problem', async () => {
+    const { done } = await trainOnce({ format: 'training-module', model: 'gpt-5' }, true);
+    expect(done.status).toBe('FAILED');
+    expect(done.attempt).toBe(1);
+    expect(done.message).toMatch(/Unknown model "gpt-5"; choose one of: linear/);
+  });
+
+  it('trains a normalized row (version 2), whose spec is our architecture without an input shape', async () => {
+    const { task, done } = await trainOnce(
+      { format: 'mlw-architecture', architecture: [{ type: 'dense', units: 5 }] },
+      false,
     );
+    const definition = normalizedTrainingDefinitionSchema.parse(task.definition);
+    expect(definition.spec).toMatchObject({
+      format: 'trainhub.architecture',
+      name: 'blobs-net',
+      layers: [{ type: 'dense', units: 5 }],
+    });
+    expect(definition.spec.input).toBeUndefined();
+    expect(done.status).toBe('COMPLETED');
   });
 });

@@ -115,10 +115,21 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
       where: { projectId: w.a.projectId, blockId: learnId },
     });
     expect(execution.task.learnBlockId).toBe(block.id);
+    // Stored translated into our architecture (version 2): the trainer knows no Edge Impulse layer.
     expect(execution.task.definition).toEqual({
-      version: 1,
+      version: 2,
       problemType: 'classification',
-      spec: { format: 'edge-impulse-visual', visualLayers: TRAIN_BODY.visualLayers },
+      spec: {
+        format: 'trainhub.architecture',
+        version: 1,
+        name: 'Classification',
+        layers: [
+          { type: 'dense', units: 16, activation: 'relu' },
+          { type: 'dropout', rate: 0.1 },
+          { type: 'dense', units: 8, activation: 'relu' },
+        ],
+        output: { dropout: 0 },
+      },
       datasetResourceId: expect.any(Number),
       modelName: 'Classification',
     });

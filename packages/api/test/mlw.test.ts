@@ -229,15 +229,24 @@ describe.each(testProviders)('MLW style on %s', (provider) => {
       ),
     );
 
-    // The task is stored in the shared contract shape the trainer reads.
+    // The task is stored in the shared contract shape the trainer reads: normalized (version 2), the
+    // architecture file's JSON copied as our architecture, its input shape left to the data.
     const task = await w.t.db.task.findUniqueOrThrow({
       where: { id: Number(body.id) },
       include: { executions: true },
     });
     expect(task.definition).toEqual({
-      version: 1,
+      version: 2,
       problemType: 'classification',
-      spec: { format: 'mlw-architecture', architecture: JSON.parse(ARCHITECTURE) },
+      spec: {
+        format: 'trainhub.architecture',
+        version: 1,
+        layers: [
+          { type: 'dense', units: 16, activation: 'relu' },
+          { type: 'dense', units: 3, activation: 'softmax' },
+        ],
+        output: { dropout: 0 },
+      },
       datasetResourceId: Number(dataId.split('_')[0]),
       modelName: 'modelName',
     });

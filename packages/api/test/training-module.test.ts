@@ -92,10 +92,20 @@ describe.each(testProviders)('training module (session) style on %s', (provider)
     });
     const jobId = started.body.job_id as number;
     const task = await w.t.db.execution.findUniqueOrThrow({ where: { id: jobId }, include: { task: true } });
+    // The named model is stored as its layers (version 2): the trainer knows no session-style name.
     expect(task.task.definition).toEqual({
-      version: 1,
+      version: 2,
       problemType: 'classification',
-      spec: { format: 'training-module', model: 'mlp' },
+      spec: {
+        format: 'trainhub.architecture',
+        version: 1,
+        name: 'mlp',
+        layers: [
+          { type: 'dense', units: 64, activation: 'relu' },
+          { type: 'dense', units: 32, activation: 'relu' },
+        ],
+        output: { dropout: 0 },
+      },
       datasetResourceId: expect.any(Number),
       testDatasetResourceId: expect.any(Number),
       modelName: 'mlp',

@@ -9,24 +9,8 @@ export const isTerminal = (status: string): boolean =>
 // The JSON columns shared by the web app (which writes tasks and reads progress) and the trainer (which
 // reads tasks and writes progress). One schema per column, so both sides agree on the shape.
 
-export const problemTypeSchema = z.enum(['classification', 'binary', 'regression']);
-export type ProblemType = z.infer<typeof problemTypeSchema>;
-
-/** Task.definition: what to train. `spec` is a @trainhub/ml model spec, validated by packages/ml. */
-export const trainingDefinitionSchema = z.object({
-  version: z.literal(1),
-  problemType: problemTypeSchema,
-  spec: z.unknown(),
-  datasetResourceId: z.number().int().positive(),
-  /** A separate test set (the session style's test_file); otherwise the dataset is split by testSize. */
-  testDatasetResourceId: z.number().int().positive().optional(),
-  /** Inline preprocessing spec (@trainhub/ml); a code resource on the task takes its place when set. */
-  preprocessing: z.unknown().optional(),
-  /** Label/target columns of a CSV dataset; the last column when absent. */
-  labelColumns: z.array(z.string().min(1)).min(1).optional(),
-  modelName: z.string().min(1).max(200).optional(),
-});
-export type TrainingDefinition = z.infer<typeof trainingDefinitionSchema>;
+// Task.definition (problemTypeSchema, trainingDefinitionSchema and its two forms) has its own module.
+export * from './training-definition';
 
 /** Task.hyperparameters: how to train. Names follow the MLW body where one exists. */
 export const hyperparametersSchema = z.object({

@@ -112,11 +112,20 @@ export {
   inputShapeFor,
   isJsonDataFile,
   parseJsonResource,
-  NAMED_ARCHITECTURES,
   PREPROCESSING_EXAMPLE,
   type TaskDefinitionLike,
   type TaskHyperparametersLike,
 } from './task.ts';
+export {
+  translateModel,
+  modelSpecFor,
+  normalizeDefinition,
+  NAMED_ARCHITECTURES,
+  type ArchitectureSpec,
+  type DefinitionLike,
+  type Normalized,
+  type TranslatedModel,
+} from './translators/index.ts';
 export { initBackend, currentBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 export { registerWasmKernels } from './wasm-kernels/index.ts';
 export { Rng, type RngState } from './random.ts';

@@ -1,15 +1,14 @@
 import { MlInputError } from './errors.ts';
-import { storeOfPretrained } from './model-store.ts';
 import type { CsvOptions } from './data/csv.ts';
 import type { HyperparametersInput } from './hyperparameters.ts';
 import type { PreprocessingSpecInput } from './preprocess.ts';
-import type { ProblemType } from './spec.ts';
-import { fromEdgeImpulse } from './translators/edge-impulse.ts';
-import { fromKerasJson } from './translators/keras.ts';
+import type { ModelSpec, ProblemType } from './spec.ts';
+import { modelSpecFor, translateModel } from './translators/index.ts';
 
-// What a stored training task means to the training core: its model spec (in any API style's form), its
-// hyperparameters, its preprocessing and how its CSV is read. The trainer runs a task with these and the web
-// process checks a training request with the very same functions (no TensorFlow.js is loaded here).
+// What a stored training task means to the training core: its model spec (translated from an API style's
+// dialect by translators/), its hyperparameters, its preprocessing and how its CSV is read. The trainer runs
+// a task with these and the web process checks a training request with the very same functions (no
+// TensorFlow.js is loaded here).
 
 /** The parts of a stored task definition this module reads (Task.definition of @trainhub/db). */
 export interface TaskDefinitionLike {
@@ -35,81 +34,25 @@ export interface TaskHyperparametersLike {
   classWeights?: boolean;
 }
 
-/**
- * Named architectures for clients that pick a model by name (the session style's `model` parameter).
- * The output head is added from the problem type.
- */
-export const NAMED_ARCHITECTURES: Record<string, unknown[]> = {
-  linear: [],
-  'mlp-small': [{ type: 'dense', units: 16 }],
-  mlp: [
-    { type: 'dense', units: 64 },
-    { type: 'dense', units: 32 },
-  ],
-  'mlp-large': [
-    { type: 'dense', units: 256 },
-    { type: 'dropout', rate: 0.2 },
-    { type: 'dense', units: 128 },
-  ],
-};
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
- * The model spec: ours as stored, or translated from what a style stored: an MLW architecture file (our
- * format, or a Keras `model.to_json()` document), Edge Impulse visual layers or expert-mode Keras JSON, or a
- * named architecture. The input shape comes from the data. Throws MlInputError('INVALID_SPEC') otherwise.
+ * The model spec a run of this data would build from `spec`, in any API style's dialect or already
+ * normalized (translateModel, then modelSpecFor), with the folder of its transfer layers' base models. For
+ * checking a request before it is stored; a run reads the normalized definition instead. Throws MlInputError.
  */
 export function resolveSpec(
   spec: unknown,
   data: { sampleShape: number[] },
   name?: string,
-): { spec: unknown; modelStore?: string } {
-  const inputShape = data.sampleShape;
-  const named = name ? { name } : {};
-  // A bare list of layers (an MLW architecture file may be just that).
-  if (Array.isArray(spec)) return { spec: { input: { shape: inputShape }, layers: spec, ...named } };
-  if (!isRecord(spec)) throw new MlInputError('INVALID_SPEC', 'The task has no model architecture');
-  switch (spec.format) {
-    case 'edge-impulse-visual': {
-      const modelStore = storeOfPretrained(spec.pretrained); // model-store.ts knows the layout
-      return {
-        spec: fromEdgeImpulse(spec.visualLayers as never, { inputShape, ...named }),
-        ...(modelStore ? { modelStore } : {}),
-      };
-    }
-    case 'edge-impulse-expert':
-      return { spec: fromKerasJson(String(spec.script ?? ''), { inputShape, ...named }) };
-    case 'keras-json':
-      return { spec: fromKerasJson(spec.model as object, { inputShape, ...named }) };
-    case 'mlw-architecture':
-      return resolveSpec(spec.architecture, data, name);
-    case 'training-module': {
-      const model = String(spec.model ?? '');
-      const layers = NAMED_ARCHITECTURES[model];
-      if (!layers) {
-        throw new MlInputError(
-          'INVALID_SPEC',
-          `Unknown model "${model}"; choose one of: ${Object.keys(NAMED_ARCHITECTURES).join(', ')}`,
-          { field: 'model' },
-        );
-      }
-      // import_model's base (`pretrained`: name -> folder) goes first, frozen, under the named layers.
-      const modelStore = storeOfPretrained(spec.pretrained);
-      const bases = modelStore ? Object.keys(spec.pretrained as object) : [];
-      const transfer = bases.map((model) => ({ type: 'transfer', model, trainable: false }));
-      return {
-        spec: { input: { shape: inputShape }, layers: [...transfer, ...layers], ...named },
-        ...(modelStore ? { modelStore } : {}),
-      };
-    }
-  }
-  if (typeof spec.class_name === 'string' && 'config' in spec) {
-    return { spec: fromKerasJson(spec, { inputShape, ...named }) };
-  }
-  return { spec: spec.input === undefined ? { ...spec, input: { shape: inputShape } } : spec };
+): { spec: ModelSpec; modelStore?: string } {
+  const translated = translateModel(spec, name);
+  return {
+    spec: modelSpecFor(translated.spec, data),
+    ...(translated.modelStore ? { modelStore: translated.modelStore } : {}),
+  };
 }
 
 /** A task's hyperparameters as the training core takes them. Without a seed, train picks one. */

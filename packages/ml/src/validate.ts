@@ -31,9 +31,18 @@ export {
   inputShapeFor,
   isJsonDataFile,
   parseJsonResource,
-  NAMED_ARCHITECTURES,
   PREPROCESSING_EXAMPLE,
   type TaskDefinitionLike,
   type TaskHyperparametersLike,
 } from './task.ts';
+export {
+  translateModel,
+  modelSpecFor,
+  normalizeDefinition,
+  NAMED_ARCHITECTURES,
+  type ArchitectureSpec,
+  type DefinitionLike,
+  type Normalized,
+  type TranslatedModel,
+} from './translators/index.ts';
 export { parsePreprocessing, preprocessingSchema, type PreprocessingSpec } from './preprocess.ts';

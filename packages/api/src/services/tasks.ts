@@ -3,16 +3,22 @@ import {
   hyperparametersSchema,
   trainingDefinitionSchema,
   type Db,
+  type Execution,
   type Hyperparameters,
+  type NormalizedTrainingDefinition,
   type Prisma,
+  type Project,
+  type Resource,
+  type Task,
   type TrainingDefinition,
 } from '@trainhub/db';
+import { normalizeDefinition } from '@trainhub/ml/validate';
 import { projectScope, type Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
 import { historyOf } from './executions';
 import { nextCronRun } from './schedules';
-import { validateTraining } from './training-validation';
+import { refusal, validateTraining } from './training-validation';
 
 /** Which surface created a task (Task.source). */
 export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc' | 'web';
@@ -43,29 +49,34 @@ function zodMessage(prefix: string, error: { issues: { path: PropertyKey[]; mess
   return `${prefix}${issue ? ` ${issue.path.map(String).join('.') || 'value'}: ${issue.message}` : ''}`;
 }
 
+/** A created training: the task, its first execution (none for a cron schedule) and the task's project. */
+export interface CreatedTraining {
+  task: Task;
+  execution: Execution | null;
+  project: Project;
+}
+
 /**
  * Creates a training: the Task and, unless it is a cron schedule, its first QUEUED Execution, in one
  * transaction. A cron task gets `nextRunAt` and no execution: the trainer materializes each occurrence.
- * Every style calls this; nothing is written when any check fails.
+ * Every style calls this; nothing is written when any check fails. The definition may come in the requesting
+ * style's dialect (version 1): its model is translated into our architecture here and stored normalized
+ * (version 2), so the trainer never sees a style. Returns the project too, so a style can present the task
+ * without reading it again. Errors: NOT_FOUND (project, resource, learn block), FORBIDDEN (below editor),
+ * INVALID (a TrainingRefusedError naming the field) for anything the run would fail on.
  */
 export async function createTraining(
   db: Db,
   principal: Principal,
   input: CreateTrainingInput,
   now = new Date(),
-) {
-  await requireProject(db, principal, input.projectId, 'EDITOR');
-  const definition = trainingDefinitionSchema.safeParse(input.definition);
-  if (!definition.success)
-    throw new DomainError('INVALID', zodMessage('invalid training definition:', definition.error));
-  const hyperparameters = hyperparametersSchema.safeParse(input.hyperparameters);
-  if (!hyperparameters.success)
-    throw new DomainError('INVALID', zodMessage('invalid hyperparameter', hyperparameters.error));
-
+): Promise<CreatedTraining> {
+  const project = await requireProject(db, principal, input.projectId, 'EDITOR');
+  const parsed = parseTrainingInput(input);
   // Every referenced file must be a live resource of this very project.
   const resourceIds = [
-    definition.data.datasetResourceId,
-    definition.data.testDatasetResourceId,
+    parsed.request.datasetResourceId,
+    parsed.request.testDatasetResourceId,
     input.architectureResourceId,
     input.codeResourceId,
   ].filter((id): id is number => typeof id === 'number');
@@ -74,21 +85,77 @@ export async function createTraining(
   });
   if (resources.length !== new Set(resourceIds).size)
     throw new DomainError('NOT_FOUND', 'resource not found');
+  return storeTraining(db, principal, { project, resources }, input, parsed, now);
+}
+
+function parseTrainingInput(input: CreateTrainingInput): {
+  request: TrainingDefinition;
+  hyperparameters: Hyperparameters;
+} {
+  const definition = trainingDefinitionSchema.safeParse(input.definition);
+  if (!definition.success)
+    throw new DomainError('INVALID', zodMessage('invalid training definition:', definition.error));
+  const hyperparameters = hyperparametersSchema.safeParse(input.hyperparameters);
+  if (!hyperparameters.success)
+    throw new DomainError('INVALID', zodMessage('invalid hyperparameter', hyperparameters.error));
+  return { request: definition.data, hyperparameters: hyperparameters.data };
+}
+
+/**
+ * createTraining for a caller that has already checked the EDITOR role on `checked.project` (requireProject)
+ * and read every resource the input names as live resources of that project (`checked.resources`): the rest
+ * of createTraining's checks, the translation and the write, without reading them again.
+ */
+export async function createCheckedTraining(
+  db: Db,
+  principal: Principal,
+  checked: { project: Project; resources: Resource[] },
+  input: CreateTrainingInput,
+  now = new Date(),
+): Promise<CreatedTraining> {
+  return storeTraining(db, principal, checked, input, parseTrainingInput(input), now);
+}
+
+async function storeTraining(
+  db: Db,
+  principal: Principal,
+  checked: { project: Project; resources: Resource[] },
+  input: CreateTrainingInput,
+  { request, hyperparameters }: ReturnType<typeof parseTrainingInput>,
+  now: Date,
+): Promise<CreatedTraining> {
   if (input.learnBlockId != null) {
     const block = await db.learnBlock.count({
       where: { id: input.learnBlockId, projectId: input.projectId },
     });
     if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
   }
-  // What the run would fail on is refused now, before anything is written.
+  // What the run would fail on is refused now, before anything is written (in the order the run meets it).
   await validateTraining(db, input.store, {
     projectId: input.projectId,
-    resources,
-    definition: definition.data,
-    hyperparameters: hyperparameters.data,
+    resources: checked.resources,
+    definition: request,
+    hyperparameters,
     codeResourceId: input.codeResourceId ?? null,
   });
+  let definition: NormalizedTrainingDefinition;
+  try {
+    definition = normalizeDefinition(request);
+  } catch (error) {
+    return refusal(error); // a model the check above could not reach without the data
+  }
+  const created = await insertTraining(db, principal, input, definition, hyperparameters, now);
+  return { ...created, project: checked.project };
+}
 
+async function insertTraining(
+  db: Db,
+  principal: Principal,
+  input: CreateTrainingInput,
+  definition: NormalizedTrainingDefinition,
+  hyperparameters: Hyperparameters,
+  now: Date,
+) {
   const schedule = input.schedule ?? { kind: 'ONE_TIME' };
   const startAt = schedule.startAt ?? null;
   let nextRunAt: Date | null = null;
@@ -107,11 +174,11 @@ export async function createTraining(
       type: 'NN',
       source: input.source,
       architectureResourceId: input.architectureResourceId ?? null,
-      datasetResourceId: definition.data.datasetResourceId,
+      datasetResourceId: definition.datasetResourceId,
       codeResourceId: input.codeResourceId ?? null,
       learnBlockId: input.learnBlockId ?? null,
-      definition: definition.data as Prisma.InputJsonValue,
-      hyperparameters: hyperparameters.data as Prisma.InputJsonValue,
+      definition: definition as Prisma.InputJsonValue,
+      hyperparameters: hyperparameters as Prisma.InputJsonValue,
       scheduleKind: schedule.kind,
       startAt,
       cronExpression: schedule.kind === 'CRON' ? schedule.cronExpression.trim() : null,

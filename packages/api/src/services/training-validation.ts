@@ -49,7 +49,8 @@ export const SUMMARY_KEY = 'dataSummary';
 export const PREPROCESSING_KEY = 'preprocessing';
 export const CODE_ERROR_KEY = 'codeError';
 
-function refusal(error: unknown, prefix = ''): never {
+/** Rethrows an MlInputError as a TrainingRefusedError (its message, prefixed, and where it is wrong). */
+export function refusal(error: unknown, prefix = ''): never {
   if (isMlInputError(error)) {
     const d = error.details;
     throw new TrainingRefusedError(`${prefix}${error.message}`, {

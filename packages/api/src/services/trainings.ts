@@ -2,7 +2,7 @@ import type { ArtifactStore, Db, Hyperparameters, ProblemType, ResourceKind } fr
 import type { Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
-import { createTraining, type ScheduleInput, type TaskSource } from './tasks';
+import { createCheckedTraining, type CreatedTraining, type ScheduleInput, type TaskSource } from './tasks';
 
 export interface ArchitectureTrainingInput {
   projectId: number;
@@ -22,16 +22,19 @@ export interface ArchitectureTrainingInput {
 
 /**
  * Trains the network described by an architecture resource (an `.architecture` JSON file) on a dataset
- * resource, optionally with a preprocessing code resource. The architecture's JSON is copied into the task
- * definition as `spec: { format: 'mlw-architecture', architecture }`, so later edits of the file do not
- * change a queued or scheduled task.
+ * resource, optionally with a preprocessing code resource. The architecture's JSON is requested as
+ * `spec: { format: 'mlw-architecture', architecture }` and stored translated into our architecture, so later
+ * edits of the file do not change a queued or scheduled task. The project and the three files are read once
+ * (createCheckedTraining does not read them again); the answer carries the project for presenting the task.
+ * Errors: NOT_FOUND (project or file), FORBIDDEN (below editor), INVALID (wrong file kind, not JSON, or what
+ * the run would fail on).
  */
 export async function trainFromArchitecture(
   deps: { db: Db; store: ArtifactStore },
   principal: Principal,
   input: ArchitectureTrainingInput,
-) {
-  await requireProject(deps.db, principal, input.projectId, 'EDITOR');
+): Promise<CreatedTraining> {
+  const project = await requireProject(deps.db, principal, input.projectId, 'EDITOR');
   // The three files in one query (each checked as getResourceOfKind would: same answers, fewer queries).
   const files = await deps.db.resource.findMany({
     where: {
@@ -52,8 +55,8 @@ export async function trainFromArchitecture(
     return resource;
   };
   const architecture = fileOf(input.architectureResourceId, ['ARCHITECTURE'], 'architecture resource');
-  fileOf(input.datasetResourceId, ['DATASET'], 'data resource');
-  if (input.codeResourceId != null) fileOf(input.codeResourceId, ['CODE'], 'code resource');
+  const resources = [architecture, fileOf(input.datasetResourceId, ['DATASET'], 'data resource')];
+  if (input.codeResourceId != null) resources.push(fileOf(input.codeResourceId, ['CODE'], 'code resource'));
   let parsed: unknown;
   try {
     parsed = JSON.parse((await deps.store.get(architecture.storageKey)).toString('utf8'));
@@ -66,23 +69,28 @@ export async function trainFromArchitecture(
       `the architecture file ${architecture.name} must hold a JSON object or array`,
     );
   }
-  return createTraining(deps.db, principal, {
-    projectId: input.projectId,
-    name: input.modelName,
-    source: input.source,
-    definition: {
-      version: 1,
-      problemType: input.problemType,
-      spec: { format: 'mlw-architecture', architecture: parsed },
-      datasetResourceId: input.datasetResourceId,
-      modelName: input.modelName,
-      ...(input.labelColumns ? { labelColumns: input.labelColumns } : {}),
-      ...(input.preprocessing !== undefined ? { preprocessing: input.preprocessing } : {}),
+  return createCheckedTraining(
+    deps.db,
+    principal,
+    { project, resources },
+    {
+      projectId: input.projectId,
+      name: input.modelName,
+      source: input.source,
+      definition: {
+        version: 1,
+        problemType: input.problemType,
+        spec: { format: 'mlw-architecture', architecture: parsed },
+        datasetResourceId: input.datasetResourceId,
+        modelName: input.modelName,
+        ...(input.labelColumns ? { labelColumns: input.labelColumns } : {}),
+        ...(input.preprocessing !== undefined ? { preprocessing: input.preprocessing } : {}),
+      },
+      hyperparameters: input.hyperparameters,
+      architectureResourceId: architecture.id,
+      codeResourceId: input.codeResourceId ?? null,
+      schedule: input.schedule,
+      store: deps.store,
     },
-    hyperparameters: input.hyperparameters,
-    architectureResourceId: architecture.id,
-    codeResourceId: input.codeResourceId ?? null,
-    schedule: input.schedule,
-    store: deps.store,
-  });
+  );
 }

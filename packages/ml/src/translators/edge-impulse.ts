@@ -15,14 +15,14 @@ export interface EdgeImpulseVisualLayer {
 }
 
 /**
- * Edge Impulse `visualLayers` -> our spec. Conv layers become `stack` convolutions (relu, same padding)
+ * Edge Impulse `visualLayers` -> our layers. Conv layers become `stack` convolutions (relu, same padding)
  * followed by a 2x max pooling, as Edge Impulse builds them. `transfer_*` layers become `transfer` layers
- * that load the base model of that name from the model store.
+ * that load the base model of that name from the model store. Throws MlInputError: INVALID_SPEC for a
+ * missing array or a layer without its size, UNSUPPORTED_LAYER naming the layer.
  */
-export function fromEdgeImpulse(
+export function edgeImpulseLayers(
   input: EdgeImpulseVisualLayer[] | { visualLayers: EdgeImpulseVisualLayer[] },
-  options: { inputShape: number[]; name?: string },
-): ModelSpec {
+): LayerSpec[] {
   const visual = Array.isArray(input) ? input : input?.visualLayers;
   if (!Array.isArray(visual))
     throw new MlInputError('INVALID_SPEC', 'Edge Impulse input needs a visualLayers array');
@@ -83,11 +83,19 @@ export function fromEdgeImpulse(
         );
     }
   });
+  return layers;
+}
+
+/** Edge Impulse `visualLayers` -> our spec with the given input shape (see edgeImpulseLayers). */
+export function fromEdgeImpulse(
+  input: EdgeImpulseVisualLayer[] | { visualLayers: EdgeImpulseVisualLayer[] },
+  options: { inputShape: number[]; name?: string },
+): ModelSpec {
   return parseModelSpec({
     format: SPEC_FORMAT,
     version: SPEC_VERSION,
     name: options.name,
     input: { shape: options.inputShape },
-    layers,
+    layers: edgeImpulseLayers(input),
   });
 }
