@@ -77,11 +77,6 @@ export function storeOfPretrained(pretrained: unknown): string | undefined {
   return typeof first === 'string' ? path.dirname(first) : undefined;
 }
 
-/** The `pretrained` map a task stores for base models `names` of `store` (name -> its folder). */
-export function pretrainedMap(store: string, names: string[]): Record<string, string> {
-  return Object.fromEntries(names.map((name) => [name, resolveBaseModel(store, name)]));
-}
-
 interface ModelJson {
   modelTopology: object;
   weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];

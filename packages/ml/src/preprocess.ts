@@ -166,31 +166,43 @@ function checkDataset(dataset: Dataset, problemOption: ProblemType | undefined):
   return problem;
 }
 
-/** Indices of the feature columns the spec's include/exclude keep (tables only; MlInputError otherwise). */
-function selectColumns(dataset: Dataset, spec: PreprocessingSpec): number[] {
-  let selected = dataset.featureNames.map((_, i) => i);
-  if (!spec.columns?.include && !spec.columns?.exclude) return selected;
-  if (dataset.sampleShape.length !== 1) {
-    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection applies to tabular data only');
-  }
+/**
+ * Indices of the feature columns `include` (else all) keeps and `exclude` drops, by name. Throws MlInputError
+ * MISSING_COLUMN for a name the data lacks and INVALID_PREPROCESSING when nothing is left; `details` go into
+ * both errors (the training check adds the request field).
+ */
+export function selectedColumns(
+  featureNames: string[],
+  columns: { include?: string[]; exclude?: string[] },
+  details: Record<string, unknown> = {},
+): number[] {
   const index = (name: string) => {
-    const i = dataset.featureNames.indexOf(name);
+    const i = featureNames.indexOf(name);
     if (i < 0)
       throw new MlInputError(
         'MISSING_COLUMN',
         `Preprocessing names column "${name}", which the data does not have`,
-        { column: name },
+        { column: name, ...details },
       );
     return i;
   };
-  if (spec.columns.include) selected = spec.columns.include.map(index);
-  if (spec.columns.exclude) {
-    const drop = new Set(spec.columns.exclude.map(index));
+  let selected = columns.include ? columns.include.map(index) : featureNames.map((_, i) => i);
+  if (columns.exclude) {
+    const drop = new Set(columns.exclude.map(index));
     selected = selected.filter((i) => !drop.has(i));
   }
   if (selected.length === 0)
-    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features');
+    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection leaves no features', details);
   return selected;
+}
+
+/** Indices of the feature columns the spec's include/exclude keep (tables only; MlInputError otherwise). */
+function selectColumns(dataset: Dataset, spec: PreprocessingSpec): number[] {
+  if (!spec.columns?.include && !spec.columns?.exclude) return dataset.featureNames.map((_, i) => i);
+  if (dataset.sampleShape.length !== 1) {
+    throw new MlInputError('INVALID_PREPROCESSING', 'Column selection applies to tabular data only');
+  }
+  return selectedColumns(dataset.featureNames, spec.columns);
 }
 
 /** The selected features: the dataset's own buffer when every column is kept in order, else a copy. */

@@ -253,6 +253,201 @@ export function readRecords(
   });
 }
 
+/** What one data row's label or target cells held. */
+interface RowLabel {
+  /** A missing label/target cell (the row is dropped with missing: "drop", refused otherwise). */
+  missing: boolean;
+  /** A cell that is no number (the run fails). */
+  bad: boolean;
+  /** Class index (categorical labels), else -1. */
+  classIdx: number;
+}
+
+/**
+ * The records of one CSV, header first, accumulated into a Dataset: features and labels of the rows kept,
+ * the bad cells of the rest (ProblemList), the rows dropped or kept with missing cells.
+ */
+class CsvAccumulator {
+  header: string[] | null = null;
+  private featureIdx: number[] = [];
+  private labelIdx: number[] = [];
+  private readonly labelKind: 'categorical' | 'numeric';
+  private readonly missingPolicy: MissingPolicy;
+  private readonly features = new FloatBuilder();
+  private readonly targets = new FloatBuilder(1 << 16);
+  private readonly classIndex = new Map<string, number>();
+  private readonly classNames: string[] = [];
+  private readonly labels: number[] = [];
+  readonly problems = new ProblemList();
+  private readonly warnings: string[] = [];
+  private rowNumber = 1;
+  private numSamples = 0;
+  private dropped = 0;
+  private missingKept = 0;
+  private decimalComma: boolean;
+  private readonly rowValues: number[] = [];
+  private readonly rowTargets: number[] = [];
+
+  constructor(private readonly options: CsvOptions) {
+    this.labelKind = options.labelKind ?? 'categorical';
+    this.missingPolicy = options.missing ?? 'fail';
+    this.decimalComma = options.decimal === ',';
+  }
+
+  /** One record as papaparse gives it, with the delimiter it used. */
+  record(record: string[], used: string): void {
+    if (!this.header) this.readHeader(record, used);
+    else this.readRow(record);
+  }
+
+  /** The header: column names (deduplicated), label and feature columns; MlInputError when unusable. */
+  private readHeader(record: string[], used: string): void {
+    const { options } = this;
+    if (options.decimal === undefined || options.decimal === 'auto') this.decimalComma = used === ';';
+    const deduped = dedupeHeader(
+      record.map((h) => h.trim()),
+      options.duplicateColumns,
+    );
+    const names = deduped.names;
+    this.header = names;
+    this.warnings.push(...deduped.warnings);
+    const find = columnFinder(names);
+    this.labelIdx = (options.labelColumns ?? [names[names.length - 1]!]).map(find);
+    if (this.labelKind === 'categorical' && this.labelIdx.length !== 1) {
+      throw new MlInputError('INVALID_DATA', 'Classification takes exactly one label column');
+    }
+    this.featureIdx = options.featureColumns
+      ? options.featureColumns.map(find)
+      : names.map((_, i) => i).filter((i) => !this.labelIdx.includes(i));
+    if (this.featureIdx.length === 0) {
+      throw new MlInputError(
+        'INVALID_DATA',
+        `The CSV has no feature columns (header: ${names.map((n) => `"${n.slice(0, 40)}"`).join(', ')}); separate columns with commas, semicolons or tabs`,
+      );
+    }
+  }
+
+  /** A data row: stored, dropped, or its bad cells listed (after the first problem nothing more is stored). */
+  private readRow(record: string[]): void {
+    const header = this.header!;
+    this.rowNumber++;
+    if (record.length !== header.length) {
+      this.problems.add({
+        row: this.rowNumber,
+        kind: 'ragged',
+        found: `Row ${this.rowNumber} has ${record.length} cells but the header has ${header.length} columns`,
+      });
+      return;
+    }
+    const cells = this.readFeatures(record);
+    const label = this.labelKind === 'categorical' ? this.readClass(record) : this.readTargets(record);
+    if (cells.bad || label.bad || this.problems.total > 0) return; // the run fails: keep collecting problems
+    if (label.missing || (cells.missing && this.missingPolicy === 'drop')) {
+      this.dropped++;
+      return;
+    }
+    if (cells.missing) this.missingKept++;
+    for (const v of this.rowValues) this.features.push(v);
+    if (this.labelKind === 'categorical') this.labels.push(label.classIdx);
+    else for (const v of this.rowTargets) this.targets.push(v);
+    this.numSamples++;
+  }
+
+  /** The row's feature cells into rowValues (NaN where missing or bad); missing cells tolerated by the policy. */
+  private readFeatures(record: string[]): { missing: boolean; bad: boolean } {
+    this.rowValues.length = 0;
+    let missing = false;
+    let bad = false;
+    for (const i of this.featureIdx) {
+      const v = readNumber(record[i]!, this.decimalComma);
+      if (typeof v === 'number') {
+        this.rowValues.push(v);
+        continue;
+      }
+      this.rowValues.push(NaN);
+      if (v.kind === 'missing' && this.missingPolicy !== 'fail') {
+        missing = true;
+        continue;
+      }
+      bad = true;
+      this.problems.add({ row: this.rowNumber, column: this.header![i]!, ...v });
+    }
+    return { missing, bad };
+  }
+
+  /** The row's class label, numbered in order of first appearance; a missing one is listed unless dropped. */
+  private readClass(record: string[]): RowLabel {
+    const column = this.labelIdx[0]!;
+    const label = record[column]!.trim();
+    if (isMissingCell(label)) {
+      if (this.missingPolicy !== 'drop')
+        this.problems.add({
+          row: this.rowNumber,
+          column: this.header![column]!,
+          kind: 'missing',
+          found: `missing label (${label === '' ? 'empty' : label})`,
+        });
+      return { missing: true, bad: false, classIdx: -1 };
+    }
+    let idx = this.classIndex.get(label);
+    if (idx === undefined) {
+      idx = this.classNames.length;
+      this.classIndex.set(label, idx);
+      this.classNames.push(label);
+    }
+    return { missing: false, bad: false, classIdx: idx };
+  }
+
+  /** The row's numeric targets into rowTargets; missing ones listed unless dropped, bad ones listed. */
+  private readTargets(record: string[]): RowLabel {
+    this.rowTargets.length = 0;
+    const result: RowLabel = { missing: false, bad: false, classIdx: -1 };
+    for (const i of this.labelIdx) {
+      const v = readNumber(record[i]!, this.decimalComma);
+      if (typeof v === 'number') this.rowTargets.push(v);
+      else if (v.kind === 'missing') {
+        result.missing = true;
+        if (this.missingPolicy !== 'drop')
+          this.problems.add({ row: this.rowNumber, column: this.header![i]!, kind: 'missing', found: `missing target (${record[i]!.trim() || 'empty'})` });
+      } else {
+        result.bad = true;
+        this.problems.add({ row: this.rowNumber, column: this.header![i]!, ...v });
+      }
+    }
+    return result;
+  }
+
+  /** The Dataset; MlInputError for an empty file, listed problems, or no rows left. */
+  finish(): Dataset {
+    const header = this.header;
+    if (!header) throw new MlInputError('EMPTY_DATA', 'The CSV file is empty');
+    this.problems.throwIfAny();
+    const { dropped, missingKept, warnings } = this;
+    if (this.numSamples === 0) {
+      throw new MlInputError(
+        'EMPTY_DATA',
+        dropped > 0
+          ? `No data rows are left: all ${dropped} have a missing value (missing: "drop")`
+          : 'The CSV file has a header but no data rows',
+      );
+    }
+    if (dropped > 0) warnings.push(`${dropped} row${dropped === 1 ? '' : 's'} with missing values left out (missing: "drop")`);
+    if (missingKept > 0)
+      warnings.push(`${missingKept} row${missingKept === 1 ? '' : 's'} with missing values kept; the cells are filled (missing: "${this.missingPolicy}")`);
+    return {
+      numSamples: this.numSamples,
+      sampleShape: [this.featureIdx.length],
+      featureNames: this.featureIdx.map((i) => header[i]!),
+      features: this.features.finish(),
+      labels:
+        this.labelKind === 'categorical'
+          ? { kind: 'categorical', column: header[this.labelIdx[0]!]!, classNames: this.classNames, indices: Int32Array.from(this.labels) }
+          : { kind: 'numeric', columns: this.labelIdx.map((i) => header[i]!), values: this.targets.finish() },
+      ...(warnings.length ? { warnings } : {}),
+    };
+  }
+}
+
 /**
  * Stream-parse a CSV file with a header row. Features must be numeric; the label column holds strings
  * (classification) or numbers (regression). Rows are numbered as in the file (header = row 1).
@@ -266,155 +461,12 @@ export async function parseCsv(
   input: string | Buffer | Uint8Array | NodeJS.ReadableStream,
   options: CsvOptions = {},
 ): Promise<Dataset> {
-  let header: string[] | null = null;
-  let featureIdx: number[] = [];
-  let labelIdx: number[] = [];
-  const labelKind = options.labelKind ?? 'categorical';
-  const missingPolicy = options.missing ?? 'fail';
-  const features = new FloatBuilder();
-  const targets = new FloatBuilder(1 << 16);
-  const classIndex = new Map<string, number>();
-  const classNames: string[] = [];
-  const labels: number[] = [];
-  const problems = new ProblemList();
-  const warnings: string[] = [];
-  let rowNumber = 1;
-  let numSamples = 0;
-  let dropped = 0;
-  let missingKept = 0;
   const head = options.delimiter ? null : headLine(input);
   // '' lets papaparse guess (streams): the first record tells us what it chose.
   const delimiter = options.delimiter ?? (head !== null ? detectDelimiter(head) : '');
-  let decimalComma = options.decimal === ',';
-  const rowValues: number[] = [];
-  const rowTargets: number[] = [];
-  await readRecords(input, delimiter, (record, used) => {
-    if (!header) {
-      if (options.decimal === undefined || options.decimal === 'auto') decimalComma = used === ';';
-      const deduped = dedupeHeader(
-        record.map((h) => h.trim()),
-        options.duplicateColumns,
-      );
-      header = deduped.names;
-      warnings.push(...deduped.warnings);
-      const names = header;
-      const find = columnFinder(names);
-      labelIdx = (options.labelColumns ?? [names[names.length - 1]!]).map(find);
-      if (labelKind === 'categorical' && labelIdx.length !== 1) {
-        throw new MlInputError('INVALID_DATA', 'Classification takes exactly one label column');
-      }
-      featureIdx = options.featureColumns
-        ? options.featureColumns.map(find)
-        : names.map((_, i) => i).filter((i) => !labelIdx.includes(i));
-      if (featureIdx.length === 0) {
-        throw new MlInputError(
-          'INVALID_DATA',
-          `The CSV has no feature columns (header: ${names.map((n) => `"${n.slice(0, 40)}"`).join(', ')}); separate columns with commas, semicolons or tabs`,
-        );
-      }
-      return;
-    }
-    rowNumber++;
-    if (record.length !== header.length) {
-      problems.add({
-        row: rowNumber,
-        kind: 'ragged',
-        found: `Row ${rowNumber} has ${record.length} cells but the header has ${header.length} columns`,
-      });
-      return;
-    }
-    rowValues.length = 0;
-    rowTargets.length = 0;
-    let rowMissing = false;
-    let rowBad = false;
-    const cellProblem = (i: number, p: Omit<DataProblem, 'row' | 'column'>) => {
-      if (p.kind === 'missing' && missingPolicy !== 'fail') {
-        rowMissing = true;
-        return;
-      }
-      rowBad = true;
-      problems.add({ row: rowNumber, column: header![i]!, ...p });
-    };
-    for (const i of featureIdx) {
-      const v = readNumber(record[i]!, decimalComma);
-      if (typeof v === 'number') rowValues.push(v);
-      else {
-        rowValues.push(NaN);
-        cellProblem(i, v);
-      }
-    }
-    let labelMissing = false;
-    let classIdx = -1;
-    if (labelKind === 'categorical') {
-      const label = record[labelIdx[0]!]!.trim();
-      if (isMissingCell(label)) {
-        labelMissing = true;
-        if (missingPolicy !== 'drop')
-          problems.add({
-            row: rowNumber,
-            column: header[labelIdx[0]!]!,
-            kind: 'missing',
-            found: `missing label (${label === '' ? 'empty' : label})`,
-          });
-      } else {
-        let idx = classIndex.get(label);
-        if (idx === undefined) {
-          idx = classNames.length;
-          classIndex.set(label, idx);
-          classNames.push(label);
-        }
-        classIdx = idx;
-      }
-    } else {
-      for (const i of labelIdx) {
-        const v = readNumber(record[i]!, decimalComma);
-        if (typeof v === 'number') rowTargets.push(v);
-        else if (v.kind === 'missing') {
-          labelMissing = true;
-          if (missingPolicy !== 'drop')
-            problems.add({ row: rowNumber, column: header[i]!, kind: 'missing', found: `missing target (${record[i]!.trim() || 'empty'})` });
-        } else {
-          rowBad = true;
-          problems.add({ row: rowNumber, column: header[i]!, ...v });
-        }
-      }
-    }
-    if (rowBad || problems.total > 0) return; // the run fails: stop storing values, keep collecting problems
-    if (labelMissing || (rowMissing && missingPolicy === 'drop')) {
-      dropped++;
-      return;
-    }
-    if (rowMissing) missingKept++;
-    for (const v of rowValues) features.push(v);
-    if (labelKind === 'categorical') labels.push(classIdx);
-    else for (const v of rowTargets) targets.push(v);
-    numSamples++;
-  });
-  if (!header) throw new MlInputError('EMPTY_DATA', 'The CSV file is empty');
-  problems.throwIfAny();
-  if (numSamples === 0) {
-    throw new MlInputError(
-      'EMPTY_DATA',
-      dropped > 0
-        ? `No data rows are left: all ${dropped} have a missing value (missing: "drop")`
-        : 'The CSV file has a header but no data rows',
-    );
-  }
-  if (dropped > 0) warnings.push(`${dropped} row${dropped === 1 ? '' : 's'} with missing values left out (missing: "drop")`);
-  if (missingKept > 0)
-    warnings.push(`${missingKept} row${missingKept === 1 ? '' : 's'} with missing values kept; the cells are filled (missing: "${missingPolicy}")`);
-  const featureNames = featureIdx.map((i) => header![i]!);
-  return {
-    numSamples,
-    sampleShape: [featureIdx.length],
-    featureNames,
-    features: features.finish(),
-    labels:
-      labelKind === 'categorical'
-        ? { kind: 'categorical', column: header[labelIdx[0]!]!, classNames, indices: Int32Array.from(labels) }
-        : { kind: 'numeric', columns: labelIdx.map((i) => header![i]!), values: targets.finish() },
-    ...(warnings.length ? { warnings } : {}),
-  };
+  const rows = new CsvAccumulator(options);
+  await readRecords(input, delimiter, (record, used) => rows.record(record, used));
+  return rows.finish();
 }
 
 /**

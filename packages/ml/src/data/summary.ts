@@ -83,6 +83,103 @@ class Counter {
   }
 }
 
+/** A CSV's records, header first, summarized per column as they stream past. */
+class CsvSummarizer {
+  private header: string[] | null = null;
+  private warnings: string[] = [];
+  private readonly columns: { s: ColumnSummary; counter: Counter }[] = [];
+  private readonly ragged: DataProblem[] = [];
+  private raggedCount = 0;
+  private rows = 0;
+  private missingCells = 0;
+
+  constructor(
+    private delimiter: string,
+    private decimalComma: boolean,
+    private readonly decimal: CsvOptions['decimal'],
+  ) {}
+
+  /** One record as papaparse gives it, with the delimiter it used. */
+  record(record: string[], used: string): void {
+    if (!this.header) this.readHeader(record, used);
+    else this.readRow(record);
+  }
+
+  /** The header: column names (deduplicated), the separator and decimal comma; MlInputError when binary. */
+  private readHeader(record: string[], used: string): void {
+    if (record.some((cell) => cell.includes('\u0000')))
+      throw new MlInputError('INVALID_DATA', 'The file is binary, not CSV or JSON data');
+    this.delimiter = used;
+    this.decimalComma = this.decimal === ',' || (this.decimal !== '.' && used === ';');
+    const d = dedupeHeader(record.map((h) => h.trim()));
+    this.header = d.names;
+    this.warnings = d.warnings;
+    for (const name of this.header)
+      this.columns.push({
+        s: { name, type: 'number', missing: 0, nonNumeric: 0, problems: [], distinct: 0 },
+        counter: new Counter(),
+      });
+  }
+
+  /** A data row: ragged rows listed; each cell counted as missing, not a number, or a value. */
+  private readRow(record: string[]): void {
+    this.rows++;
+    const row = this.rows + 1;
+    const header = this.header!;
+    if (record.length !== header.length) {
+      this.raggedCount++;
+      if (this.ragged.length < MAX_LISTED_PROBLEMS)
+        this.ragged.push({
+          row,
+          kind: 'ragged',
+          found: `Row ${row} has ${record.length} cells but the header has ${header.length} columns`,
+        });
+      return;
+    }
+    for (let i = 0; i < this.columns.length; i++) {
+      const col = this.columns[i]!;
+      const v = readNumber(record[i]!, this.decimalComma);
+      if (typeof v !== 'number' && v.kind === 'missing') {
+        col.s.missing++;
+        this.missingCells++;
+        if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
+        continue;
+      }
+      if (!col.counter.overflow) col.counter.add(record[i]!.trim());
+      if (typeof v !== 'number') {
+        col.s.nonNumeric++;
+        if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
+      }
+    }
+  }
+
+  /** The summary; MlInputError for a file without a header or without data rows. */
+  finish(): DataSummary {
+    const { rows, raggedCount } = this;
+    if (!this.header) throw new MlInputError('EMPTY_DATA', 'The file is empty: it has no header row');
+    if (rows === 0)
+      throw new MlInputError('EMPTY_DATA', 'The CSV file has a header but no data rows', { row: 2 });
+    return {
+      version: 1,
+      format: 'csv',
+      rows,
+      delimiter: this.delimiter,
+      decimalComma: this.decimalComma,
+      columns: this.columns.map(({ s, counter }) => ({
+        ...s,
+        type: s.missing === rows - raggedCount ? 'empty' : s.nonNumeric > 0 ? 'text' : 'number',
+        distinct: counter.distinct,
+        ...(counter.overflow ? { manyValues: true } : {}),
+        ...(counter.list() ? { classes: counter.list() } : {}),
+      })),
+      ragged: this.ragged,
+      raggedCount,
+      missingCells: this.missingCells,
+      warnings: this.warnings,
+    };
+  }
+}
+
 /**
  * Summarizes a dataset file (CSV with a header row, or JSON data). Throws MlInputError for a file that
  * cannot be data at all: empty, no header, no data rows, not JSON, binary, an unclosed quote. Bad cells do
@@ -106,80 +203,10 @@ export async function summarizeData(
   const head = input instanceof Uint8Array ? headOf(input) : null;
   if (head === '') throw new MlInputError('EMPTY_DATA', 'The file has no header row (it is blank)');
   // '' lets papaparse guess on a stream; the first record tells which separator it chose.
-  let delimiter = options.delimiter ?? (head !== null ? detectDelimiter(head) : '');
-  let decimalComma = options.decimal === ',';
-  let header: string[] | null = null;
-  let warnings: string[] = [];
-  const columns: { s: ColumnSummary; counter: Counter }[] = [];
-  const ragged: DataProblem[] = [];
-  let raggedCount = 0;
-  let rows = 0;
-  let missingCells = 0;
-  await readRecords(input, delimiter, (record, used) => {
-    if (!header) {
-      if (record.some((cell) => cell.includes('\u0000')))
-        throw new MlInputError('INVALID_DATA', 'The file is binary, not CSV or JSON data');
-      delimiter = used;
-      decimalComma = options.decimal === ',' || (options.decimal !== '.' && used === ';');
-      const d = dedupeHeader(record.map((h) => h.trim()));
-      header = d.names;
-      warnings = d.warnings;
-      for (const name of header)
-        columns.push({
-          s: { name, type: 'number', missing: 0, nonNumeric: 0, problems: [], distinct: 0 },
-          counter: new Counter(),
-        });
-      return;
-    }
-    rows++;
-    const row = rows + 1;
-    if (record.length !== header.length) {
-      raggedCount++;
-      if (ragged.length < MAX_LISTED_PROBLEMS)
-        ragged.push({
-          row,
-          kind: 'ragged',
-          found: `Row ${row} has ${record.length} cells but the header has ${header.length} columns`,
-        });
-      return;
-    }
-    for (let i = 0; i < columns.length; i++) {
-      const col = columns[i]!;
-      const v = readNumber(record[i]!, decimalComma);
-      if (typeof v !== 'number' && v.kind === 'missing') {
-        col.s.missing++;
-        missingCells++;
-        if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
-        continue;
-      }
-      if (!col.counter.overflow) col.counter.add(record[i]!.trim());
-      if (typeof v !== 'number') {
-        col.s.nonNumeric++;
-        if (col.s.problems.length < MAX_LISTED_PROBLEMS) col.s.problems.push({ row, column: col.s.name, ...v });
-      }
-    }
-  });
-  if (!header) throw new MlInputError('EMPTY_DATA', 'The file is empty: it has no header row');
-  if (rows === 0)
-    throw new MlInputError('EMPTY_DATA', 'The CSV file has a header but no data rows', { row: 2 });
-  return {
-    version: 1,
-    format: 'csv',
-    rows,
-    delimiter,
-    decimalComma,
-    columns: columns.map(({ s, counter }) => ({
-      ...s,
-      type: s.missing === rows - raggedCount ? 'empty' : s.nonNumeric > 0 ? 'text' : 'number',
-      distinct: counter.distinct,
-      ...(counter.overflow ? { manyValues: true } : {}),
-      ...(counter.list() ? { classes: counter.list() } : {}),
-    })),
-    ragged,
-    raggedCount,
-    missingCells,
-    warnings,
-  };
+  const delimiter = options.delimiter ?? (head !== null ? detectDelimiter(head) : '');
+  const summary = new CsvSummarizer(delimiter, options.decimal === ',', options.decimal);
+  await readRecords(input, delimiter, (record, used) => summary.record(record, used));
+  return summary.finish();
 }
 
 async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
