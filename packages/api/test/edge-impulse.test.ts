@@ -365,9 +365,13 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
           body: { success: false, error: typeof error === 'string' ? error : expect.stringMatching(error) },
         });
       }
-      // No body where the Keras settings are optional: the same as `{}`.
-      const empty = await call('POST', `/api/${p}/training/keras/${learnId}`);
-      expect(empty).toEqual({ status: 200, body: { success: true } });
+      // No body (or JSON null) where the Keras settings are optional: the same as `{}`, nothing changes.
+      const before = await call('GET', `/api/${p}/training/keras/${learnId}`);
+      for (const body of [undefined, 'null']) {
+        const empty = await call('POST', `/api/${p}/training/keras/${learnId}`, body);
+        expect(empty).toEqual({ status: 200, body: { success: true } });
+      }
+      expect(await call('GET', `/api/${p}/training/keras/${learnId}`)).toEqual(before);
     });
 
     it('another team’s ids answer exactly like unknown ids', async () => {
