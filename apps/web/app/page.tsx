@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { getHealth, services } from '@trainhub/api';
+import { getHealth } from '@trainhub/api';
+import { openSignupAvailable } from '@trainhub/api/services/signup';
 import { Button } from '@/components/ui/button';
 import { getDb } from '@/server/deps';
 import { webEnv } from '@/server/config';
@@ -14,7 +15,7 @@ export default async function HomePage() {
     getHealth(db),
     currentPrincipal(),
     // Sign-up is closed once the first account exists unless ALLOW_SIGNUP is set: then only invites create accounts.
-    services.openSignupAvailable(db, webEnv().auth.allowSignup),
+    openSignupAvailable(db, webEnv().auth.allowSignup),
   ]);
   const liveTrainers = health.trainers.filter((t) => t.alive);
   // Under `npm start`: a trainer process that died and is being restarted (or keeps dying).

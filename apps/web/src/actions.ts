@@ -45,12 +45,7 @@ export async function changePasswordAction(_prev: ActionState, formData: FormDat
   return act(async () => {
     if (field(formData, 'password') !== field(formData, 'confirm'))
       throw new DomainError('INVALID', 'the two new passwords differ');
-    await changePassword(
-      getDb(),
-      principal.userId,
-      field(formData, 'current'),
-      field(formData, 'password'),
-    );
+    await changePassword(getDb(), principal.userId, field(formData, 'current'), field(formData, 'password'));
     // Every session signed in before the change has ended, this one too: sign in with the new password.
     redirect('/signin?changed=1');
   });

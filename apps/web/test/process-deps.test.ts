@@ -26,17 +26,21 @@ describe('one Prisma client per web process', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A second instance of a module (its own module record, as in another module graph). */
+  const again = (path: string) =>
+    import(/* @vite-ignore */ new URL(`${path}?graph=next`, import.meta.url).href);
+
   it('gives server.ts and Next the same client, RestDeps and configuration', async () => {
     // Two separate instances of each module, as server.ts and Next's bundle each load their own.
     const first = await import('../src/server/deps');
-    const second = (await import(`../src/server/deps.ts?graph=next`)) as typeof first;
+    const second = (await again('../src/server/deps.ts')) as typeof first;
     expect(second).not.toBe(first);
     const db = first.getDb();
     expect(second.getDb()).toBe(db);
     expect(first.restDeps().db).toBe(db);
     expect(second.restDeps()).toBe(first.restDeps());
     const config = await import('../src/server/config');
-    const otherConfig = (await import(`../src/server/config.ts?graph=next`)) as typeof config;
+    const otherConfig = (await again('../src/server/config.ts')) as typeof config;
     expect(otherConfig.webEnv()).toBe(config.webEnv());
     expect(config.webEnv().dataDir).toBe(dataDir);
     // And it is a working client of DATABASE_URL's database.

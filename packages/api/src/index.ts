@@ -11,8 +11,6 @@ export {
   parseTrustProxy,
   trustClientIpHeader,
 } from './auth/client-ip';
-export type { Principal } from './auth/principal';
-export { createInvite, listInvites, revokeInvite, describeInvite, acceptInvite } from './services/invites';
-export { signUp, openSignupAvailable, MIN_PASSWORD_LENGTH } from './services/signup';
-export { createTeam, deleteTeam, renameTeam } from './services/team-settings';
-export * as services from './services/ui';
+export { atLeast, roleIn, type Principal } from './auth/principal';
+export { checkPassword, principalFromUserId } from './auth/resolve';
+// The domain services are imported from their own modules: `@trainhub/api/services/<name>`.

@@ -1,6 +1,7 @@
 import Link from 'next/link';
+import { openSignupAvailable } from '@trainhub/api/services/signup';
 import { redirect } from 'next/navigation';
-import { services } from '@trainhub/api';
+
 import { AuthCard } from '@/components/auth/auth-card';
 import { SignInForm } from '@/components/auth/sign-in-form';
 import { oauthProviders } from '@/server/auth';
@@ -24,7 +25,7 @@ export default async function SignInPage({
   const callbackUrl = safeCallback(params.callbackUrl);
   // A valid session of an existing user goes on; a stale one (user deleted) signs in again.
   if (await currentPrincipal()) redirect(callbackUrl);
-  const open = await services.openSignupAvailable(getDb(), webEnv().auth.allowSignup);
+  const open = await openSignupAvailable(getDb(), webEnv().auth.allowSignup);
   const oauthError =
     typeof params.error === 'string' ? 'That sign-in did not work; your account may need an invite.' : null;
   return (

@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { describeInvite } from '@trainhub/api/services/invites';
+import { MIN_PASSWORD_LENGTH, openSignupAvailable } from '@trainhub/api/services/signup';
 import { AuthCard } from '@/components/auth/auth-card';
 import { SignUpForm } from '@/components/auth/sign-up-form';
 import { getDb } from '@/server/deps';
@@ -16,8 +17,8 @@ export default async function SignUpPage({
   const params = await searchParams;
   const invite = typeof params.invite === 'string' ? params.invite : null;
   const db = getDb();
-  const offer = invite ? await services.describeInvite(db, invite) : null;
-  const open = await services.openSignupAvailable(db, webEnv().auth.allowSignup);
+  const offer = invite ? await describeInvite(db, invite) : null;
+  const open = await openSignupAvailable(db, webEnv().auth.allowSignup);
   const firstAccount = (await db.user.count()) === 0;
   const signInLink = (
     <Link className="text-indigo-600 underline dark:text-indigo-400" href="/signin">
@@ -47,7 +48,7 @@ export default async function SignUpPage({
             : 'Create your account, then a team.'
       }
     >
-      <SignUpForm invite={offer ? invite : null} minPassword={services.MIN_PASSWORD_LENGTH} />
+      <SignUpForm invite={offer ? invite : null} minPassword={MIN_PASSWORD_LENGTH} />
       <p className="mt-4 text-sm text-slate-500">Already have an account? {signInLink}</p>
     </AuthCard>
   );

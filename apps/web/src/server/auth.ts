@@ -1,5 +1,6 @@
 import 'server-only';
-import { loadSecretFile, services } from '@trainhub/api';
+import { loadSecretFile } from '@trainhub/api';
+import { openSignupAvailable } from '@trainhub/api/services/signup';
 import type { SessionUser } from '@trainhub/api/trpc';
 import { getServerSession, type NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
@@ -17,7 +18,7 @@ async function oauthUserId(email: string | null | undefined, name: string | null
   const normalized = email.trim().toLowerCase();
   const existing = await db.user.findUnique({ where: { email: normalized }, select: { id: true } });
   if (existing) return existing.id;
-  if (!(await services.openSignupAvailable(db, webEnv().auth.allowSignup))) return null;
+  if (!(await openSignupAvailable(db, webEnv().auth.allowSignup))) return null;
   const user = await db.user.create({ data: { email: normalized, name: name ?? null } });
   return user.id;
 }

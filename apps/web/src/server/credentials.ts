@@ -1,4 +1,4 @@
-import { clientIpFromHeaders, LoginRateLimitedError, services } from '@trainhub/api';
+import { clientIpFromHeaders, LoginRateLimitedError, checkPassword } from '@trainhub/api';
 import type { Db } from '@trainhub/db';
 
 /** The credentials next-auth hands to `authorize` (form fields) and the request's headers. */
@@ -27,7 +27,7 @@ export function credentialsAuthorize(getDb: () => Db, trustProxyHops: () => numb
     }, trustProxyHops());
     let userId: string | null;
     try {
-      userId = await services.checkPassword(getDb(), email, password, ip);
+      userId = await checkPassword(getDb(), email, password, ip);
     } catch (error) {
       if (error instanceof LoginRateLimitedError) throw new Error('RateLimited', { cause: error });
       throw error;

@@ -1,5 +1,6 @@
 import 'server-only';
-import { services } from '@trainhub/api';
+import { previewCsv } from '@trainhub/api/services/csv-preview';
+import { listResources, openResource } from '@trainhub/api/services/resources';
 import { getDb, restDeps } from './deps';
 import type { UserPrincipal } from './request-context';
 
@@ -13,7 +14,7 @@ export async function headOf(
   resourceId: number,
   maxBytes = 64 * 1024,
 ) {
-  const { resource, stream } = await services.openResource(restDeps(), principal, projectId, resourceId);
+  const { resource, stream } = await openResource(restDeps(), principal, projectId, resourceId);
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -39,7 +40,7 @@ export interface CsvSummary {
 
 /** Header and first rows of a CSV from the head of the file (a cut-off last row is left out). */
 export function summarizeCsv(text: string, maxRows = 20): CsvSummary | null {
-  const preview = services.previewCsv(text, { maxRows: Number.MAX_SAFE_INTEGER });
+  const preview = previewCsv(text, { maxRows: Number.MAX_SAFE_INTEGER });
   if (!preview || preview.header.length < 2) return null;
   const labels = [...new Set(preview.rows.map((r) => r[r.length - 1] ?? ''))].filter(Boolean);
   return { header: preview.header, rows: preview.rows.slice(0, maxRows), labels };
@@ -47,7 +48,7 @@ export function summarizeCsv(text: string, maxRows = 20): CsvSummary | null {
 
 /** The project's datasets with their feature count, label column and classes (from their first rows). */
 export async function datasetShapes(principal: UserPrincipal, projectId: number) {
-  const resources = await services.listResources(getDb(), principal, projectId, 'DATASET');
+  const resources = await listResources(getDb(), principal, projectId, 'DATASET');
   return Promise.all(
     resources.slice(0, 50).map(async (r) => {
       const csv = /\.(csv|tsv|txt)$/i.test(r.name)

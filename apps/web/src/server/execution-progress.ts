@@ -1,5 +1,5 @@
 import 'server-only';
-import { services } from '@trainhub/api';
+import { historyAfter, listEvents } from '@trainhub/api/services/executions';
 import { executionMetricsSchema, stageLogSchema, type Execution } from '@trainhub/db';
 import { getDb } from './deps';
 
@@ -13,8 +13,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export async function executionProgress(execution: Execution, after: { seq?: number; epoch?: number } = {}) {
   const db = getDb();
   const [history, logs] = await Promise.all([
-    services.historyAfter(db, execution.id, after.epoch ?? 0),
-    services.listEvents(db, execution.id, { afterSeq: after.seq ?? 0, kinds: ['LOG', 'STAGE'], take: 2000 }),
+    historyAfter(db, execution.id, after.epoch ?? 0),
+    listEvents(db, execution.id, { afterSeq: after.seq ?? 0, kinds: ['LOG', 'STAGE'], take: 2000 }),
   ]);
   const metrics = executionMetricsSchema.safeParse(execution.metrics);
   const stageLog = stageLogSchema.safeParse(execution.stageLog ?? {});

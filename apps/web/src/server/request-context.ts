@@ -2,7 +2,8 @@ import 'server-only';
 import { cookies } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { cache } from 'react';
-import { DomainError, services, type Principal } from '@trainhub/api';
+import { DomainError, type Principal, principalFromUserId, roleIn } from '@trainhub/api';
+import { getProject } from '@trainhub/api/services/projects';
 import { getDb } from './deps';
 import { sessionUser } from './auth';
 
@@ -13,7 +14,7 @@ export const TEAM_COOKIE = 'th-team';
 export const currentPrincipal = cache(async (): Promise<UserPrincipal | null> => {
   const session = await sessionUser();
   if (!session) return null;
-  const principal = await services.principalFromUserId(getDb(), session.userId, {
+  const principal = await principalFromUserId(getDb(), session.userId, {
     issuedAt: session.issuedAt,
   });
   return principal?.kind === 'user' ? principal : null;
@@ -63,7 +64,7 @@ export function parseId(raw: string): number {
 export const projectContext = cache(async (rawId: string) => {
   const principal = await requireUser();
   const id = parseId(rawId);
-  const project = await orNotFound(services.getProject(getDb(), principal, id));
-  const role = services.roleIn(principal, project.teamId, project.id)!;
+  const project = await orNotFound(getProject(getDb(), principal, id));
+  const role = roleIn(principal, project.teamId, project.id)!;
   return { principal, project, role };
 });

@@ -1,10 +1,10 @@
 import 'server-only';
-import { DOMAIN_ERROR_STATUS, DomainError, services } from '@trainhub/api';
+import { DOMAIN_ERROR_STATUS, DomainError, principalFromUserId } from '@trainhub/api';
 import { currentPrincipal } from './request-context';
 
 /** The UI's JSON route handlers: the session's principal, domain errors as `{ error }` with their status. */
 export async function withPrincipal(
-  fn: (principal: NonNullable<Awaited<ReturnType<typeof services.principalFromUserId>>>) => Promise<Response>,
+  fn: (principal: NonNullable<Awaited<ReturnType<typeof principalFromUserId>>>) => Promise<Response>,
 ): Promise<Response> {
   try {
     const principal = await currentPrincipal();

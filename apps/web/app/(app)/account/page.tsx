@@ -1,4 +1,4 @@
-import { MIN_PASSWORD_LENGTH } from '@trainhub/api';
+import { MIN_PASSWORD_LENGTH } from '@trainhub/api/services/signup';
 import { ChangePasswordForm } from '@/components/auth/change-password-form';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader } from '@/components/ui/misc';

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { listProjects } from '@trainhub/api/services/projects';
 import { CreateProjectDialog, CreateTeamForm } from '@/components/project/forms';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
@@ -26,7 +26,7 @@ export default async function ProjectsPage() {
       </>
     );
   }
-  const projects = (await services.listProjects(getDb(), principal)).filter((p) => p.teamId === team.id);
+  const projects = (await listProjects(getDb(), principal)).filter((p) => p.teamId === team.id);
   const canCreate = can(team.role, 'EDITOR');
   return (
     <>

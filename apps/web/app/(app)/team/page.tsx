@@ -1,5 +1,7 @@
-import { services } from '@trainhub/api';
 import { CreateTeamForm } from '@/components/project/forms';
+import { listInvites } from '@trainhub/api/services/invites';
+import { listProjects } from '@trainhub/api/services/projects';
+import { listApiKeys, listMembers } from '@trainhub/api/services/teams';
 import {
   ApiKeyForm,
   DeleteTeamForm,
@@ -45,10 +47,10 @@ export default async function TeamPage() {
   const rank = ROLES.length - ROLES.indexOf(role);
   const grantable = ROLES.filter((r) => ROLES.length - ROLES.indexOf(r) <= rank);
   const [members, invites, keys, projects] = await Promise.all([
-    services.listMembers(db, principal, team.id),
-    isAdmin ? services.listInvites(db, principal, team.id) : Promise.resolve([]),
-    isAdmin ? services.listApiKeys(db, principal, team.id) : Promise.resolve([]),
-    services.listProjects(db, principal),
+    listMembers(db, principal, team.id),
+    isAdmin ? listInvites(db, principal, team.id) : Promise.resolve([]),
+    isAdmin ? listApiKeys(db, principal, team.id) : Promise.resolve([]),
+    listProjects(db, principal),
   ]);
   const teamProjects = projects.filter((p) => p.teamId === team.id).map((p) => ({ id: p.id, name: p.name }));
   return (

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { describeInvite } from '@trainhub/api/services/invites';
 import { AuthCard } from '@/components/auth/auth-card';
 import { AcceptInviteButton } from '@/components/team/accept-invite';
 import { Button } from '@/components/ui/button';
@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function InvitePage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const offer = await services.describeInvite(getDb(), token);
+  const offer = await describeInvite(getDb(), token);
   if (!offer) {
     return (
       <AuthCard title="Invite">

@@ -1,6 +1,7 @@
 import { Download, Eye } from 'lucide-react';
+import { listResources } from '@trainhub/api/services/resources';
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+
 import { DeleteProjectButton, DeleteResourceButton, RenameProjectForm } from '@/components/project/forms';
 import { UploadZone } from '@/components/project/upload';
 import { Badge } from '@/components/ui/badge';
@@ -22,7 +23,7 @@ const KIND_LABEL: Record<string, string> = {
 
 export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
   const { principal, project, role } = await projectContext((await params).id);
-  const resources = await services.listResources(getDb(), principal, project.id);
+  const resources = await listResources(getDb(), principal, project.id);
   const kinds = Object.keys(KIND_LABEL).filter((k) => resources.some((r) => r.kind === k));
   const canWrite = can(role, 'EDITOR');
   const canAdmin = can(role, 'ADMIN');

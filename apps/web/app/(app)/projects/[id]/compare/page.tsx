@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { getExecution, historyAfter } from '@trainhub/api/services/executions';
 import { executionMetricsSchema } from '@trainhub/db/contracts';
 import { RunComparison, type ComparedRun } from '@/components/train/run-comparison';
 import { Button } from '@/components/ui/button';
@@ -32,7 +32,7 @@ export default async function ComparePage({
   // Each run is read through the services (a run of another project, or one the caller cannot see, is left out).
   const executions = (
     await Promise.all(
-      ids.map((id) => services.getExecution(db, principal, id, { projectId: project.id }).catch(() => null)),
+      ids.map((id) => getExecution(db, principal, id, { projectId: project.id }).catch(() => null)),
     )
   ).filter((e) => e !== null);
   const tasks = await db.task.findMany({
@@ -46,7 +46,7 @@ export default async function ComparePage({
       architecture: { select: { name: true } },
     },
   });
-  const histories = await Promise.all(executions.map((e) => services.historyAfter(db, e.id, 0)));
+  const histories = await Promise.all(executions.map((e) => historyAfter(db, e.id, 0)));
   const runs: ComparedRun[] = executions.map((e, i) => {
     const task = tasks.find((t) => t.id === e.taskId);
     const metrics = executionMetricsSchema.safeParse(e.metrics).data;

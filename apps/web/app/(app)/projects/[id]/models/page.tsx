@@ -1,5 +1,6 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { listModels, listVersions } from '@trainhub/api/services/models';
+import { listModelJobs } from '@trainhub/api/services/predictions';
 import { Badge } from '@/components/ui/badge';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
@@ -12,11 +13,9 @@ const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 export default async function ModelsPage({ params }: { params: Promise<{ id: string }> }) {
   const { principal, project } = await projectContext((await params).id);
   const db = getDb();
-  const models = await services.listModels(db, principal, project.id);
-  const versions = await Promise.all(
-    models.map((m) => services.listVersions(db, principal, project.id, m.name)),
-  );
-  const tests = await services.listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
+  const models = await listModels(db, principal, project.id);
+  const versions = await Promise.all(models.map((m) => listVersions(db, principal, project.id, m.name)));
+  const tests = await listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
   const lastTest = new Map<number, (typeof tests)[number]>();
   for (const t of tests)
     if (t.status === 'COMPLETED' && !lastTest.has(t.modelResourceId)) lastTest.set(t.modelResourceId, t);

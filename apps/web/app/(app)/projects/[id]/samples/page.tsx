@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { getSample, listSamples, sampleSummary } from '@trainhub/api/services/samples';
 import { SamplePlot } from '@/components/samples/sample-plot';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
@@ -19,14 +19,14 @@ export default async function SamplesPage({
   const query = await searchParams;
   const category = query.category === 'testing' ? 'testing' : 'training';
   const db = getDb();
-  const summary = await services.sampleSummary(db, principal, project.id);
-  const { samples, totalCount } = await services.listSamples(db, principal, project.id, {
+  const summary = await sampleSummary(db, principal, project.id);
+  const { samples, totalCount } = await listSamples(db, principal, project.id, {
     category,
     limit: 200,
   });
   const selectedId = Number(query.sample) || samples[0]?.id;
   const selected = selectedId
-    ? await services.getSample(db, principal, project.id, selectedId).catch(() => null)
+    ? await getSample(db, principal, project.id, selectedId).catch(() => null)
     : null;
   const labels = [...new Set(summary.map((s) => s.label))];
   const count = (label: string, cat: string) =>

@@ -1,6 +1,5 @@
 import Link from 'next/link';
 import { listSchedules } from '@trainhub/api/services/schedules';
-
 import { nextCronRuns } from '@trainhub/db';
 import { DeleteTaskButton } from '@/components/project/forms';
 import { ScheduleToggle } from '@/components/train/schedule-toggle';

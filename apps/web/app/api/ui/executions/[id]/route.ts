@@ -1,5 +1,5 @@
-import { services } from '@trainhub/api';
 import { getDb } from '@/server/deps';
+import { getExecution } from '@trainhub/api/services/executions';
 import { executionProgress } from '@/server/execution-progress';
 import { idParam, withPrincipal } from '@/server/route-util';
 
@@ -13,7 +13,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   return withPrincipal(async (principal) => {
     const db = getDb();
     const id = idParam((await context.params).id);
-    const execution = await services.getExecution(db, principal, id);
+    const execution = await getExecution(db, principal, id);
     const query = new URL(request.url).searchParams;
     const count = (name: string) => {
       const raw = query.get(name);

@@ -1,6 +1,5 @@
 import Link from 'next/link';
 import { getExecution } from '@trainhub/api/services/executions';
-
 import { hyperparametersSchema } from '@trainhub/db/contracts';
 import { ExecutionView } from '@/components/train/execution-view';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
@@ -14,9 +13,7 @@ export default async function ExecutionPage({ params }: { params: Promise<{ id: 
   const p = await params;
   const { principal, project, role } = await projectContext(p.id);
   const db = getDb();
-  const execution = await orNotFound(
-    getExecution(db, principal, parseId(p.eid), { projectId: project.id }),
-  );
+  const execution = await orNotFound(getExecution(db, principal, parseId(p.eid), { projectId: project.id }));
   const linked = { select: { id: true, name: true, deletedAt: true } } as const;
   const [task, initial, model] = await Promise.all([
     db.task.findUniqueOrThrow({

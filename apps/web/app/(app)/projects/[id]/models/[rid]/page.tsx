@@ -1,5 +1,7 @@
 import Link from 'next/link';
-import { services } from '@trainhub/api';
+import { getModelVersion, listVersions } from '@trainhub/api/services/models';
+import { listModelJobs, prefetchModel } from '@trainhub/api/services/predictions';
+import { listResources } from '@trainhub/api/services/resources';
 import {
   DeployButton,
   ScoreDataset,
@@ -22,20 +24,18 @@ export default async function ModelVersionPage({ params }: { params: Promise<{ i
   const p = await params;
   const { principal, project, role } = await projectContext(p.id);
   const db = getDb();
-  const version = await orNotFound(
-    services.getModelVersion(restDeps(), principal, project.id, parseId(p.rid)),
-  );
+  const version = await orNotFound(getModelVersion(restDeps(), principal, project.id, parseId(p.rid)));
   // Load the model while the page renders, so that the first prediction does not wait for it.
-  services.prefetchModel(restDeps(), principal, project.id, version.resourceId);
-  const datasets = (await services.listResources(db, principal, project.id, 'DATASET')).filter((d) =>
+  prefetchModel(restDeps(), principal, project.id, version.resourceId);
+  const datasets = (await listResources(db, principal, project.id, 'DATASET')).filter((d) =>
     /\.(csv|tsv|txt)$/i.test(d.name),
   );
   const names = new Map(datasets.map((d) => [d.id, d.name]));
   // Tests of the other versions of this name on the same datasets: the comparison.
-  const siblings = (await services.listVersions(db, principal, project.id, version.name)).filter(
+  const siblings = (await listVersions(db, principal, project.id, version.name)).filter(
     (v) => v.resourceId !== version.resourceId,
   );
-  const allTests = await services.listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
+  const allTests = await listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
   const testedOn = new Set(version.tests.map((t) => t.datasetResourceId));
   const comparison = allTests.filter(
     (t) =>

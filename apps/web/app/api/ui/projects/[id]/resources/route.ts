@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
-import { DomainError, services } from '@trainhub/api';
+import { DomainError } from '@trainhub/api';
+import { requireProject } from '@trainhub/api/services/access';
+import { uploadResource } from '@trainhub/api/services/resources';
 import { restDeps } from '@/server/deps';
 import { idParam, withPrincipal } from '@/server/route-util';
 
@@ -40,10 +42,10 @@ export async function POST(request: Request, context: { params: Promise<{ id: st
         `the file is larger than the upload limit of ${deps.uploadLimitBytes} bytes`,
       );
     // Checks the right to write before reading the body.
-    await services.requireProject(deps.db, principal, projectId, 'EDITOR');
+    await requireProject(deps.db, principal, projectId, 'EDITOR');
     if (!request.body) throw new DomainError('INVALID', 'the upload is empty');
     const body = Readable.fromWeb(request.body as never);
-    const resource = await services.uploadResource(deps, principal, projectId, {
+    const resource = await uploadResource(deps, principal, projectId, {
       name,
       contentType: request.headers.get('content-type'),
       body,

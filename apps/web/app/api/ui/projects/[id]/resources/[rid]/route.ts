@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { services } from '@trainhub/api';
+import { openResource } from '@trainhub/api/services/resources';
 import { restDeps } from '@/server/deps';
 import { idParam, withPrincipal } from '@/server/route-util';
 
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(_request: Request, context: { params: Promise<{ id: string; rid: string }> }) {
   return withPrincipal(async (principal) => {
     const params = await context.params;
-    const { resource, stream } = await services.openResource(
+    const { resource, stream } = await openResource(
       restDeps(),
       principal,
       idParam(params.id),
