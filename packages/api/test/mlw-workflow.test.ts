@@ -211,7 +211,8 @@ describe.each(testProviders)('MLW NN-designer workflow on %s', (provider) => {
     expect(trained.body).toMatchObject({ startDate: '2030-01-02', startTimeH: '03', startTimeM: '04' });
     const task = await w.t.db.task.findUniqueOrThrow({ where: { id: Number(trained.body.id) } });
     expect(task.codeResourceId).toBeNull();
-    expect((task.definition as { spec: { architecture: unknown } }).spec.architecture).toEqual(edited);
+    // The saved file is copied into the task as our architecture (stored normalized, version 2).
+    expect(task.definition).toMatchObject({ version: 2, spec: { ...edited, output: { dropout: 0 } } });
 
     // A run completes: its model shows in the Model group with fileName/completedAt/fileSaved on the run.
     const runId = Number(trained.body.individualTasks[0].id);
