@@ -411,6 +411,17 @@ describe.each(testProviders)('Edge Impulse style on %s', (provider) => {
         success: true,
         token: { socketToken: expect.any(String), expires: expect.any(String) },
       });
+      // Good for an hour, and for the feed only: not as an api-login token.
+      const ttl = Date.parse(token.body.token.expires) - Date.now();
+      expect(ttl).toBeGreaterThan(3590_000);
+      expect(ttl).toBeLessThanOrEqual(3600_000);
+      const asLogin = await call('GET', '/api/projects', undefined, {
+        'x-jwt-token': token.body.token.socketToken,
+      });
+      expect(asLogin).toEqual({
+        status: 401,
+        body: { success: false, error: 'Invalid or expired JWT token' },
+      });
       const { body } = await call('POST', `/api/${w.a.projectId}/jobs/train/keras/${learnId}`, {});
       const jobId = body.id as number;
       const client = connect(url, {

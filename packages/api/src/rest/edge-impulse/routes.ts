@@ -77,7 +77,7 @@ import {
   type JobLogLevel,
   type SetKerasParameterRequest,
 } from './contracts';
-import { eventText } from './socket';
+import { eventText, signSocketToken } from './socket';
 import { eiDataRoutes } from './data';
 import { getModelTestingJob, isModelTestingJobId, modelTestingJobLines } from '../../services/model-testing';
 import { impulsePipeline, sampleDataSummary, writeFeatureDataset } from '../../services/samples';
@@ -90,9 +90,8 @@ import {
   resolveBaseModel,
 } from '@trainhub/ml/model-store';
 
-/** How long api-login tokens and socket tokens live. */
+/** How long api-login tokens live, in seconds (socket tokens: socket.ts). */
 export const USER_TOKEN_TTL_S = 24 * 3600;
-export const SOCKET_TOKEN_TTL_S = 3600;
 
 /** The Edge Impulse style's one error mapper: `{ success: false, error }` with a 4xx status. */
 export function eiErrorResponse(error: unknown): Response {
@@ -1088,15 +1087,7 @@ export const eiRoutes: RouteDef[] = [
     security: SECURITY,
     async handler({ principal, params: { projectId }, deps }) {
       await requireProject(deps.db, principal, projectId, 'VIEWER');
-      const { token, expires } = signJwt(
-        {
-          sub: principal.kind === 'user' ? principal.userId : `key:${principal.keyId}`,
-          typ: 'socket',
-          projectId,
-        },
-        deps.jwtSecret,
-        SOCKET_TOKEN_TTL_S,
-      );
+      const { token, expires } = signSocketToken(principal, projectId, deps.jwtSecret);
       return json({ success: true, token: { socketToken: token, expires: expires.toISOString() } });
     },
   }),

@@ -1,7 +1,8 @@
 import type { Db, ExecutionEvent } from '@trainhub/db';
 import { TERMINAL_STATUSES, isTerminal } from '@trainhub/db';
 import type { Server, ServerOptions, Socket } from 'socket.io';
-import { verifyJwt } from '../../auth/jwt';
+import { signJwt, verifyJwt } from '../../auth/jwt';
+import type { Principal } from '../../auth/principal';
 
 // Edge Impulse's live job updates over socket.io (fidelity note docs/fidelity/edge-impulse.md, section 1).
 // What both official clients speak:
@@ -38,6 +39,23 @@ export interface SocketFeedOptions {
 
 /** How many earlier lines `start-log-stream` replays at most (the newest ones). */
 export const REPLAY_MAX_LINES = 10_000;
+
+/** How long a socket token lives, in seconds. */
+export const SOCKET_TOKEN_TTL_S = 3600;
+
+/**
+ * A socket token (GET /v1/api/{projectId}/socket-token) for the caller, good for `projectId`'s feed for
+ * SOCKET_TOKEN_TTL_S: a JWT of type `socket` (an api-login token is refused here, and this one everywhere
+ * else). The caller's access to the project is checked before; `expires` is when it stops working.
+ */
+export function signSocketToken(
+  principal: Principal,
+  projectId: number,
+  secret: string,
+): { token: string; expires: Date } {
+  const sub = principal.kind === 'user' ? principal.userId : `key:${principal.keyId}`;
+  return signJwt({ sub, typ: 'socket', projectId }, secret, SOCKET_TOKEN_TTL_S);
+}
 
 const room = (projectId: number) => `project:${projectId}`;
 const STREAMED_KINDS = ['LOG', 'STAGE'] as const;
