@@ -1,6 +1,6 @@
 // Starts and kills the platform's real processes (web, trainers, PostgreSQL) for whole-platform suites.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error plain ESM helpers shared with the npm scripts
@@ -102,3 +102,60 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether the production build is there (the web app's .next build and the trainer's bundle), plus `extra` files. */
+export function productionBuilt(...extra: string[]): boolean {
+  return [join(root, 'apps/web/.next/BUILD_ID'), join(root, 'apps/trainer/dist/main.mjs'), ...extra].every(
+    (f) => existsSync(f),
+  );
+}
+
+/** The production platform of a whole-platform suite, its processes running. */
+export interface RunningPlatform extends Platform {
+  web: ChildProcess;
+  trainer: ChildProcess;
+}
+
+/**
+ * The platform as a production install runs it, for suites that drive it with real clients: an embedded SQLite
+ * database, one account (email, password, team; created by the admin CLI, which also migrates), the production
+ * web server (apps/web/server.ts, NODE_ENV=production) and one trainer (`trainerEnv` added to its environment).
+ * Resolves once GET /api/health answers (within `timeoutMs`); `stop()` sends both processes SIGTERM, waits for
+ * them and removes the database server, if any.
+ */
+export async function startProductionPlatform(options: {
+  user: { email: string; password: string; team: string };
+  trainerId: string;
+  trainerEnv?: Partial<NodeJS.ProcessEnv>;
+  timeoutMs?: number;
+}): Promise<RunningPlatform> {
+  const platform = await createPlatform('sqlite');
+  const { email, password, team } = options.user;
+  admin(platform, ['create-user', '--email', email, '--password', password, '--team', team]);
+  const web = startWeb(platform);
+  const trainer = startTrainer(platform, options.trainerId, options.trainerEnv);
+  const stop = async () => {
+    for (const child of [web, trainer]) child.kill('SIGTERM');
+    await Promise.all([exited(web), exited(trainer)]);
+    await platform.stop();
+  };
+  try {
+    await waitForHttp(`${platform.baseUrl}/api/health`, options.timeoutMs ?? 120_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { ...platform, web, trainer, stop };
+}
+
+/** A CSV of three separable classes (c0, c1, c2) of four features a-d: `rows` rows, the same every time. */
+export function blobsCsv(rows: number): string {
+  const lines = ['a,b,c,d,label'];
+  for (let i = 0; i < rows; i++) {
+    const k = i % 3;
+    lines.push(
+      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + ((i * 7919 + j * 31) % 100) / 100).toFixed(2)).join(',')},c${k}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,43 +1,18 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { Client } from '@c8y/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkMlwAnswer, checkedAnswers } from '../../packages/api/test/mlw-reference';
-import {
-  admin,
-  createPlatform,
-  exited,
-  root,
-  startTrainer,
-  startWeb,
-  waitForHttp,
-  type Platform,
-} from '../src/platform';
+import { blobsCsv, productionBuilt, startProductionPlatform, type RunningPlatform } from '../src/platform';
 
 // Cumulocity's official JavaScript client (npm @c8y/client) against the production web server and a real
 // trainer: log in with Client.authenticate (GET /tenant/currentTenant), then the NN training workflow of an
 // MLW client through client.core.fetch. Every MLW answer is checked against the reference's shapes.
-const built =
-  existsSync(join(root, 'apps/web/.next/BUILD_ID')) && existsSync(join(root, 'apps/trainer/dist/main.mjs'));
+const built = productionBuilt();
 
 const EMAIL = 'c8y@example.com';
 // The answers' shapes are checked against the reference (checkMlwAnswer) before the assertions read them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Answer = { status: number; body: any; bytes: Buffer };
 const PASSWORD = 'c8y-client-password';
-
-/** Three separable classes of four features. */
-function blobsCsv(rows: number): string {
-  const lines = ['a,b,c,d,label'];
-  for (let i = 0; i < rows; i++) {
-    const k = i % 3;
-    lines.push(
-      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + ((i * 7919 + j * 31) % 100) / 100).toFixed(2)).join(',')},c${k}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /** A multipart body built by hand: @c8y/client fetches through node-fetch 2, which cannot send a FormData. */
 function multipartFile(name: string, content: string) {
@@ -50,18 +25,15 @@ function multipartFile(name: string, content: string) {
 }
 
 describe.skipIf(!built)('@c8y/client against the production server', () => {
-  let platform: Platform;
-  const processes: ChildProcess[] = [];
+  let platform: RunningPlatform;
 
   beforeAll(async () => {
-    platform = await createPlatform('sqlite');
-    admin(platform, ['create-user', '--email', EMAIL, '--password', PASSWORD, '--team', 'C8y Lab']);
-    processes.push(startWeb(platform), startTrainer(platform, 'c8y-trainer'));
-    await waitForHttp(`${platform.baseUrl}/api/health`);
-  }, 120_000);
+    platform = await startProductionPlatform({
+      user: { email: EMAIL, password: PASSWORD, team: 'C8y Lab' },
+      trainerId: 'c8y-trainer',
+    });
+  }, 180_000);
   afterAll(async () => {
-    for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map(exited));
     await platform?.stop();
   });
 

@@ -11,17 +11,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   admin,
-  createPlatform,
-  exited,
+  blobsCsv,
+  productionBuilt,
   root,
-  startTrainer,
-  startWeb,
-  waitForHttp,
-  type Platform,
+  startProductionPlatform,
+  type RunningPlatform,
 } from '../src/platform';
 
 // @trainhub/client as an outside team uses it: `npm pack` of the built package, installed with plain npm into
@@ -30,25 +27,11 @@ import {
 // server and a real trainer: create project, upload CSV, train, follow progress to the end, download. The
 // CLI from the same tarball (`npx trainhub`) logs in and trains. Skipped without a production build.
 const clientDir = join(root, 'packages/client');
-const built =
-  existsSync(join(root, 'apps/web/.next/BUILD_ID')) &&
-  existsSync(join(root, 'apps/trainer/dist/main.mjs')) &&
-  existsSync(join(clientDir, 'dist/index.js'));
+const built = productionBuilt(join(clientDir, 'dist/index.js'));
 
 const EMAIL = 'client@example.com';
 const EPOCHS = 3;
 
-/** Three separable classes of four features. */
-function blobsCsv(rows: number): string {
-  const lines = ['a,b,c,d,label'];
-  for (let i = 0; i < rows; i++) {
-    const k = i % 3;
-    lines.push(
-      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + ((i * 7919 + j * 31) % 100) / 100).toFixed(2)).join(',')},c${k}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
 /** Hidden layers only: the training core adds the softmax head from the problem type. */
 const ARCHITECTURE = { layers: [{ type: 'dense', units: 12, activation: 'relu' }] };
 
@@ -135,23 +118,16 @@ const status: number = run.status;
 };
 
 describe.skipIf(!built)('@trainhub/client installed from its tarball outside the workspace', () => {
-  let platform: Platform;
+  let platform: RunningPlatform;
   let apiKey: string;
   let project: string;
   let work: string | undefined;
-  const processes: ChildProcess[] = [];
 
   beforeAll(async () => {
-    platform = await createPlatform('sqlite');
-    admin(platform, [
-      'create-user',
-      '--email',
-      EMAIL,
-      '--password',
-      'client-package-pw',
-      '--team',
-      'Outside',
-    ]);
+    platform = await startProductionPlatform({
+      user: { email: EMAIL, password: 'client-package-pw', team: 'Outside' },
+      trainerId: 'client-trainer',
+    });
     const out = admin(platform, [
       'create-api-key',
       '--email',
@@ -162,7 +138,6 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
       'editor',
     ]);
     apiKey = /\b((?:th|ei)_[A-Za-z0-9_-]+)/.exec(out)![1]!;
-    processes.push(startWeb(platform), startTrainer(platform, 'client-trainer'));
 
     // npm pack, then a fresh project that installs the tarball like any npm package.
     work = mkdtempSync(join(tmpdir(), 'trainhub-client-'));
@@ -202,11 +177,8 @@ describe.skipIf(!built)('@trainhub/client installed from its tarball outside the
         },
       }),
     );
-    await waitForHttp(`${platform.baseUrl}/api/health`);
   }, 300_000);
   afterAll(async () => {
-    for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map(exited));
     await platform?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });

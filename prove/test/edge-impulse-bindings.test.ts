@@ -1,42 +1,21 @@
-import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { EdgeImpulseApi } from 'edge-impulse-api';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResponse } from '../../packages/api/test/ei-models';
-import {
-  admin,
-  createPlatform,
-  exited,
-  root,
-  startTrainer,
-  startWeb,
-  waitForHttp,
-  type Platform,
-} from '../src/platform';
+import { blobsCsv, productionBuilt, startProductionPlatform, type RunningPlatform } from '../src/platform';
 
 // Edge Impulse's own Node.js bindings (npm edge-impulse-api) against the production web server
 // (apps/web/server.ts) and a real trainer: the "Running jobs" flow of the bindings' README with an API key and
 // with username/password, through runJobUntilCompletion; cancelling a running job; a failed job. Every answer
 // the bindings hand back is checked against their own response models.
 
-const built =
-  existsSync(join(root, 'apps/web/.next/BUILD_ID')) && existsSync(join(root, 'apps/trainer/dist/main.mjs'));
+const built = productionBuilt();
 
 const EMAIL = 'ei-bindings@example.com';
 const PASSWORD = 'ei-bindings-password-1';
-
-function blobsCsv(rows: number): string {
-  const lines = ['a,b,c,d,label'];
-  for (let i = 0; i < rows; i++) {
-    const k = i % 3;
-    lines.push(
-      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + ((i * 7919 + j * 31) % 100) / 100).toFixed(2)).join(',')},c${k}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 /** The answer matches the bindings' model of `operationId`. */
 function expectModel(operationId: string, answer: unknown) {
@@ -44,20 +23,18 @@ function expectModel(operationId: string, answer: unknown) {
 }
 
 describe.skipIf(!built)('Edge Impulse bindings against the production server', () => {
-  let platform: Platform;
-  let web: ReturnType<typeof startWeb>;
-  let trainer: ReturnType<typeof startTrainer>;
+  let platform: RunningPlatform;
   let projectId: number;
   let projectKey: string;
 
   beforeAll(async () => {
-    platform = await createPlatform('sqlite');
-    admin(platform, ['create-user', '--email', EMAIL, '--password', PASSWORD, '--team', 'Bindings']);
-    web = startWeb(platform);
-    // One attempt: the failed-job case below is an infrastructure failure (the checks at request time leave
-    // the trainer nothing else to fail on).
-    trainer = startTrainer(platform, 'ei-bindings-1', { TRAINER_POLL_MS: '100', TRAINER_MAX_ATTEMPTS: '1' });
-    await waitForHttp(`${platform.baseUrl}/api/health`, 120_000);
+    platform = await startProductionPlatform({
+      user: { email: EMAIL, password: PASSWORD, team: 'Bindings' },
+      trainerId: 'ei-bindings-1',
+      // One attempt: the failed-job case below is an infrastructure failure (the checks at request time leave
+      // the trainer nothing else to fail on).
+      trainerEnv: { TRAINER_POLL_MS: '100', TRAINER_MAX_ATTEMPTS: '1' },
+    });
     // A project with a dataset, through MLW (Edge Impulse's ingestion service is not served). On connections of
     // their own: the bindings' undici shares Node's connection pool, and a connection the server closed after an
     // upload was seen reused by the next call ("other side closed").
@@ -81,9 +58,6 @@ describe.skipIf(!built)('Edge Impulse bindings against the production server', (
     projectId = parseInt(project.id);
   }, 180_000);
   afterAll(async () => {
-    web?.kill('SIGTERM');
-    trainer?.kill('SIGTERM');
-    await Promise.all([web && exited(web), trainer && exited(trainer)]);
     await platform?.stop();
   });
 
