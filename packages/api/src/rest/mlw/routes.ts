@@ -522,7 +522,7 @@ export const mlwRoutes: RouteDef[] = [
       if (repeat && !body.cronExpression.trim())
         throw new DomainError('INVALID', 'a REPEAT training needs a cronExpression');
       const startAt = startOf(body);
-      const { task, execution } = await trainFromArchitecture(deps, principal, {
+      const { task, execution, project } = await trainFromArchitecture(deps, principal, {
         projectId: params.projectID,
         architectureResourceId: params.resourceID,
         datasetResourceId: body.dataID,
@@ -535,7 +535,6 @@ export const mlwRoutes: RouteDef[] = [
           : { kind: 'ONE_TIME', startAt },
         source: 'mlw',
       });
-      const project = await getProject(deps.db, principal, task.projectId);
       return json(presentTask({ ...task, project }, execution ? [execution] : [], new Map()));
     },
   }),
