@@ -9,7 +9,8 @@ import { edgeImpulseIngestionStyle } from '../src/rest/edge-impulse/ingestion';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
 import { makeWorld, type World } from './helpers';
 
-// CBOR data acquisition documents through the ingestion service, written the way Edge Impulse's ingestion SDK
+// The ingestion service's CBOR documents and info.labels files. CBOR data acquisition documents are written
+// the way Edge Impulse's ingestion SDK
 // (sensor_aq.h) writes them: maps in the order protected, signature, payload; `values` an indefinite-length
 // array streamed row by row; the signature a 64-character text string holding 64 '0's while every byte is
 // hashed (HMAC-SHA256 with the project's HMAC key), then overwritten in place with the hex digest.
@@ -56,7 +57,7 @@ function sdkCbor(values: number[][], signWith: string | null): Buffer {
 const rows = (n: number, seed: number) =>
   Array.from({ length: n }, (_, i) => [Number(Math.sin(i + seed).toFixed(3)), i * 0.5 + seed]);
 
-describe.each(testProviders)('CBOR ingestion on %s', (provider) => {
+describe.each(testProviders)('Ingestion (CBOR, info.labels) on %s', (provider) => {
   let w: World;
   let server: HttpServer;
   let base: string;
@@ -64,12 +65,16 @@ describe.each(testProviders)('CBOR ingestion on %s', (provider) => {
 
   const sampleCount = () => w.t.db.sample.count({ where: { projectId: w.a.projectId } });
   const uploadFiles = async (
-    files: { name: string; bytes: Buffer }[],
+    files: { name: string; bytes: Buffer; type?: string }[],
     headers: Record<string, string> = {},
   ) => {
     const form = new FormData();
     for (const f of files)
-      form.append('data', new Blob([new Uint8Array(f.bytes)], { type: 'application/cbor' }), f.name);
+      form.append(
+        'data',
+        new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'application/cbor' }),
+        f.name,
+      );
     const response = await fetch(`${base}/ingestion/api/training/files`, {
       method: 'POST',
       headers: { 'x-api-key': w.a.projectKey, ...headers },
@@ -170,5 +175,74 @@ describe.each(testProviders)('CBOR ingestion on %s', (provider) => {
     // The same good file alone is stored (the refusals were the bad files').
     expect((await uploadFiles([good])).status).toBe(200);
     expect(await sampleCount()).toBe(before + 1);
+  });
+
+  it('applies an info.labels file to the files of its request: name, category, label, metadata', async () => {
+    const info = {
+      version: 1,
+      files: [
+        {
+          path: 'collected/run1/a.cbor',
+          name: 'left-swipe.001',
+          category: 'testing',
+          label: { type: 'label', label: 'left swipe' },
+          metadata: { person: 'ada', take: 3 },
+        },
+        { path: 'b.cbor', category: 'training', label: { type: 'unlabeled' } },
+        { path: 'not-sent.cbor', category: 'testing', label: { type: 'label', label: 'ghost' } },
+      ],
+    };
+    const labelsPart = {
+      name: 'info.labels',
+      type: 'application/json',
+      bytes: Buffer.from(JSON.stringify(info)),
+    };
+    const answer = await uploadFiles(
+      [
+        { name: 'a.cbor', bytes: sdkCbor(rows(12, 7), null) },
+        labelsPart,
+        { name: 'b.cbor', bytes: sdkCbor(rows(12, 8), null) },
+        { name: 'idle.c.cbor', bytes: sdkCbor(rows(12, 9), null) },
+      ],
+      { 'x-label': 'from-header', 'x-metadata': JSON.stringify({ site: 'lab' }) },
+    );
+    expect(answer.status).toBe(200);
+    // Three samples: the labels file is no sample, and its entry for a file not sent is ignored.
+    expect(answer.body.files!.map((f) => f.fileName)).toEqual(['left-swipe.001', 'b', 'idle.c']);
+    const stored = await w.t.db.sample.findMany({
+      where: { id: { in: answer.body.files!.map((f) => f.sampleId) } },
+      orderBy: { id: 'asc' },
+    });
+    expect(stored.map((s) => [s.filename, s.category, s.label, s.metadata])).toEqual([
+      ['left-swipe.001', 'testing', 'left swipe', { site: 'lab', person: 'ada', take: '3' }],
+      ['b', 'training', '', { site: 'lab' }],
+      // Not in info.labels: the headers and the URL's category, as without a labels file.
+      ['idle.c', 'training', 'from-header', { site: 'lab' }],
+    ]);
+
+    // A bad labels file, or a kind this platform does not take, fails the request: nothing stored.
+    const before = await sampleCount();
+    const bad: [object, RegExp][] = [
+      [{ ...info, version: 2 }, /version must be 1/],
+      [
+        { version: 1, files: [{ path: 'a.cbor', category: 'anomaly', label: { type: 'unlabeled' } }] },
+        /category must be one of training, testing, split/,
+      ],
+      [
+        { version: 1, files: [{ path: 'a.cbor', label: { type: 'multi-label', labels: [] } }] },
+        /multi-label/,
+      ],
+      [{ version: 1, type: 'bounding-box-labels', boundingBoxes: {} }, /bounding-box-labels/],
+    ];
+    for (const [doc, message] of bad) {
+      const refused = await uploadFiles([
+        { name: 'a.cbor', bytes: sdkCbor(rows(12, 10), null) },
+        { ...labelsPart, bytes: Buffer.from(JSON.stringify(doc)) },
+      ]);
+      expect([refused.status, refused.body.success]).toEqual([400, false]);
+      expect(refused.body.error).toMatch(/^info\.labels: /);
+      expect(refused.body.error).toMatch(message);
+    }
+    expect(await sampleCount()).toBe(before);
   });
 });

@@ -213,6 +213,71 @@ export async function parseSampleFile(
   throw invalid(`${name}: unknown file type (accepted: .json, .cbor, .csv, .txt)`);
 }
 
+/** What an `info.labels` file says about one sample file of the same request (fields it leaves out: unset). */
+export interface UploaderInfo {
+  /** The stored sample name (without extension), when given. */
+  name?: string;
+  category?: (typeof INGESTION_CATEGORIES)[number];
+  /** The label; '' for `{ type: 'unlabeled' }`. */
+  label?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Reads an `info.labels` file as the Edge Impulse CLI uploader writes it (`ExportUploaderInfoFileV1`:
+ * `{ version: 1, files: [{ path, name?, category, label: { type: 'label', label } | { type: 'unlabeled' },
+ * metadata? }] }`; fidelity note 3.4): a map from file name (the path's last segment) to what it says.
+ * INVALID naming the problem for other versions or types of label files (bounding boxes: no image samples
+ * here), multi-label and key-value labels (one label per sample here), unknown categories and bad metadata.
+ */
+export function parseUploaderInfo(bytes: Buffer): Map<string, UploaderInfo> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw invalid('info.labels is not JSON');
+  }
+  const d = doc as { version?: unknown; type?: unknown; files?: unknown };
+  if (typeof d?.type === 'string')
+    throw invalid(
+      `labels files of type "${d.type}" are not accepted (only info.labels: { version: 1, files: [...] })`,
+    );
+  if (d?.version !== 1) throw invalid('info.labels: version must be 1');
+  if (!Array.isArray(d.files)) throw invalid('info.labels: files must be an array');
+  const out = new Map<string, UploaderInfo>();
+  d.files.forEach((raw, i) => {
+    const f = raw as Record<string, unknown>;
+    const where = `info.labels files[${i}]`;
+    if (typeof f?.path !== 'string' || !f.path) throw invalid(`${where}: path is missing`);
+    const info: UploaderInfo = {};
+    if (typeof f.name === 'string' && f.name) info.name = f.name;
+    if (f.category !== undefined) {
+      if (!(INGESTION_CATEGORIES as readonly unknown[]).includes(f.category))
+        throw invalid(`${where}: category must be one of ${INGESTION_CATEGORIES.join(', ')}`);
+      info.category = f.category as UploaderInfo['category'];
+    }
+    const label = f.label as { type?: unknown; label?: unknown } | undefined;
+    if (label !== undefined) {
+      if (label?.type === 'label' && typeof label.label === 'string') info.label = label.label;
+      else if (label?.type === 'unlabeled') info.label = '';
+      else
+        throw invalid(
+          `${where}: label must be { type: "label", label } or { type: "unlabeled" } (multi-label and ` +
+            'key-value labels are not supported here)',
+        );
+    }
+    if (f.metadata !== undefined && f.metadata !== null) {
+      if (typeof f.metadata !== 'object' || Array.isArray(f.metadata))
+        throw invalid(`${where}: metadata must be an object of strings`);
+      info.metadata = Object.fromEntries(
+        Object.entries(f.metadata as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+      );
+    }
+    out.set(f.path.split(/[\\/]/).pop()!, info);
+  });
+  return out;
+}
+
 /** The label Edge Impulse infers from a file name: its leading letters, digits, spaces, `-` and `_`. */
 export function labelFromFileName(name: string): string {
   return /^[a-zA-Z0-9\s_-]+/.exec(name)?.[0]?.trim() ?? '';

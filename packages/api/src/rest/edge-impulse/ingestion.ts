@@ -11,9 +11,11 @@ import {
   MAX_SAMPLE_BYTES,
   labelFromFileName,
   parseSampleFile,
+  parseUploaderInfo,
   projectHmacKey,
   storeSamples,
   type NewSample,
+  type UploaderInfo,
 } from '../../services/samples';
 import {
   BadRequestError,
@@ -113,7 +115,10 @@ function headerOptions(request: Request) {
 
 const maxBytes = (ctx: RouteContext) => Math.min(MAX_SAMPLE_BYTES, ctx.deps.uploadLimitBytes);
 
-/** A file of the request made into a sample to store (INVALID / 413 naming the file). */
+/**
+ * A file of the request made into a sample to store (INVALID / 413 naming the file). What an `info.labels`
+ * file of the request says about it (`info`) comes before the headers: its name, category, label, metadata.
+ */
 async function toSample(
   ctx: RouteContext,
   projectId: number,
@@ -122,6 +127,7 @@ async function toSample(
   name: string,
   contentType: string | null,
   bytes: Buffer,
+  info: UploaderInfo = {},
 ): Promise<NewSample> {
   if (bytes.length > maxBytes(ctx))
     throw new IngestionError(413, `${name}: the file is larger than the limit of ${maxBytes(ctx)} bytes`);
@@ -132,15 +138,16 @@ async function toSample(
     if (error instanceof DomainError) throw new IngestionError(400, `${name}: ${error.message}`);
     throw error;
   }
-  const base = name.replace(/\.[a-z0-9]+$/i, '');
+  const base = info.name ?? name.replace(/\.[a-z0-9]+$/i, '');
+  const metadata = options.metadata || info.metadata ? { ...options.metadata, ...info.metadata } : null;
   return {
     ...parsed,
     filename: options.addDateId
       ? `${base}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
       : base,
-    label: options.label ?? labelFromFileName(name),
-    category,
-    ...(options.metadata ? { metadata: options.metadata } : {}),
+    label: info.label ?? options.label ?? labelFromFileName(name),
+    category: info.category ?? category,
+    ...(metadata ? { metadata } : {}),
   };
 }
 
@@ -190,7 +197,8 @@ export const ingestionRoutes: RouteDef[] = [
     operationId: 'ingestFiles',
     summary:
       'Upload samples (multipart, every file in a part named `data`; at most 1000 files, 100 MB each) into ' +
-      'training, testing or split. All or none: a bad file fails the request and nothing is stored',
+      "training, testing or split; an `info.labels` part (the CLI uploader's format) gives files their name, " +
+      'category, label and metadata. All or none: a bad file fails the request and nothing is stored',
     tags: ['Ingestion'],
     multipart: { files: ['data'] },
     response: filesAnswer,
@@ -217,10 +225,23 @@ export const ingestionRoutes: RouteDef[] = [
         }
         // Typed by what is read: `File` differs between the DOM and Node's type libraries, and this module is
         // typechecked under both (packages/api, prove).
-        const files = form.getAll('data').filter((f) => typeof f !== 'string') as unknown as FilePart[];
-        if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
-        if (files.length > MAX_FILES_PER_REQUEST)
+        const parts = form.getAll('data').filter((f) => typeof f !== 'string') as unknown as FilePart[];
+        if (parts.length > MAX_FILES_PER_REQUEST)
           throw new IngestionError(400, `at most ${MAX_FILES_PER_REQUEST} files per request`);
+        // `*.labels` parts annotate the request's other files by name (the CLI uploader's info.labels).
+        const isLabels = (f: FilePart) => /\.labels$/i.test(f.name);
+        const infos = new Map<string, UploaderInfo>();
+        for (const part of parts.filter(isLabels)) {
+          try {
+            for (const [name, info] of parseUploaderInfo(Buffer.from(await part.arrayBuffer())))
+              infos.set(name, info);
+          } catch (error) {
+            if (error instanceof DomainError) throw new IngestionError(400, `${part.name}: ${error.message}`);
+            throw error;
+          }
+        }
+        const files = parts.filter((f) => !isLabels(f));
+        if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
         const samples: NewSample[] = [];
         for (const file of files)
           samples.push(
@@ -232,6 +253,7 @@ export const ingestionRoutes: RouteDef[] = [
               file.name,
               file.type || null,
               Buffer.from(await file.arrayBuffer()),
+              infos.get(file.name),
             ),
           );
         const stored = await storeSamples(ctx.deps.db, principal, projectId, samples, options);
