@@ -1,16 +1,15 @@
 import Link from 'next/link';
-import { listProjects } from '@trainhub/api/services/projects';
 import { CreateProjectDialog, CreateTeamForm } from '@/components/project/forms';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { can, formatDate } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { currentTeam } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 export const metadata = { title: 'Projects · Trainhub' };
 
 export default async function ProjectsPage() {
-  const { principal, team } = await currentTeam();
+  const { team } = await currentTeam();
   if (!team) {
     return (
       <>
@@ -26,7 +25,7 @@ export default async function ProjectsPage() {
       </>
     );
   }
-  const projects = (await listProjects(getDb(), principal)).filter((p) => p.teamId === team.id);
+  const projects = (await (await api()).projects.list()).filter((p) => p.teamId === team.id);
   const canCreate = can(team.role, 'EDITOR');
   return (
     <>

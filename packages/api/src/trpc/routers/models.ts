@@ -82,18 +82,21 @@ export const modelsRouter = router({
   job: protectedProcedure
     .input(z.object({ projectId: id, jobId: id }))
     .query(({ ctx, input }) => getModelJob(ctx.deps.db, ctx.principal, input.projectId, input.jobId)),
-  /** Jobs of a project (optionally of one version), newest first. */
+  /** Jobs of a project (optionally of one version, or of one kind), newest first. */
   jobs: protectedProcedure
     .input(
       z.object({
         projectId: id,
         resourceId: id.optional(),
+        /** Only scorings (SCORE) or only tests (EVALUATE). */
+        kind: z.enum(['SCORE', 'EVALUATE']).optional(),
         take: z.number().int().min(1).max(1000).optional(),
       }),
     )
     .query(({ ctx, input }) =>
       listModelJobs(ctx.deps.db, ctx.principal, input.projectId, {
         ...(input.resourceId !== undefined ? { modelResourceId: input.resourceId } : {}),
+        ...(input.kind ? { kind: input.kind } : {}),
         ...(input.take !== undefined ? { take: input.take } : {}),
       }),
     ),

@@ -1,5 +1,4 @@
 import { Download, Eye } from 'lucide-react';
-import { listResources } from '@trainhub/api/services/resources';
 import Link from 'next/link';
 
 import { DeleteProjectButton, DeleteResourceButton, RenameProjectForm } from '@/components/project/forms';
@@ -9,8 +8,8 @@ import { Button } from '@/components/ui/button';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { EmptyState, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatBytes, formatDate } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 const KIND_LABEL: Record<string, string> = {
   DATASET: 'Datasets',
@@ -22,8 +21,8 @@ const KIND_LABEL: Record<string, string> = {
 };
 
 export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
-  const { principal, project, role } = await projectContext((await params).id);
-  const resources = await listResources(getDb(), principal, project.id);
+  const { project, role } = await projectContext((await params).id);
+  const resources = await (await api()).resources.list({ projectId: project.id });
   const kinds = Object.keys(KIND_LABEL).filter((k) => resources.some((r) => r.kind === k));
   const canWrite = can(role, 'EDITOR');
   const canAdmin = can(role, 'ADMIN');

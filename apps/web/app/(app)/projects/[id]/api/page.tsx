@@ -14,7 +14,12 @@ export default async function ApiPage({ params }: { params: Promise<{ id: string
     db.resource.findFirst({ where: { ...live, kind: 'ARCHITECTURE' }, ...newest }),
     db.resource.findFirst({ where: { ...live, kind: 'MODEL' }, ...newest }),
     db.task.findFirst({ where: live, ...newest }),
-    db.execution.findFirst({ where: { projectId: project.id }, ...newest }),
+    // The newest run of a live task, with its task: MLW's /tasks/{taskID}/task/{subTaskID} needs the pair.
+    db.execution.findFirst({
+      where: { projectId: project.id, task: { deletedAt: null } },
+      orderBy: { id: 'desc' },
+      select: { id: true, taskId: true },
+    }),
     db.learnBlock.findFirst({
       where: { projectId: project.id },
       orderBy: { id: 'desc' },
@@ -34,7 +39,7 @@ export default async function ApiPage({ params }: { params: Promise<{ id: string
           datasetId: dataset?.id,
           architectureId: architecture?.id,
           modelId: model?.id,
-          taskId: task?.id,
+          taskId: execution?.taskId ?? task?.id,
           executionId: execution?.id,
           learnBlockId: learnBlock ? (learnBlock.blockId ?? learnBlock.id) : undefined,
         }}

@@ -1,21 +1,21 @@
 import Link from 'next/link';
-import { listModels, listVersions } from '@trainhub/api/services/models';
-import { listModelJobs } from '@trainhub/api/services/predictions';
 import { Badge } from '@/components/ui/badge';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 
 /** The model registry of a project: names, their versions with metrics, and which version is deployed. */
 export default async function ModelsPage({ params }: { params: Promise<{ id: string }> }) {
-  const { principal, project } = await projectContext((await params).id);
-  const db = getDb();
-  const models = await listModels(db, principal, project.id);
-  const versions = await Promise.all(models.map((m) => listVersions(db, principal, project.id, m.name)));
-  const tests = await listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
+  const { project } = await projectContext((await params).id);
+  const trpc = await api();
+  const models = await trpc.models.list({ projectId: project.id });
+  const versions = await Promise.all(
+    models.map((m) => trpc.models.versions({ projectId: project.id, name: m.name })),
+  );
+  const tests = await trpc.models.jobs({ projectId: project.id, kind: 'EVALUATE', take: 1000 });
   const lastTest = new Map<number, (typeof tests)[number]>();
   for (const t of tests)
     if (t.status === 'COMPLETED' && !lastTest.has(t.modelResourceId)) lastTest.set(t.modelResourceId, t);
