@@ -153,6 +153,14 @@ describe.each(testProviders)('transfer layers through the API styles on %s', (pr
     });
     expect(missing.status).toBe(400);
     expect(missing.body.error).toContain(path.join(store, 'transfer_mobilenetv2_a1', 'model.json'));
+    // A layer that no store makes trainable (FOMO) is refused as such, even with a folder of its name.
+    await mkdir(path.join(store, 'fomo_mobilenet_v2_a35'));
+    await writeFile(path.join(store, 'fomo_mobilenet_v2_a35', 'model.json'), '{}');
+    const fomo = await call('POST', `/api/${pid}/jobs/train/keras/3`, {
+      visualLayers: [{ type: 'fomo_mobilenet_v2_a35' }],
+    });
+    expect(fomo.status).toBe(400);
+    expect(fomo.body.error).toMatch(/^the layer fomo_mobilenet_v2_a35 cannot be trained here/);
   });
 
   it('session style: import_model, then the training puts the imported base under the named layers', async () => {

@@ -458,6 +458,13 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
       const pretrained: Record<string, string> = {};
       for (const layer of visualLayers) {
         if (BASIC_LAYERS.has(layer.type)) continue;
+        // Only transfer_* layers become transfer layers (the translator refuses the rest): no store helps these.
+        if (!layer.type.startsWith('transfer_'))
+          throw new DomainError(
+            'INVALID',
+            `the layer ${layer.type} cannot be trained here (object detection and anomaly layers are not ` +
+              `supported); use ${[...BASIC_LAYERS].join(', ')} or transfer_* layers`,
+          );
         // The model store (@trainhub/ml/model-store) names the base and knows where it lives.
         const name = edgeImpulseBaseName(layer);
         if (!pretrainedModelsDir || !hasBaseModel(pretrainedModelsDir, name)) {
