@@ -4,9 +4,12 @@ export {
   multipartFiles,
   BadRequestError,
   ContractError,
+  route,
+  type AuthMode,
   type RestDeps,
   type RestStyle,
   type RouteDef,
+  type RouteInput,
 } from './http';
 export { mlwStyle, mlwErrorResponse } from './mlw/routes';
 export { cumulocityStyle, CUMULOCITY_PREFIXES } from './cumulocity/routes';
