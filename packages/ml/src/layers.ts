@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MlInputError } from './errors.ts';
 import { loadBaseModel } from './model-store.ts';
 import { Rng } from './random.ts';
-import { headFor, specHeadIndex } from './shapes.ts';
+import { headFor, reshapeTarget, specHeadIndex } from './shapes.ts';
 import {
   parseModelSpec,
   type Activation,
@@ -278,36 +278,13 @@ function buildGlobalPool(layer: LayerOf<keyof typeof GLOBAL_POOLS>, m: ModelBuil
   m.apply(make());
 }
 
-/** The per-sample target of a reshape layer: its targetShape, or [size / columns, columns]. */
-function reshapeTarget(layer: LayerOf<'reshape'>, size: number, index: number): number[] {
-  if (layer.targetShape) return layer.targetShape;
-  if (!layer.columns) {
-    throw new MlInputError('INVALID_SPEC', `Layer ${index + 1} (reshape) needs columns or targetShape`, {
-      layer: index + 1,
-    });
-  }
-  if (size % layer.columns !== 0) {
-    throw new MlInputError(
-      'SHAPE_MISMATCH',
-      `Layer ${index + 1} (reshape): ${size} values per sample do not divide into ${layer.columns} columns`,
-      { layer: index + 1 },
-    );
-  }
-  return [size / layer.columns, layer.columns];
-}
-
+/** A reshape layer to the target shape inference computes (the same SHAPE_MISMATCH errors). */
 function buildReshape(layer: LayerOf<'reshape'>, m: ModelBuilder): void {
-  const size = m.shape().reduce((a, b) => a * b, 1);
-  const target = reshapeTarget(layer, size, m.index);
-  const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
-  const fixed = target.map((v) => (v === -1 ? size / known : v));
-  if (fixed.reduce((a, b) => a * b, 1) !== size || fixed.some((v) => !Number.isInteger(v) || v <= 0)) {
-    throw new MlInputError(
-      'SHAPE_MISMATCH',
-      `Layer ${m.index + 1} (reshape): cannot reshape [${m.shape().join(', ')}] to [${target.join(', ')}]`,
-      { layer: m.index + 1 },
-    );
-  }
+  const fixed = reshapeTarget(layer, m.shape(), (message) => {
+    throw new MlInputError('SHAPE_MISMATCH', `Layer ${m.index + 1} (reshape) ${message}`, {
+      layer: m.index + 1,
+    });
+  });
   m.apply(tf.layers.reshape({ targetShape: fixed }));
 }
 

@@ -153,21 +153,30 @@ const pool2dShape: ShapeRule<'maxPool2d' | 'avgPool2d'> = (layer, at) => {
   return [...spatial(at, s, size, layer.strides ? pair(layer.strides) : size, layer.padding), s[2]!];
 };
 
-const reshapeShape: ShapeRule<'reshape'> = (layer, at) => {
-  const size: number = at.shape.reduce((a, b) => a * b, 1);
+/**
+ * The per-sample shape a reshape layer makes of `shape`: its targetShape (one -1 inferred) or
+ * [size / columns, columns]. `fail` is called (and throws) when neither is given, columns do not divide the
+ * values, or the target does not hold them. Shape inference and the model builder both use it.
+ */
+export function reshapeTarget(
+  layer: LayerOf<'reshape'>,
+  shape: number[],
+  fail: (message: string) => never,
+): number[] {
+  const size: number = shape.reduce((a, b) => a * b, 1);
   let target: number[];
   if (layer.targetShape) target = layer.targetShape;
   else if (layer.columns) {
     if (size % layer.columns !== 0)
-      at.fail(`has columns ${layer.columns}, which does not divide the ${size} values per sample`);
+      fail(`has columns ${layer.columns}, which does not divide the ${size} values per sample`);
     target = [size / layer.columns, layer.columns];
-  } else return at.fail('needs columns or targetShape');
+  } else return fail('needs columns or targetShape');
   const known = target.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
   const fixed: number[] = target.map((v) => (v === -1 ? size / known : v));
   if (fixed.reduce((a, b) => a * b, 1) !== size || fixed.some((v) => !Number.isInteger(v) || v <= 0))
-    at.fail(`cannot reshape [${at.shape.join(', ')}] to [${target.join(', ')}]`);
+    fail(`cannot reshape [${shape.join(', ')}] to [${target.join(', ')}]`);
   return fixed;
-};
+}
 
 const keepShape = (_layer: unknown, at: ShapeInput) => at.shape;
 
@@ -190,7 +199,7 @@ const LAYER_SHAPES: { [T in LayerType]: ShapeRule<T> } = {
   globalMaxPool1d: (_layer, at) => [rank(at, 2)[1]!],
   globalAvgPool2d: (_layer, at) => [rank(at, 3)[2]!],
   globalMaxPool2d: (_layer, at) => [rank(at, 3)[2]!],
-  reshape: reshapeShape,
+  reshape: (layer, at) => reshapeTarget(layer, at.shape, at.fail),
   flatten: (_layer, at) => [at.shape.reduce((a, b) => a * b, 1)],
   dropout: keepShape,
   batchNormalization: keepShape,
