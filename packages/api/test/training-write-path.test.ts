@@ -3,6 +3,7 @@ import { normalizedTrainingDefinitionSchema, type Db } from '@trainhub/db';
 import { testProviders } from '@trainhub/db/testing';
 import { principalFromUserId } from '../src/auth/resolve';
 import type { Principal } from '../src/auth/principal';
+import { trainLearnBlock } from '../src/services/learn-blocks';
 import { createTraining } from '../src/services/tasks';
 import { trainFromArchitecture } from '../src/services/trainings';
 import { ARCHITECTURE, IRIS_CSV, makeWorld, type World } from './helpers';
@@ -96,6 +97,38 @@ describe.each(testProviders)('the training write path on %s', (provider) => {
       { type: 'dense', units: 16, activation: 'relu' },
       { type: 'dense', units: 3, activation: 'softmax' },
     ]);
+  });
+
+  it('a learn block training reads the project and the dataset once and stores Edge Impulse layers translated', async () => {
+    const data = await file('block.csv', 'DATASET', IRIS_CSV);
+    const block = await w.t.db.learnBlock.create({
+      data: { projectId: w.a.projectId, type: 'keras', name: 'nn', title: 'NN', settings: {} },
+    });
+    const { db, calls } = counting(w.t.db);
+    const created = await trainLearnBlock(
+      db,
+      editor,
+      w.a.projectId,
+      block.id,
+      { datasetResourceId: data.id },
+      'edge-impulse',
+      (_settings, datasetResourceId, b) => ({
+        definition: {
+          version: 1,
+          problemType: 'classification',
+          spec: { format: 'edge-impulse-visual', visualLayers: [{ type: 'dense', neurons: 4 }] },
+          datasetResourceId,
+          modelName: b.title,
+        },
+        hyperparameters: { epochs: 1, batchSize: 8 },
+      }),
+    );
+    expect(calls).toEqual(['project.findFirst', 'resource.findMany']);
+    expect(created.task.learnBlockId).toBe(block.id);
+    expect(created.task.definition).toMatchObject({
+      version: 2,
+      spec: { name: 'NN', layers: [{ type: 'dense', units: 4, activation: 'relu' }] },
+    });
   });
 
   it('refuses a model only its translation finds (no data to check against), writing nothing', async () => {

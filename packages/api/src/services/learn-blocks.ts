@@ -2,7 +2,7 @@ import type { Db, Hyperparameters, Prisma, TrainingDefinition } from '@trainhub/
 import type { Principal } from '../auth/principal';
 import { requireProject } from './access';
 import { DomainError } from './errors';
-import { createTraining, type TaskSource } from './tasks';
+import { createCheckedTraining, type TaskSource } from './tasks';
 
 export type LearnBlockSettings = Record<string, unknown>;
 
@@ -14,6 +14,11 @@ export function listLearnBlocks(db: Db, principal: Principal, projectId: number)
 
 export async function getLearnBlock(db: Db, principal: Principal, projectId: number, learnId: number) {
   await requireProject(db, principal, projectId, 'VIEWER');
+  return blockOf(db, projectId, learnId);
+}
+
+/** Learn block `learnId` of a project the caller may read (checked before); NOT_FOUND otherwise. */
+async function blockOf(db: Db, projectId: number, learnId: number) {
   const block = Number.isSafeInteger(learnId)
     ? await db.learnBlock.findFirst({ where: { id: learnId, projectId } })
     : null;
@@ -159,7 +164,8 @@ export async function learnBlockDataset(
 /**
  * Stores `patch` on the learn block and starts a training with the merged settings. `toTraining` is the
  * style's translation of its settings into a definition and hyperparameters; it may throw INVALID, in which
- * case nothing is written.
+ * case nothing is written. The project and the block are read once (createCheckedTraining does not read
+ * them again); the model is translated and stored normalized there.
  */
 export async function trainLearnBlock(
   db: Db,
@@ -174,19 +180,24 @@ export async function trainLearnBlock(
     block: { title: string; name: string; type: string },
   ) => { definition: TrainingDefinition; hyperparameters: Hyperparameters },
 ) {
-  await requireProject(db, principal, projectId, 'EDITOR');
-  const block = await getLearnBlock(db, principal, projectId, learnId);
+  const project = await requireProject(db, principal, projectId, 'EDITOR');
+  const block = await blockOf(db, projectId, learnId);
   const settings = { ...(block.settings as LearnBlockSettings), ...stripUndefined(patch) };
   const datasetResourceId = await learnBlockDataset(db, projectId, settings);
   const { definition, hyperparameters } = toTraining(settings, datasetResourceId, block);
-  const created = await createTraining(db, principal, {
-    projectId,
-    name: block.title || block.name,
-    source,
-    definition,
-    hyperparameters,
-    learnBlockId: block.id,
-  });
+  const created = await createCheckedTraining(
+    db,
+    principal,
+    { project, learnBlockId: block.id },
+    {
+      projectId,
+      name: block.title || block.name,
+      source,
+      definition,
+      hyperparameters,
+      learnBlockId: block.id,
+    },
+  );
   await db.learnBlock.update({
     where: { id: block.id },
     data: { settings: settings as Prisma.InputJsonValue },

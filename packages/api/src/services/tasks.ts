@@ -72,20 +72,62 @@ export async function createTraining(
   now = new Date(),
 ): Promise<CreatedTraining> {
   const project = await requireProject(db, principal, input.projectId, 'EDITOR');
-  const parsed = parseTrainingInput(input);
-  // Every referenced file must be a live resource of this very project.
-  const resourceIds = [
-    parsed.request.datasetResourceId,
-    parsed.request.testDatasetResourceId,
-    input.architectureResourceId,
-    input.codeResourceId,
-  ].filter((id): id is number => typeof id === 'number');
-  const resources = await db.resource.findMany({
-    where: { id: { in: resourceIds }, projectId: input.projectId, deletedAt: null },
+  return createCheckedTraining(db, principal, { project }, input, now);
+}
+
+/**
+ * What a caller of createCheckedTraining has already checked, so that it is not read again: the project
+ * (requireProject at EDITOR), and optionally every resource the input names, read as live resources of that
+ * project, and the learn block (a block of that project).
+ */
+export interface CheckedScope {
+  project: Project;
+  resources?: Resource[];
+  learnBlockId?: number;
+}
+
+/**
+ * createTraining for a caller that has already checked the role and read some of the rows (CheckedScope):
+ * the rest of createTraining's checks, the translation and the write.
+ */
+export async function createCheckedTraining(
+  db: Db,
+  principal: Principal,
+  checked: CheckedScope,
+  input: CreateTrainingInput,
+  now = new Date(),
+): Promise<CreatedTraining> {
+  const { request, hyperparameters } = parseTrainingInput(input);
+  const resources =
+    checked.resources ??
+    (await liveResources(db, input.projectId, [
+      request.datasetResourceId,
+      request.testDatasetResourceId,
+      input.architectureResourceId,
+      input.codeResourceId,
+    ]));
+  if (input.learnBlockId != null && input.learnBlockId !== checked.learnBlockId) {
+    const block = await db.learnBlock.count({
+      where: { id: input.learnBlockId, projectId: input.projectId },
+    });
+    if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
+  }
+  // What the run would fail on is refused now, before anything is written (in the order the run meets it).
+  await validateTraining(db, input.store, {
+    projectId: input.projectId,
+    resources,
+    definition: request,
+    hyperparameters,
+    codeResourceId: input.codeResourceId ?? null,
   });
-  if (resources.length !== new Set(resourceIds).size)
-    throw new DomainError('NOT_FOUND', 'resource not found');
-  return storeTraining(db, principal, { project, resources }, input, parsed, now);
+  let definition: NormalizedTrainingDefinition;
+  try {
+    definition = normalizeDefinition(request);
+  } catch (error) {
+    return refusal(error); // a model the check above could not reach without the data
+  }
+  const created = await insertTraining(db, principal, input, definition, hyperparameters, now);
+  return { ...created, project: checked.project };
 }
 
 function parseTrainingInput(input: CreateTrainingInput): {
@@ -101,51 +143,18 @@ function parseTrainingInput(input: CreateTrainingInput): {
   return { request: definition.data, hyperparameters: hyperparameters.data };
 }
 
-/**
- * createTraining for a caller that has already checked the EDITOR role on `checked.project` (requireProject)
- * and read every resource the input names as live resources of that project (`checked.resources`): the rest
- * of createTraining's checks, the translation and the write, without reading them again.
- */
-export async function createCheckedTraining(
+/** The resources `ids` names (undefined/null ones skipped): each must be a live resource of this very project. */
+async function liveResources(
   db: Db,
-  principal: Principal,
-  checked: { project: Project; resources: Resource[] },
-  input: CreateTrainingInput,
-  now = new Date(),
-): Promise<CreatedTraining> {
-  return storeTraining(db, principal, checked, input, parseTrainingInput(input), now);
-}
-
-async function storeTraining(
-  db: Db,
-  principal: Principal,
-  checked: { project: Project; resources: Resource[] },
-  input: CreateTrainingInput,
-  { request, hyperparameters }: ReturnType<typeof parseTrainingInput>,
-  now: Date,
-): Promise<CreatedTraining> {
-  if (input.learnBlockId != null) {
-    const block = await db.learnBlock.count({
-      where: { id: input.learnBlockId, projectId: input.projectId },
-    });
-    if (!block) throw new DomainError('NOT_FOUND', 'learn block not found');
-  }
-  // What the run would fail on is refused now, before anything is written (in the order the run meets it).
-  await validateTraining(db, input.store, {
-    projectId: input.projectId,
-    resources: checked.resources,
-    definition: request,
-    hyperparameters,
-    codeResourceId: input.codeResourceId ?? null,
+  projectId: number,
+  ids: (number | null | undefined)[],
+): Promise<Resource[]> {
+  const wanted = ids.filter((id): id is number => typeof id === 'number');
+  const resources = await db.resource.findMany({
+    where: { id: { in: wanted }, projectId, deletedAt: null },
   });
-  let definition: NormalizedTrainingDefinition;
-  try {
-    definition = normalizeDefinition(request);
-  } catch (error) {
-    return refusal(error); // a model the check above could not reach without the data
-  }
-  const created = await insertTraining(db, principal, input, definition, hyperparameters, now);
-  return { ...created, project: checked.project };
+  if (resources.length !== new Set(wanted).size) throw new DomainError('NOT_FOUND', 'resource not found');
+  return resources;
 }
 
 async function insertTraining(
