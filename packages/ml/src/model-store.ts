@@ -17,6 +17,9 @@ export const MODEL_FILE = 'model.json';
 /** The environment variable read when no store is passed (trainer runs and tests). */
 export const MODEL_STORE_ENV = 'TRAINHUB_MODEL_STORE';
 
+/** Not a literal: a bundler does not follow it (see loadBaseModel). */
+const TFJS = '@tensorflow/tfjs';
+
 /** One path segment of a base-model name: letters, digits, `_`, `.`, `-`; never `.` or `..`. */
 const SEGMENT = /^[\w.-]+$/;
 
@@ -115,8 +118,9 @@ export async function loadBaseModel(name: string, store?: string): Promise<tf.La
   }
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
-  // Loaded here, not at the top: the web process imports this module for the checks above only.
-  const tfjs = await import('@tensorflow/tfjs');
+  // Loaded here, not at the top: the web process imports this module for the checks above only, and its
+  // bundler is told to leave TensorFlow.js out (as services/models.ts does for @trainhub/ml).
+  const tfjs = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ TFJS)) as typeof tf;
   return tfjs.loadLayersModel(
     tfjs.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
   );
