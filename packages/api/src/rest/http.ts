@@ -13,11 +13,12 @@ import { JSON_BODY_LIMIT, type RestDeps } from '../deps';
 // reader, parses the declared contracts and only then calls the handler with typed input. Every failure goes
 // through the style's one error mapper, so each style keeps its exact error bytes (docs/fidelity/).
 //
-// Why our own and not Hono + @hono/zod-openapi or ts-rest: both answer a contract failure themselves (a
-// zod error or their own 400 JSON) unless each route gets a hook, neither collects the path, query and body
-// failures into one FastAPI 422 list, and both route through their own Request/Response layers, where
-// bench:api measures the cost of each layer on the status reads. This file is small; the styles' error
-// shapes are the hard part, and they stay in each style's errorResponse.
+// Why our own and not Hono + @hono/zod-openapi or ts-rest: their validation hooks see one failed target at a
+// time (@hono/zod-openapi's defaultHook is called per target, param, query or json, and the first failure
+// answers), so FastAPI's one 422 listing path, query and body errors together would need its own validation
+// pass anyway; each style's body reading (FastAPI's CPython JSON reader, MLW's JSON sent as text/plain)
+// would bypass theirs; and they add a routing layer on the status reads bench:api measures. This file is
+// small; the styles' error shapes are the hard part, and they stay in each style's errorResponse.
 
 export { JSON_BODY_LIMIT, type RestDeps } from '../deps';
 
