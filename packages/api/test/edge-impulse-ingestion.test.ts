@@ -171,6 +171,24 @@ describe.each(testProviders)('Ingestion (CBOR, info.labels) on %s', (provider) =
       });
       expect(answer.body.error).toMatch(message);
     }
+    // Credentials and the path: /files answers JSON (a team-wide key is refused: samples belong to one
+    // project), the legacy /data text, its 401 and unknown category included.
+    const teamKey = await uploadFiles([good], { 'x-api-key': w.a.keys.EDITOR });
+    expect([teamKey.status, teamKey.body.error]).toEqual([401, expect.stringMatching(/project API key/)]);
+    const legacy = async (category: string, headers: Record<string, string>) => {
+      const r = await fetch(`${base}/ingestion/api/${category}/data`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cbor', 'x-file-name': 'x', ...headers },
+        body: new Uint8Array(good.bytes),
+      });
+      return [r.status, r.headers.get('content-type'), await r.text()];
+    };
+    expect(await legacy('training', {})).toEqual([401, 'text/plain', 'Missing x-api-key header']);
+    expect(await legacy('anomalies', { 'x-api-key': w.a.projectKey })).toEqual([
+      400,
+      'text/plain',
+      expect.stringMatching(/^Unknown category "anomalies"/),
+    ]);
     expect(await sampleCount()).toBe(before);
     // The same good file alone is stored (the refusals were the bad files').
     expect((await uploadFiles([good])).status).toBe(200);

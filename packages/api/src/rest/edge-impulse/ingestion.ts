@@ -22,8 +22,9 @@ import {
   ContractError,
   MethodNotAllowedError,
   json,
+  route,
+  type RestDeps,
   type RestStyle,
-  type RouteContext,
   type RouteDef,
 } from '../http';
 
@@ -58,27 +59,40 @@ function statusOf(error: unknown): { status: number; message: string } {
   return { status: 500, message: 'Internal server error' };
 }
 
-/** The caller: a project API key (`x-api-key`, required) scoped to one project. */
-async function ingestingKey(ctx: RouteContext): Promise<{ principal: Principal; projectId: number }> {
-  const key = ctx.request.headers.get('x-api-key');
+/**
+ * The caller: a project API key (`x-api-key`, required) scoped to one project; IngestionError 401 for a
+ * missing, unknown or team-wide key. The style's credential reader (RestStyle.authenticate) and the legacy
+ * `/data` route's, which answers even a 401 as text.
+ */
+async function ingestingKey(
+  request: Request,
+  deps: RestDeps,
+): Promise<{ principal: Principal; projectId: number }> {
+  const key = request.headers.get('x-api-key');
   if (!key) throw new IngestionError(401, 'Missing x-api-key header');
-  const principal = await principalFromApiKey(ctx.deps.db, key);
+  const principal = await principalFromApiKey(deps.db, key);
   if (!principal || principal.kind !== 'apiKey') throw new IngestionError(401, 'Invalid API key');
   if (principal.projectId === null)
     throw new IngestionError(401, 'This API key acts for a whole team: use a project API key');
   return { principal, projectId: principal.projectId };
 }
 
-const categoryParams = z.object({ category: z.string() });
-function categoryOf(ctx: RouteContext): (typeof INGESTION_CATEGORIES)[number] {
-  const { category } = categoryParams.parse(ctx.params);
-  if (!(INGESTION_CATEGORIES as readonly string[]).includes(category))
-    throw new IngestionError(
-      400,
-      `Unknown category "${category}" (accepted: ${INGESTION_CATEGORIES.join(', ')})`,
-    );
-  return category as (typeof INGESTION_CATEGORIES)[number];
+type Category = (typeof INGESTION_CATEGORIES)[number];
+const unknownCategory = (category: unknown) =>
+  new IngestionError(
+    400,
+    `Unknown category "${String(category)}" (accepted: ${INGESTION_CATEGORIES.join(', ')})`,
+  );
+const categoryParams = z.object({ category: z.enum(INGESTION_CATEGORIES) });
+/** The path's category (the legacy route's own check: its errors are text). */
+function categoryOf(params: Record<string, string>): Category {
+  const parsed = categoryParams.safeParse(params);
+  if (!parsed.success) throw unknownCategory(params.category);
+  return parsed.data.category;
 }
+
+/** The project of an ingesting principal (set: the style's reader admits project keys only). */
+const projectOf = (principal: Principal): number => (principal.kind === 'apiKey' && principal.projectId) || 0;
 
 /** Options from the headers: label (URL-decoded x-label, x-no-label), duplicates, date id, metadata. */
 function headerOptions(request: Request) {
@@ -113,14 +127,14 @@ function headerOptions(request: Request) {
   };
 }
 
-const maxBytes = (ctx: RouteContext) => Math.min(MAX_SAMPLE_BYTES, ctx.deps.uploadLimitBytes);
+const maxBytes = (deps: RestDeps) => Math.min(MAX_SAMPLE_BYTES, deps.uploadLimitBytes);
 
 /**
  * A file of the request made into a sample to store (INVALID / 413 naming the file). What an `info.labels`
  * file of the request says about it (`info`) comes before the headers: its name, category, label, metadata.
  */
 async function toSample(
-  ctx: RouteContext,
+  deps: RestDeps,
   projectId: number,
   category: NewSample['category'],
   options: ReturnType<typeof headerOptions>,
@@ -129,11 +143,11 @@ async function toSample(
   bytes: Buffer,
   info: UploaderInfo = {},
 ): Promise<NewSample> {
-  if (bytes.length > maxBytes(ctx))
-    throw new IngestionError(413, `${name}: the file is larger than the limit of ${maxBytes(ctx)} bytes`);
+  if (bytes.length > maxBytes(deps))
+    throw new IngestionError(413, `${name}: the file is larger than the limit of ${maxBytes(deps)} bytes`);
   let parsed;
   try {
-    parsed = await parseSampleFile(name, contentType, bytes, projectHmacKey(ctx.deps.jwtSecret, projectId));
+    parsed = await parseSampleFile(name, contentType, bytes, projectHmacKey(deps.jwtSecret, projectId));
   } catch (error) {
     if (error instanceof DomainError) throw new IngestionError(400, `${name}: ${error.message}`);
     throw error;
@@ -191,7 +205,7 @@ const filesAnswer = z.object({
 
 /** The ingestion service's routes (see INGESTION_BASE). */
 export const ingestionRoutes: RouteDef[] = [
-  {
+  route({
     method: 'POST',
     path: '/api/{category}/files',
     operationId: 'ingestFiles',
@@ -200,74 +214,70 @@ export const ingestionRoutes: RouteDef[] = [
       "training, testing or split; an `info.labels` part (the CLI uploader's format) gives files their name, " +
       'category, label and metadata. All or none: a bad file fails the request and nothing is stored',
     tags: ['Ingestion'],
+    params: categoryParams,
+    onInvalid: (error) => unknownCategory((error.failures[0]?.received as { category?: unknown })?.category),
     multipart: { files: ['data'] },
     response: filesAnswer,
     security: ['ApiKeyAuthentication'],
-    async handler(ctx) {
+    async handler({ principal, params: { category }, request, deps }) {
+      const projectId = projectOf(principal);
+      const options = headerOptions(request);
+      if (!/^multipart\/form-data/i.test(request.headers.get('content-type') ?? ''))
+        throw new IngestionError(
+          400,
+          'the request must be multipart/form-data with files in parts named "data"',
+        );
+      const limit = maxBytes(deps) * 2 + 1024 * 1024;
+      const body = await boundedBody(request, Math.max(limit, maxBytes(deps)));
+      let form: FormData;
       try {
-        const { principal, projectId } = await ingestingKey(ctx);
-        const category = categoryOf(ctx);
-        const options = headerOptions(ctx.request);
-        if (!/^multipart\/form-data/i.test(ctx.request.headers.get('content-type') ?? ''))
-          throw new IngestionError(
-            400,
-            'the request must be multipart/form-data with files in parts named "data"',
-          );
-        const limit = maxBytes(ctx) * 2 + 1024 * 1024;
-        const body = await boundedBody(ctx.request, Math.max(limit, maxBytes(ctx)));
-        let form: FormData;
-        try {
-          form = await new Response(new Uint8Array(body), {
-            headers: { 'content-type': ctx.request.headers.get('content-type')! },
-          }).formData();
-        } catch {
-          throw new IngestionError(400, 'malformed multipart body');
-        }
-        // Typed by what is read: `File` differs between the DOM and Node's type libraries, and this module is
-        // typechecked under both (packages/api, prove).
-        const parts = form.getAll('data').filter((f) => typeof f !== 'string') as unknown as FilePart[];
-        if (parts.length > MAX_FILES_PER_REQUEST)
-          throw new IngestionError(400, `at most ${MAX_FILES_PER_REQUEST} files per request`);
-        // `*.labels` parts annotate the request's other files by name (the CLI uploader's info.labels).
-        const isLabels = (f: FilePart) => /\.labels$/i.test(f.name);
-        const infos = new Map<string, UploaderInfo>();
-        for (const part of parts.filter(isLabels)) {
-          try {
-            for (const [name, info] of parseUploaderInfo(Buffer.from(await part.arrayBuffer())))
-              infos.set(name, info);
-          } catch (error) {
-            if (error instanceof DomainError) throw new IngestionError(400, `${part.name}: ${error.message}`);
-            throw error;
-          }
-        }
-        const files = parts.filter((f) => !isLabels(f));
-        if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
-        const samples: NewSample[] = [];
-        for (const file of files)
-          samples.push(
-            await toSample(
-              ctx,
-              projectId,
-              category,
-              options,
-              file.name,
-              file.type || null,
-              Buffer.from(await file.arrayBuffer()),
-              infos.get(file.name),
-            ),
-          );
-        const stored = await storeSamples(ctx.deps.db, principal, projectId, samples, options);
-        return json({
-          success: true,
-          files: stored.map((s) => ({ success: true, sampleId: s.id, projectId, fileName: s.filename })),
-        });
-      } catch (error) {
-        const { status, message } = statusOf(error);
-        return json({ success: false, error: message }, status);
+        form = await new Response(new Uint8Array(body), {
+          headers: { 'content-type': request.headers.get('content-type')! },
+        }).formData();
+      } catch {
+        throw new IngestionError(400, 'malformed multipart body');
       }
+      // Typed by what is read: `File` differs between the DOM and Node's type libraries, and this module is
+      // typechecked under both (packages/api, prove).
+      const parts = form.getAll('data').filter((f) => typeof f !== 'string') as unknown as FilePart[];
+      if (parts.length > MAX_FILES_PER_REQUEST)
+        throw new IngestionError(400, `at most ${MAX_FILES_PER_REQUEST} files per request`);
+      // `*.labels` parts annotate the request's other files by name (the CLI uploader's info.labels).
+      const isLabels = (f: FilePart) => /\.labels$/i.test(f.name);
+      const infos = new Map<string, UploaderInfo>();
+      for (const part of parts.filter(isLabels)) {
+        try {
+          for (const [name, info] of parseUploaderInfo(Buffer.from(await part.arrayBuffer())))
+            infos.set(name, info);
+        } catch (error) {
+          if (error instanceof DomainError) throw new IngestionError(400, `${part.name}: ${error.message}`);
+          throw error;
+        }
+      }
+      const files = parts.filter((f) => !isLabels(f));
+      if (files.length === 0) throw new IngestionError(400, 'no file in a part named "data"');
+      const samples: NewSample[] = [];
+      for (const file of files)
+        samples.push(
+          await toSample(
+            deps,
+            projectId,
+            category,
+            options,
+            file.name,
+            file.type || null,
+            Buffer.from(await file.arrayBuffer()),
+            infos.get(file.name),
+          ),
+        );
+      const stored = await storeSamples(deps.db, principal, projectId, samples, options);
+      return json({
+        success: true,
+        files: stored.map((s) => ({ success: true, sampleId: s.id, projectId, fileName: s.filename })),
+      });
     },
-  },
-  {
+  }),
+  route({
     method: 'POST',
     path: '/api/{category}/data',
     operationId: 'ingestData',
@@ -277,34 +287,38 @@ export const ingestionRoutes: RouteDef[] = [
     tags: ['Ingestion'],
     response: z.string(),
     security: ['ApiKeyAuthentication'],
-    async handler(ctx) {
+    // Every answer of this endpoint is text, a 401 or a bad category too: it reads the key and the path
+    // itself (the style's reader and contract errors answer JSON).
+    auth: 'none',
+    async handler({ params, request, deps }) {
       try {
-        const { principal, projectId } = await ingestingKey(ctx);
-        const category = categoryOf(ctx);
-        const options = headerOptions(ctx.request);
-        const name = ctx.request.headers.get('x-file-name');
+        const { principal, projectId } = await ingestingKey(request, deps);
+        const category = categoryOf(params);
+        const options = headerOptions(request);
+        const name = request.headers.get('x-file-name');
         if (!name) throw new IngestionError(421, 'Missing x-file-name header');
-        const type = (ctx.request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         if (type !== 'application/json' && type !== 'application/cbor')
           throw new IngestionError(400, 'the body must be application/json or application/cbor');
-        const body = await boundedBody(ctx.request, maxBytes(ctx));
+        const body = await boundedBody(request, maxBytes(deps));
         const ext = type === 'application/cbor' ? '.cbor' : '.json';
         const fileName = /\.(json|cbor)$/i.test(name) ? name : `${name}${ext}`;
-        const sample = await toSample(ctx, projectId, category, options, fileName, type, body);
-        const [stored] = await storeSamples(ctx.deps.db, principal, projectId, [sample], options);
+        const sample = await toSample(deps, projectId, category, options, fileName, type, body);
+        const [stored] = await storeSamples(deps.db, principal, projectId, [sample], options);
         return new Response(stored!.filename, { status: 200, headers: { 'content-type': 'text/plain' } });
       } catch (error) {
         const { status, message } = statusOf(error);
         return new Response(message, { status, headers: { 'content-type': 'text/plain' } });
       }
     },
-  },
+  }),
 ];
 
 /** The ingestion service as a style of its own (`/ingestion/api/{category}/files|data`). */
 export const edgeImpulseIngestionStyle: RestStyle = {
   basePath: INGESTION_BASE,
   routes: ingestionRoutes,
+  authenticate: async (ctx) => (await ingestingKey(ctx.request, ctx.deps)).principal,
   errorResponse: (error) => {
     const { status, message } = statusOf(error);
     return json({ success: false, error: message }, status);
