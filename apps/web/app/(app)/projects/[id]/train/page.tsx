@@ -19,21 +19,25 @@ async function defaultsFromTask(projectId: number, raw: unknown): Promise<TrainD
   if (!task || task.projectId !== projectId) return {};
   const definition = trainingDefinitionSchema.safeParse(task.definition).data;
   const h = hyperparametersSchema.safeParse(task.hyperparameters).data;
-  const spec = definition?.spec as { format?: string; layers?: { units?: number; activation?: string }[] };
+  const spec = definition?.spec as {
+    format?: string;
+    layers?: { type?: string; units?: number; activation?: string }[];
+  };
+  // The form's simple mode lists dense layers only (other styles' models are stored in our format too).
+  const simple =
+    spec?.format === 'trainhub.architecture' &&
+    Array.isArray(spec.layers) &&
+    spec.layers.every((l) => l.type === 'dense');
   const scaling = (definition?.preprocessing as { scaling?: string } | undefined)?.scaling;
   return {
     name: task.name,
     datasetResourceId: definition?.datasetResourceId,
     problemType: definition?.problemType,
     labelColumn: definition?.labelColumns?.[0],
-    architectureMode: task.architectureResourceId
-      ? 'resource'
-      : spec?.format === 'trainhub.architecture'
-        ? 'simple'
-        : undefined,
+    architectureMode: task.architectureResourceId ? 'resource' : simple ? 'simple' : undefined,
     architectureResourceId: task.architectureResourceId ?? undefined,
     layers:
-      spec?.format === 'trainhub.architecture' && Array.isArray(spec.layers)
+      simple && spec.layers
         ? spec.layers.map((l) => `${l.units ?? ''} ${l.activation ?? 'relu'}`.trim()).join(', ')
         : undefined,
     scaling: task.codeResourceId ? undefined : (scaling ?? 'none'),
