@@ -417,9 +417,11 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     const all = await fetch(`${base}/v1/api/${pid}/classify/all/result`, { headers: { 'x-api-key': key } });
     const allBody = (await all.json()) as { result: { sampleId: number; classifications: unknown[] }[] };
     expect(allBody.result.map((r) => r.classifications.length)).toEqual([1, 1]);
-    // An id of that range that is no job of this project, and another project's caller: 404.
+    // An id of that range that is no job of this project (one past 32 bits too), and another project's
+    // caller: 404.
     for (const [id, apiKey] of [
       [classify.id + 1000, key],
+      [9_000_000_000_000, key],
       [classify.id, w.b.projectKey],
     ] as const) {
       const unknown = await fetch(`${base}/v1/api/${pid}/jobs/${id}/status`, {

@@ -18,6 +18,8 @@ import { writeFeatureDataset, type ImpulsePipeline } from './samples';
  */
 export const MODEL_TESTING_JOB_ID_BASE = 1_000_000_000;
 
+const INT32_MAX = 2_147_483_647;
+
 /** Is this job id a model testing job's (else a training's)? */
 export const isModelTestingJobId = (jobId: number): boolean => jobId > MODEL_TESTING_JOB_ID_BASE;
 
@@ -94,7 +96,9 @@ export async function startModelTesting(
 
 /** The job's model tests (viewer role); NOT_FOUND "job not found" when the id is no model testing job here. */
 async function jobParts(db: Db, principal: Principal, projectId: number, jobId: number) {
-  if (!isModelTestingJobId(jobId)) throw new DomainError('NOT_FOUND', 'job not found');
+  // Model test ids are 32-bit database ids: anything past that is no job (PostgreSQL would refuse the read).
+  if (!isModelTestingJobId(jobId) || jobId - MODEL_TESTING_JOB_ID_BASE > INT32_MAX)
+    throw new DomainError('NOT_FOUND', 'job not found');
   const head = await getModelJob(db, principal, projectId, jobId - MODEL_TESTING_JOB_ID_BASE);
   if (head.kind !== 'EVALUATE') throw new DomainError('NOT_FOUND', 'job not found');
   const dataset = await db.resource.findUnique({ where: { id: head.datasetResourceId } });
