@@ -69,7 +69,7 @@ export class ContractError extends Error {
   }
 }
 
-/** What a style's hooks (authenticate, before) and the not yet converted handlers get. */
+/** What a style's hooks (authenticate, before) get: the request as routed, nothing parsed. */
 export interface RouteContext {
   request: Request;
   url: URL;
@@ -143,17 +143,12 @@ export interface RouteDef {
   security?: string[];
   /** Served but left out of the OpenAPI document (a style's own /openapi.json and docs pages). */
   hidden?: boolean;
-  /** Set by `route()`: the dispatcher authenticates and parses the contracts, then calls `run`. */
-  contract?: {
+  /** Made by `route()`: the dispatcher authenticates and parses the contracts, then calls `run`. */
+  contract: {
     auth: AuthMode;
     onInvalid?: (error: ContractError) => unknown;
     run: (input: RouteInput<unknown, unknown, unknown, AuthMode>) => Promise<Response>;
   };
-  /**
-   * Legacy, for routes not yet built with `route()`: called with the raw context, nothing checked.
-   * @deprecated declare the route with `route()`.
-   */
-  handler?: (ctx: RouteContext) => Promise<Response>;
 }
 
 /** What `route()` takes: a RouteDef's description plus the typed handler. */
@@ -162,7 +157,7 @@ export interface RouteSpec<
   Q extends z.ZodObject | undefined,
   B extends z.ZodType | undefined,
   A extends AuthMode,
-> extends Omit<RouteDef, 'params' | 'query' | 'body' | 'contract' | 'handler'> {
+> extends Omit<RouteDef, 'params' | 'query' | 'body' | 'contract'> {
   params?: P;
   query?: Q;
   body?: B;
@@ -199,7 +194,7 @@ export function route<
     contract: {
       auth: auth ?? 'required',
       onInvalid,
-      run: handler as NonNullable<RouteDef['contract']>['run'],
+      run: handler as RouteDef['contract']['run'],
     },
   };
 }
@@ -250,7 +245,7 @@ function compile(route: RouteDef): CompiledRoute {
  * report all failures (FastAPI) or the first (the others).
  */
 async function runContract(style: RestStyle, route: RouteDef, ctx: RouteContext): Promise<Response> {
-  const contract = route.contract!;
+  const contract = route.contract;
   const early = style.before?.(route, ctx);
   if (early) return early;
   let principal: Principal | null = null;
@@ -318,10 +313,7 @@ export function createRestHandler(style: RestStyle, getDeps: () => RestDeps) {
           ? clientIpOf(forwardedFor, socketAddresses.get(request), hops)
           : clientIpFromHeaders((name) => request.headers.get(name), hops);
         jsonLimits.set(request, deps.jsonBodyLimitBytes ?? JSON_BODY_LIMIT);
-        const ctx: RouteContext = { request, url, params, deps, clientIp };
-        if (route.contract) return await runContract(style, route, ctx);
-        if (!route.handler) throw new Error(`${route.operationId} has no handler`);
-        return await route.handler(ctx);
+        return await runContract(style, route, { request, url, params, deps, clientIp });
       } catch (error) {
         return style.errorResponse(error);
       }
@@ -367,18 +359,8 @@ export async function readJson(
   }
 }
 
-/** Parses with a contract; failures become ContractError (the style words them). */
-export function parseWith<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  location: 'body' | 'query' | 'path',
-): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ContractError(result.error.issues, location, value);
-  return result.data;
-}
-
-export function queryObject(url: URL): Record<string, string> {
+/** The query as Starlette and our contracts read it: one string per name, the last of repeated ones. */
+function queryObject(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams.entries());
 }
 
@@ -519,11 +501,4 @@ export function fileResponse(
   if (size !== undefined) headers['content-length'] = String(size);
   const stream = Buffer.isBuffer(body) ? body : (Readable.toWeb(body) as unknown as ReadableStream);
   return new Response(stream as ConstructorParameters<typeof Response>[0], { status: 200, headers });
-}
-
-/** Parses a positive integer id, or null. */
-export function intId(raw: string | undefined): number | null {
-  if (!raw || !/^\d{1,15}$/.test(raw)) return null;
-  const n = Number(raw);
-  return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
