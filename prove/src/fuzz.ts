@@ -547,8 +547,9 @@ async function subscriptionAnswer(
   const error = /event: serialized-error\ndata: (.*)\n/.exec(stream)?.[1];
   if (!error) return { status: 200, text: stream };
   try {
-    const parsed = JSON.parse(error) as { data?: { httpStatus?: number } };
-    return { status: parsed.data?.httpStatus ?? 500, text: JSON.stringify({ error: parsed }) };
+    // The event's data is the error in superjson's envelope: {json: {message, code, data}}.
+    const parsed = JSON.parse(error) as { json?: { data?: { httpStatus?: number } } };
+    return { status: parsed.json?.data?.httpStatus ?? 500, text: JSON.stringify({ error: parsed }) };
   } catch {
     return { status: 500, text: error };
   }
