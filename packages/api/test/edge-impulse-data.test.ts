@@ -300,6 +300,14 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     });
     expect(del.status).toBe(200);
     expect(await sampleCount()).toBe(before);
+    // A sample id past 32 bits is no sample: 404 (not the database's refusal).
+    for (const method of ['GET', 'DELETE']) {
+      const huge = await fetch(`${base}/v1/api/${w.a.projectId}/raw-data/9000000000000`, {
+        method,
+        headers: { 'x-api-key': key },
+      });
+      expect([method, huge.status]).toEqual([method, 404]);
+    }
   });
 
   it('impulse -> flatten features -> training through the bindings; classify a testing sample; model testing; download', async () => {

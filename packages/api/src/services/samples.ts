@@ -451,10 +451,13 @@ export async function sampleDataSummary(
   return out;
 }
 
+/** Could this be a sample's id (a 32-bit row id)? Others are no sample: PostgreSQL would refuse the read. */
+const isRowId = (id: number) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647;
+
 /** One sample with its values (viewer role); NOT_FOUND "sample not found" otherwise. */
 export async function getSample(db: Db, principal: Principal, projectId: number, sampleId: number) {
   await requireProject(db, principal, projectId, 'VIEWER');
-  const sample = await db.sample.findFirst({ where: { id: sampleId, projectId } });
+  const sample = isRowId(sampleId) ? await db.sample.findFirst({ where: { id: sampleId, projectId } }) : null;
   if (!sample) throw new DomainError('NOT_FOUND', 'sample not found');
   return sample;
 }
@@ -462,7 +465,9 @@ export async function getSample(db: Db, principal: Principal, projectId: number,
 /** Deletes a sample (editor role); NOT_FOUND when it is not the project's. */
 export async function deleteSample(db: Db, principal: Principal, projectId: number, sampleId: number) {
   await requireProject(db, principal, projectId, 'EDITOR');
-  const { count } = await db.sample.deleteMany({ where: { id: sampleId, projectId } });
+  const { count } = isRowId(sampleId)
+    ? await db.sample.deleteMany({ where: { id: sampleId, projectId } })
+    : { count: 0 };
   if (!count) throw new DomainError('NOT_FOUND', 'sample not found');
 }
 
