@@ -109,7 +109,9 @@ function out(value: unknown, text: () => string) {
 function table(rows: Record<string, unknown>[]): string {
   if (!rows.length) return '(none)';
   const keys = Object.keys(rows[0]!);
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  // Dates (tRPC answers keep them, through superjson) as ISO text, as --json prints them.
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v);
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
   const line = (values: string[]) =>
     values
