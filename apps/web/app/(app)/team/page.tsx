@@ -1,7 +1,4 @@
 import { CreateTeamForm } from '@/components/project/forms';
-import { listInvites } from '@trainhub/api/services/invites';
-import { listProjects } from '@trainhub/api/services/projects';
-import { listApiKeys, listMembers } from '@trainhub/api/services/teams';
 import {
   ApiKeyForm,
   DeleteTeamForm,
@@ -15,8 +12,8 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDate, ROLES, roleLabel, type Role } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { currentTeam } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 export const metadata = { title: 'Team · Trainhub' };
 
@@ -41,16 +38,16 @@ export default async function TeamPage() {
       </>
     );
   }
-  const db = getDb();
+  const trpc = await api();
   const role = team.role as Role;
   const isAdmin = can(role, 'ADMIN');
   const rank = ROLES.length - ROLES.indexOf(role);
   const grantable = ROLES.filter((r) => ROLES.length - ROLES.indexOf(r) <= rank);
   const [members, invites, keys, projects] = await Promise.all([
-    listMembers(db, principal, team.id),
-    isAdmin ? listInvites(db, principal, team.id) : Promise.resolve([]),
-    isAdmin ? listApiKeys(db, principal, team.id) : Promise.resolve([]),
-    listProjects(db, principal),
+    trpc.members.list({ teamId: team.id }),
+    isAdmin ? trpc.invites.list({ teamId: team.id }) : Promise.resolve([]),
+    isAdmin ? trpc.apiKeys.list({ teamId: team.id }) : Promise.resolve([]),
+    trpc.projects.list(),
   ]);
   const teamProjects = projects.filter((p) => p.teamId === team.id).map((p) => ({ id: p.id, name: p.name }));
   return (
