@@ -28,7 +28,7 @@ export default async function SamplesPage({
   const selected = selectedId
     ? await getSample(db, principal, project.id, selectedId).catch(() => null)
     : null;
-  const labels = [...new Set(summary.map((s) => s.label))];
+  const labels = [...new Set(summary.map((s) => s.label))].sort();
   const count = (label: string, cat: string) =>
     summary.find((s) => s.label === label && s.category === cat)?.count ?? 0;
   const base = `/projects/${project.id}/samples`;
