@@ -2,7 +2,9 @@
  * @trainhub/ml: the training core. Knows nothing of HTTP or databases: give it a spec, parsed data and
  * callbacks; get back model artifacts, metrics and history. See README.md.
  */
-export { MlInputError, isMlInputError, type MlInputErrorCode } from './errors.ts';
+// Everything the web process may load without TensorFlow.js (checks, summaries, translators) lives in
+// validate.ts; the full entry point re-exports it rather than listing it twice.
+export * from './validate.ts';
 export {
   parseModelSpec,
   modelSpecSchema,
@@ -95,37 +97,6 @@ export {
   type ModelMetadata,
   type Prediction,
 } from './artifacts.ts';
-export { checkTraining, type TrainingCheck } from './check.ts';
-export {
-  summarizeData,
-  dataFacts,
-  type DataSummary,
-  type ColumnSummary,
-  type DataFacts,
-} from './data/summary.ts';
-export { inferShapes, specHeadIndex, type LayerShape } from './shapes.ts';
-export {
-  resolveSpec,
-  toMlHyperparameters,
-  toMlPreprocessing,
-  csvOptionsFor,
-  inputShapeFor,
-  isJsonDataFile,
-  parseJsonResource,
-  PREPROCESSING_EXAMPLE,
-  type TaskDefinitionLike,
-  type TaskHyperparametersLike,
-} from './task.ts';
-export {
-  translateModel,
-  modelSpecFor,
-  normalizeDefinition,
-  NAMED_ARCHITECTURES,
-  type ArchitectureSpec,
-  type DefinitionLike,
-  type Normalized,
-  type TranslatedModel,
-} from './translators/index.ts';
 export { initBackend, currentBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 export { registerWasmKernels } from './wasm-kernels/index.ts';
 export { Rng, type RngState } from './random.ts';
