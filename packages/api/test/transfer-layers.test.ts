@@ -9,6 +9,8 @@ import { testProviders } from '@trainhub/db/testing';
 import { artifactsFromFiles, loadTrainedModel } from '@trainhub/ml';
 import { createRestHandler } from '../src/rest/http';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
+import { mlwStyle } from '../src/rest/mlw/routes';
+import { createCaller } from '../src/trpc';
 import { trainingModuleStyle } from '../src/rest/training-module/routes';
 import { uploadResource } from '../src/services/resources';
 import { claimNext } from '../../../apps/trainer/src/queue';
@@ -17,9 +19,10 @@ import { makeWorld, multipart, type World } from './helpers';
 
 // Issue 15 (4): a transfer layer that passes an API style's check must load in the trainer. A tiny base model
 // (4 inputs -> 6 relu units, written with tfjs into a temporary model store) is trained under a head through
-// the Edge Impulse skin (visual layer transfer_mobilenetv2_a35) and through the session style's import_model,
-// each run by the trainer's own runner on the cpu backend. The trained model must hold the base's kernel
-// unchanged (loaded from the store, frozen).
+// the Edge Impulse skin (visual layer transfer_mobilenetv2_a35), through the session style's import_model and
+// through an MLW (and tRPC) architecture file with a `transfer` layer, each run by the trainer's own runner on
+// the cpu backend with no store of its own (the folder recorded at the request is the only way to the base).
+// The trained model must hold the base's kernel unchanged (loaded from the store, frozen).
 
 /** 40 rows of 4 features, two classes apart on every feature (deterministic). */
 const CSV = [
@@ -202,6 +205,111 @@ describe.each(testProviders)('transfer layers through the API styles on %s', (pr
     const started = await call('POST', `/training/start/${key}`);
     expect(started.status).toBe(200);
     expectFrozenBase(await train(started.body.job_id));
+  });
+
+  it('MLW trainNN: an architecture with a transfer layer is checked against the store and records it', async () => {
+    const handle = createRestHandler(mlwStyle, () => w.deps);
+    const call = async (method: string, p: string, body: BodyInit, headers: Record<string, string> = {}) => {
+      const response = await handle(
+        new Request(`http://localhost/service/mlw${p}`, {
+          method,
+          body,
+          headers: { authorization: `Bearer ${w.a.keys.EDITOR}`, ...headers },
+        }),
+      );
+      return { status: response.status, body: await response.json() };
+    };
+    const project = `${w.a.projectId}_Project`;
+    const upload = async (name: string, content: string) => {
+      const { body } = await call(
+        'POST',
+        `/projects/${project}/resources`,
+        multipart({ file: { name, content } }),
+      );
+      const all = Object.values(body.resources as Record<string, { id: string; name: string }[]>).flat();
+      return all.filter((r) => r.name === name).sort((x, y) => parseInt(y.id) - parseInt(x.id))[0]!.id;
+    };
+    const architectureOf = (model: string) =>
+      JSON.stringify({
+        format: 'trainhub.architecture',
+        version: 1,
+        layers: [
+          { type: 'transfer', model },
+          { type: 'dense', units: 8, activation: 'relu' },
+        ],
+      });
+    const dataID = await upload('transfer.csv', CSV);
+    const trainNN = (archId: string) =>
+      call(
+        'POST',
+        `/projects/${project}/resources/${archId}/trainNN`,
+        JSON.stringify({
+          dataID,
+          batchSize: 8,
+          epoch: 3,
+          learningRate: 0.01,
+          loss: 'categorical_crossentropy',
+          metrics: ['accuracy'],
+          optimizer: 'adam',
+          testSize: 0.25,
+          recurrence: 'ONE_TIME',
+          cronExpression: '',
+          modelName: 'transfer-mlw',
+          problemType: 'classification',
+        }),
+        { 'content-type': 'text/plain' },
+      );
+    const tasks = () => w.t.db.task.count({ where: { projectId: w.a.projectId } });
+
+    // A base the store lacks: MLW's 400 naming the layer and the file looked for; nothing is written.
+    const absent = await upload('absent.architecture', architectureOf('absent-base'));
+    const before = await tasks();
+    const missing = await trainNN(absent);
+    const file = path.join(store, 'absent-base', 'model.json');
+    const text = `Layer 1 (transfer absent-base) needs pretrained weights, which cannot be downloaded here: ${file} is missing`;
+    expect(missing).toEqual({ status: 400, body: { message: text, errorCode: 400, exception: text } });
+    // A name that could leave the store is refused as a name, not looked up.
+    const outside = await trainNN(await upload('outside.architecture', architectureOf('../tiny-base')));
+    expect(outside.status).toBe(400);
+    expect(outside.body.message).toMatch(/^Layer 1 \(transfer \.\.\/tiny-base\) names the base model/);
+    // Without a configured store, the refusal says what to set.
+    const present = await upload('tiny.architecture', architectureOf('tiny-base'));
+    w.deps.pretrainedModelsDir = null;
+    try {
+      const unset = await trainNN(present);
+      expect(unset.status).toBe(400);
+      expect(unset.body.message).toContain(
+        'set PRETRAINED_MODELS_DIR to a folder holding tiny-base/model.json',
+      );
+    } finally {
+      w.deps.pretrainedModelsDir = store;
+    }
+    expect(await tasks()).toBe(before);
+
+    // A base in the store: the task records the store, and the trainer (no store of its own) trains it.
+    const started = await trainNN(present);
+    expect(started.status).toBe(200);
+    const task = await w.t.db.task.findUniqueOrThrow({ where: { id: Number(started.body.id) } });
+    expect(task.definition).toMatchObject({ version: 2, modelStore: store });
+    expectFrozenBase(await train(Number(started.body.individualTasks[0].id)));
+
+    // tasks.train with the same architecture file takes the same path (and the same refusal).
+    const caller = createCaller({ deps: w.deps, principal: editorOf(w) });
+    const input = {
+      projectId: w.a.projectId,
+      datasetResourceId: parseInt(dataID),
+      problemType: 'classification' as const,
+      modelName: 'transfer-trpc',
+      hyperparameters: { epochs: 1, batchSize: 8 },
+    };
+    await expect(
+      caller.tasks.train({ ...input, architectureResourceId: parseInt(absent) }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: text,
+    });
+    const viaTrpc = await caller.tasks.train({ ...input, architectureResourceId: parseInt(present) });
+    expect(viaTrpc.task.definition).toMatchObject({ version: 2, modelStore: store });
   });
 });
 

@@ -72,12 +72,14 @@ export function edgeImpulseBaseName(layer: { type: string; organizationModelId?:
 
 /**
  * The store a stored task's `pretrained` map (name -> folder, as the Edge Impulse skin and the session style
- * record it) points into: the parent of its first folder; undefined when the map is empty or absent.
+ * record it) points into: its first folder less that name's segments; undefined when the map is empty or absent.
  */
 export function storeOfPretrained(pretrained: unknown): string | undefined {
   if (typeof pretrained !== 'object' || pretrained === null) return undefined;
-  const first = Object.values(pretrained as Record<string, unknown>)[0];
-  return typeof first === 'string' ? path.dirname(first) : undefined;
+  const [name, folder] = Object.entries(pretrained as Record<string, unknown>)[0] ?? [];
+  if (name === undefined || typeof folder !== 'string') return undefined;
+  // One level up per segment of the name: `<store>/org/model` for `org/model` is in `<store>`.
+  return path.join(folder, ...name.split('/').map(() => '..'));
 }
 
 interface ModelJson {

@@ -18,7 +18,7 @@ import { requireProject } from './access';
 import { DomainError } from './errors';
 import { historyOf } from './executions';
 import { nextCronRun } from './schedules';
-import { refusal, validateTraining } from './training-validation';
+import { refusal, validateTraining, withBaseModels } from './training-validation';
 
 /** Which surface created a task (Task.source). */
 export type TaskSource = 'mlw' | 'edge-impulse' | 'training-module' | 'trpc' | 'web';
@@ -42,6 +42,8 @@ export interface CreateTrainingInput {
    * up-front check (validateTraining); without it those are checked from their upload metadata only.
    */
   store?: ArtifactStore;
+  /** The configured model store (PRETRAINED_MODELS_DIR) `transfer` layers load from (withBaseModels). */
+  modelStore?: string | null;
 }
 
 function zodMessage(prefix: string, error: { issues: { path: PropertyKey[]; message: string }[] }): string {
@@ -126,6 +128,7 @@ export async function createCheckedTraining(
   } catch (error) {
     return refusal(error); // a model the check above could not reach without the data
   }
+  definition = withBaseModels(definition, input.modelStore); // every transfer layer's base, in its store
   const created = await insertTraining(db, principal, input, definition, hyperparameters, now);
   return { ...created, project: checked.project };
 }

@@ -9,7 +9,22 @@ import {
   type DataSummary,
   type TrainingCheck,
 } from '@trainhub/ml/validate';
-import type { ArtifactStore, Db, Hyperparameters, Prisma, Resource, TrainingDefinition } from '@trainhub/db';
+import {
+  MODEL_FILE,
+  baseModelFile,
+  hasBaseModel,
+  isBaseModelName,
+  resolveBaseModel,
+} from '@trainhub/ml/model-store';
+import type {
+  ArtifactStore,
+  Db,
+  Hyperparameters,
+  NormalizedTrainingDefinition,
+  Prisma,
+  Resource,
+  TrainingDefinition,
+} from '@trainhub/db';
 import { DomainError } from './errors';
 
 // The one check every style runs when a training is requested (MLW trainNN, Edge Impulse train, the session
@@ -273,4 +288,59 @@ export async function validateTraining(
       return null;
     return refusal(error);
   }
+}
+
+/**
+ * The folder of base model `name` in the pretrained-model store `store` (PRETRAINED_MODELS_DIR; the layout is
+ * @trainhub/ml/model-store's, `<store>/<name>/model.json`). The one check of a transfer layer's base at the
+ * request, for every style: the Edge Impulse skin calls it per `transfer_*` visual layer (`what` = "the layer
+ * transfer_mobilenetv2_a35"), createTraining through `withBaseModels` for every `transfer` layer of the
+ * translated spec. Throws TrainingRefusedError (INVALID: the style's own 400) `"<what> needs pretrained
+ * weights, which cannot be downloaded here: <store>/<name>/model.json is missing"`, or "... set
+ * PRETRAINED_MODELS_DIR ..." when no store is configured, or naming an invalid name (`..`, absolute paths).
+ */
+export function requireBaseModel(
+  store: string | null | undefined,
+  name: string,
+  what: string,
+  details: RefusalDetails = {},
+): string {
+  if (!isBaseModelName(name))
+    throw new TrainingRefusedError(
+      `${what} names the base model "${name}", which is not a model store name (letters, digits, _ . - and /)`,
+      details,
+    );
+  if (!store || !hasBaseModel(store, name))
+    throw new TrainingRefusedError(
+      `${what} needs pretrained weights, which cannot be downloaded here: ` +
+        (store
+          ? `${baseModelFile(store, name)} is missing`
+          : `set PRETRAINED_MODELS_DIR to a folder holding ${name}/${MODEL_FILE}`),
+      details,
+    );
+  return resolveBaseModel(store, name);
+}
+
+/**
+ * A translated definition whose `transfer` layers (`{ type: 'transfer', model }`, from any style: an MLW or
+ * tRPC architecture file, Edge Impulse `transfer_*` layers, the session style's import_model) each have their
+ * base in the model store, with that store recorded as `modelStore` so the trainer loads the base from where
+ * it was checked (a trainer's MODEL_STORE_DIR still overrides it). The store is the one the style already
+ * recorded (Edge Impulse, session style) or else `store`, the configured PRETRAINED_MODELS_DIR. A definition
+ * without transfer layers comes back unchanged. Throws requireBaseModel's TrainingRefusedError naming the
+ * layer (`Layer 2 (transfer tiny) needs pretrained weights ...`, details.layer 1-based).
+ */
+export function withBaseModels(
+  definition: NormalizedTrainingDefinition,
+  store: string | null | undefined,
+): NormalizedTrainingDefinition {
+  const modelStore = definition.modelStore ?? store ?? undefined;
+  let transfers = 0;
+  definition.spec.layers.forEach((layer, index) => {
+    if (layer.type !== 'transfer') return;
+    transfers++;
+    const name = String((layer as { model?: unknown }).model ?? '');
+    requireBaseModel(modelStore, name, `Layer ${index + 1} (transfer ${name})`, { layer: index + 1 });
+  });
+  return transfers && modelStore ? { ...definition, modelStore } : definition;
 }

@@ -26,11 +26,13 @@ export interface ArchitectureTrainingInput {
  * `spec: { format: 'mlw-architecture', architecture }` and stored translated into our architecture, so later
  * edits of the file do not change a queued or scheduled task. The project and the three files are read once
  * (createCheckedTraining does not read them again); the answer carries the project for presenting the task.
- * Errors: NOT_FOUND (project or file), FORBIDDEN (below editor), INVALID (wrong file kind, not JSON, or what
- * the run would fail on).
+ * A `transfer` layer's base must be in `deps.pretrainedModelsDir` (PRETRAINED_MODELS_DIR), whose folder the
+ * task records for the trainer (withBaseModels).
+ * Errors: NOT_FOUND (project or file), FORBIDDEN (below editor), INVALID (wrong file kind, not JSON, a base
+ * model missing from the store, or what the run would fail on).
  */
 export async function trainFromArchitecture(
-  deps: { db: Db; store: ArtifactStore },
+  deps: { db: Db; store: ArtifactStore; pretrainedModelsDir?: string | null },
   principal: Principal,
   input: ArchitectureTrainingInput,
 ): Promise<CreatedTraining> {
@@ -91,6 +93,8 @@ export async function trainFromArchitecture(
       codeResourceId: input.codeResourceId ?? null,
       schedule: input.schedule,
       store: deps.store,
+      // An architecture's `transfer` layers load their base from here: checked now and recorded on the task.
+      modelStore: deps.pretrainedModelsDir ?? null,
     },
   );
 }

@@ -82,13 +82,8 @@ import { eiDataRoutes } from './data';
 import { getModelTestingJob, isModelTestingJobId, modelTestingJobLines } from '../../services/model-testing';
 import { impulsePipeline, sampleDataSummary, writeFeatureDataset } from '../../services/samples';
 import { DSP_TYPES } from '@trainhub/ml/dsp';
-import {
-  MODEL_FILE,
-  baseModelFile,
-  edgeImpulseBaseName,
-  hasBaseModel,
-  resolveBaseModel,
-} from '@trainhub/ml/model-store';
+import { edgeImpulseBaseName } from '@trainhub/ml/model-store';
+import { requireBaseModel } from '../../services/training-validation';
 
 /** How long api-login tokens live, in seconds (socket tokens: socket.ts). */
 export const USER_TOKEN_TTL_S = 24 * 3600;
@@ -465,18 +460,9 @@ export function kerasTraining(pretrainedModelsDir: string | null | undefined) {
             `the layer ${layer.type} cannot be trained here (object detection and anomaly layers are not ` +
               `supported); use ${[...BASIC_LAYERS].join(', ')} or transfer_* layers`,
           );
-        // The model store (@trainhub/ml/model-store) names the base and knows where it lives.
+        // The model store (@trainhub/ml/model-store) names the base; requireBaseModel is every style's check.
         const name = edgeImpulseBaseName(layer);
-        if (!pretrainedModelsDir || !hasBaseModel(pretrainedModelsDir, name)) {
-          throw new DomainError(
-            'INVALID',
-            `the layer ${layer.type} needs pretrained weights, which cannot be downloaded here: ` +
-              (pretrainedModelsDir
-                ? `${baseModelFile(pretrainedModelsDir, name)} is missing`
-                : `set PRETRAINED_MODELS_DIR to a folder holding ${name}/${MODEL_FILE}`),
-          );
-        }
-        pretrained[name] = resolveBaseModel(pretrainedModelsDir, name);
+        pretrained[name] = requireBaseModel(pretrainedModelsDir, name, `the layer ${layer.type}`);
       }
       spec = {
         format: 'edge-impulse-visual',
