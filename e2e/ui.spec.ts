@@ -229,7 +229,14 @@ test('a user of another team cannot open the project (not found)', async ({ brow
   }
   const download = await page.request.get(modelUrl);
   expect(download.status()).toBe(404);
-  const poll = await page.request.get(`/api/ui/executions/${executionUrl.split('/').pop()}`);
+  // The run page's poll (executions.progress over tRPC) is refused too.
+  const pollInput = {
+    projectId: Number(projectUrl.split('/').pop()),
+    executionId: Number(executionUrl.split('/').pop()),
+  };
+  const poll = await page.request.get(
+    `/api/trpc/executions.progress?input=${encodeURIComponent(JSON.stringify({ json: pollInput }))}`,
+  );
   expect(poll.status()).toBe(404);
 
   // Their own teams: rename, create a second one, switch back.

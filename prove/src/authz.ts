@@ -714,6 +714,15 @@ function operations(s: Setup): Op[] {
     trpc('executions.cancel', 'project', 'EDITOR', async () => ({
       executionId: (await scratchExecution('QUEUED')).id,
     })),
+    trpc('executions.progress', 'project', 'VIEWER', () => ({
+      projectId: pid,
+      executionId: s.execution.id,
+    })),
+    trpc('executions.details', 'project', 'VIEWER', () => ({ projectId: pid, executionId: s.execution.id })),
+    trpc('executions.compare', 'project', 'VIEWER', () => ({
+      projectId: pid,
+      executionIds: [s.execution.id],
+    })),
     trpc('models.list', 'project', 'VIEWER', () => ({ projectId: pid })),
     trpc('models.versions', 'project', 'VIEWER', () => ({ projectId: pid, name: s.modelName })),
     trpc('models.get', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.model.id })),
@@ -747,6 +756,8 @@ function operations(s: Setup): Op[] {
     trpc('schedules.list', 'project', 'VIEWER', () => ({ projectId: pid })),
     trpc('schedules.setEnabled', 'project', 'EDITOR', () => ({ taskId: s.cron.id, enabled: true })),
     trpc('schedules.preview', 'public', 'VIEWER', () => ({ cronExpression: '0 * * * *' })),
+    trpc('schedules.overview', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('schedules.nextRuns', 'own', 'VIEWER', () => ({ expression: '0 * * * *' })),
     trpc('sessions.active', 'own', 'VIEWER', () => undefined),
     trpc('teams.list', 'own', 'VIEWER', () => undefined),
     trpc('teams.me', 'own', 'VIEWER', () => undefined),

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createClient } from '../src/client';
+import { TrainingRefusedError } from '../src/services/training-validation';
 import { trainInput } from '../src/trpc/routers/inputs';
+import { trainingRefusalPath } from '../src/trpc/trpc';
 import { ARCHITECTURE, IRIS_CSV, inProcessFetch, makeWorld, type World } from './helpers';
 
 // The procedures behind the web UI's forms: tasks.train's simple-layer, label-column, scaling and schedule
@@ -115,6 +117,40 @@ describe.each(testProviders)('tRPC form procedures on %s', (provider) => {
     // A service's refusal that is not about one field has no field errors.
     const missing = await refusal({ ...base(), architectureResourceId: 999_999 });
     expect(missing).toMatchObject({ code: 'NOT_FOUND', fieldErrors: null });
+  });
+
+  it("the training check's refusals name their field of the train input (the form shows them there)", async () => {
+    const refused = (input: unknown) =>
+      client.trpc.tasks.train.mutate(input as never).then(
+        () => {
+          throw new Error('accepted');
+        },
+        (error: { message: string; data?: { code?: string; fieldErrors?: Record<string, string> | null } }) =>
+          error,
+      );
+    const optimizer = await refused({
+      ...base(),
+      layers: [{ type: 'dense', units: 4 }],
+      hyperparameters: { epochs: 1, batchSize: 2, optimizer: 'no-such-optimizer' },
+    });
+    expect(optimizer.data?.code).toBe('BAD_REQUEST');
+    expect(optimizer.data?.fieldErrors).toEqual({ 'hyperparameters.optimizer': optimizer.message });
+    expect(optimizer.message).toMatch(/no-such-optimizer/);
+
+    const loss = await refused({
+      ...base(),
+      architectureResourceId: archId,
+      hyperparameters: { epochs: 1, batchSize: 2, loss: 'no-such-loss' },
+    });
+    expect(loss.data?.fieldErrors).toEqual({ 'hyperparameters.loss': loss.message });
+  });
+
+  it("a network's refusal goes to the dense layers when the input lists them, else to the architecture", () => {
+    const layer = new TrainingRefusedError('layer 2 does not fit', { field: 'layers[2]' });
+    expect(trainingRefusalPath(layer, { layers: [] })).toBe('layers');
+    expect(trainingRefusalPath(layer, { architectureResourceId: 3 })).toBe('architectureResourceId');
+    expect(trainingRefusalPath(new TrainingRefusedError('no field'), {})).toBeNull();
+    expect(trainingRefusalPath(new TrainingRefusedError('x', { field: 'test_file' }), {})).toBeNull();
   });
 
   it('the form and the procedure read the same schema: what the form refuses, the procedure refuses', () => {

@@ -3,6 +3,7 @@ import superjson from 'superjson';
 import type { Principal } from '../auth/principal';
 import { parseAuthorization, principalFromApiKey, principalFromUserId } from '../auth/resolve';
 import { DomainError } from '../services/errors';
+import { TrainingRefusedError } from '../services/training-validation';
 import { fieldErrorsOf } from './routers/inputs';
 import type { RestDeps } from '../deps';
 
@@ -50,6 +51,40 @@ function issuesOf(error: TRPCError): Parameters<typeof fieldErrorsOf>[0] | null 
   return error.code === 'BAD_REQUEST' && Array.isArray(issues) ? { issues } : null;
 }
 
+// The training check names fields the way the MLW request does (services/training-validation.ts); these are
+// the same fields in `tasks.train`'s input (a field not listed stays a form-level message).
+const TRAINING_FIELDS: Record<string, string> = {
+  optimizer: 'hyperparameters.optimizer',
+  loss: 'hyperparameters.loss',
+  metrics: 'hyperparameters.metrics',
+  'earlyStopping.monitor': 'hyperparameters.earlyStopping',
+  problemType: 'problemType',
+  codeID: 'codeResourceId',
+  code: 'codeResourceId',
+  dataID: 'datasetResourceId',
+  file: 'datasetResourceId',
+  columns: 'datasetResourceId',
+  'labels.classes': 'datasetResourceId',
+  target: 'labelColumn',
+};
+
+/**
+ * A refused training's field as a path of `tasks.train`'s input (`optimizer` -> `hyperparameters.optimizer`),
+ * or null when the check named no field or one the input has no place for. The network's problems (`layers[2]`,
+ * `input.shape`, `model`) go to the dense layers when the input listed them, else to the architecture file.
+ */
+export function trainingRefusalPath(error: unknown, input: unknown): string | null {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (!(cause instanceof TrainingRefusedError) || !cause.details.field) return null;
+  const field = cause.details.field;
+  if (/^(layers\[\d+\]|input\.shape|model)$/.test(field)) {
+    return Array.isArray((input as { layers?: unknown } | null)?.layers)
+      ? 'layers'
+      : 'architectureResourceId';
+  }
+  return TRAINING_FIELDS[field] ?? null;
+}
+
 const DOMAIN_TO_TRPC = {
   NOT_FOUND: 'NOT_FOUND',
   FORBIDDEN: 'FORBIDDEN',
@@ -63,12 +98,19 @@ const DOMAIN_TO_TRPC = {
 // would turn them into strings. Every client sets the same transformer on its terminating links
 // (@trainhub/client does); a raw HTTP caller sends `{"json": <input>}` and reads `result.data.json`.
 // A refused input also names its fields (`data.fieldErrors`, by dotted path: `hyperparameters.epochs`), so a
-// form shows each message at its field; null for other errors.
+// form shows each message at its field, as does a training the training check refuses at one field (its
+// message under the input's path: `hyperparameters.optimizer`); null for other errors.
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
-  errorFormatter: ({ shape, error }) => {
+  errorFormatter: ({ shape, error, input }) => {
     const issues = issuesOf(error);
-    return { ...shape, data: { ...shape.data, fieldErrors: issues ? fieldErrorsOf(issues) : null } };
+    const trainingPath = issues ? null : trainingRefusalPath(error, input);
+    const fieldErrors = issues
+      ? fieldErrorsOf(issues)
+      : trainingPath
+        ? { [trainingPath]: error.message }
+        : null;
+    return { ...shape, data: { ...shape.data, fieldErrors } };
   },
 });
 

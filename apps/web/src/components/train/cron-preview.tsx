@@ -1,5 +1,7 @@
 'use client';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useTRPC } from '@/trpc/react';
 
 function relative(date: Date, now: number): string {
   const diff = Math.round((date.getTime() - now) / 1000);
@@ -10,8 +12,8 @@ function relative(date: Date, now: number): string {
   return rtf.format(Math.round(diff / 86400), 'day');
 }
 
-export function formatRun(iso: string, timezone: string) {
-  const date = new Date(iso);
+export function formatRun(run: Date | string, timezone: string) {
+  const date = new Date(run);
   let zone = timezone;
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: zone });
@@ -22,8 +24,9 @@ export function formatRun(iso: string, timezone: string) {
 }
 
 /**
- * The next five runs of a cron expression, asked from the server as the user types. With `onError` the
- * expression's problem goes to the caller (the form shows it once, at the cron field) instead of here.
+ * The next five runs of a cron expression, asked from the server (`schedules.nextRuns`, through React Query)
+ * a moment after the user stops typing. With `onError` the expression's problem goes to the caller (the form
+ * shows it once, at the cron field) instead of here.
  */
 export function CronPreview({
   expression,
@@ -34,30 +37,23 @@ export function CronPreview({
   timezone: string;
   onError?: (message: string | null) => void;
 }) {
-  const [state, setState] = useState<{ runs?: string[]; error?: string } | null>(null);
-  useEffect(() => onError?.(state?.error ?? null), [state, onError]);
+  // What was typed 250 ms ago and not changed since: one query per pause, not per keystroke.
+  const [asked, setAsked] = useState({ expression, timezone });
   useEffect(() => {
-    if (!expression.trim()) {
-      setState(null);
-      return;
-    }
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      fetch(
-        `/api/ui/cron?expression=${encodeURIComponent(expression)}&timezone=${encodeURIComponent(timezone || 'UTC')}`,
-        {
-          signal: controller.signal,
-        },
-      )
-        .then((r) => r.json() as Promise<{ runs?: string[]; error?: string }>)
-        .then(setState)
-        .catch(() => undefined);
-    }, 250);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
+    const timer = setTimeout(() => setAsked({ expression, timezone }), 250);
+    return () => clearTimeout(timer);
   }, [expression, timezone]);
+  const trpc = useTRPC();
+  const typed = expression.trim() !== '';
+  const query = useQuery(
+    trpc.schedules.nextRuns.queryOptions(
+      { expression: asked.expression.slice(0, 200), timezone: (asked.timezone || 'UTC').slice(0, 100) },
+      { enabled: typed && asked.expression.trim() !== '', placeholderData: keepPreviousData },
+    ),
+  );
+  const state = typed ? (query.data ?? null) : null;
+  const error = state?.error ?? null;
+  useEffect(() => onError?.(error), [error, onError]);
   if (!state) return null;
   if (state.error)
     return onError ? null : (
@@ -70,7 +66,7 @@ export function CronPreview({
       <p className="font-medium">Next five runs</p>
       <ol className="mt-1 list-decimal pl-5 text-slate-600 dark:text-slate-400" data-testid="next-runs">
         {state.runs?.map((run) => (
-          <li key={run}>{formatRun(run, timezone || 'UTC')}</li>
+          <li key={run.toISOString()}>{formatRun(run, timezone || 'UTC')}</li>
         ))}
       </ol>
     </div>

@@ -1,6 +1,6 @@
 'use client';
 import { Download, Square, XCircle } from 'lucide-react';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useRef, useState, useTransition } from 'react';
@@ -231,13 +231,20 @@ export function ExecutionView({
   const status = data.execution.status;
   const done = isTerminal(status);
 
+  const queryClient = useQueryClient();
+  // The poll goes through React Query (executions.progress) with nothing kept fresh: each one asks only for
+  // what is after the last epoch and log line seen, so an answer is never reused.
   const poll = useCallback(async () => {
-    const response = await fetch(
-      `/api/ui/executions/${initial.execution.id}?after=${lastSeq.current}&epochsAfter=${lastEpoch.current}`,
-      { cache: 'no-store' },
-    );
-    if (!response.ok) return;
-    const next = (await response.json()) as Progress;
+    const next: Progress = await queryClient.fetchQuery({
+      ...trpc.executions.progress.queryOptions({
+        projectId,
+        executionId: initial.execution.id,
+        afterSeq: lastSeq.current,
+        afterEpoch: lastEpoch.current,
+      }),
+      staleTime: 0,
+      gcTime: 0,
+    });
     // The poll brings the epochs after the last one seen: append them.
     const fresh = next.history.filter((h) => h.epoch > lastEpoch.current);
     if (fresh.length) lastEpoch.current = fresh.at(-1)!.epoch;
@@ -247,7 +254,7 @@ export function ExecutionView({
       lastSeq.current = next.logs.at(-1)!.seq;
       setLogs((current) => [...current, ...next.logs].slice(-2000));
     }
-  }, [initial.execution.id]);
+  }, [initial.execution.id, projectId, queryClient, trpc]);
 
   useEffect(() => setNow(Date.now()), []);
 

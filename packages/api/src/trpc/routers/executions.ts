@@ -6,9 +6,16 @@ import {
   listExecutionsWithHistory,
   requestStop,
 } from '../../services/executions';
+import { requireProject } from '../../services/access';
+import { DomainError } from '../../services/errors';
 import { protectedProcedure, router } from '../trpc';
+import { compareRuns, executionProgress, runDetails } from './execution-views';
 
 const executionId = z.object({ executionId: z.number().int().positive() });
+/** A run read within a project: another project's run is NOT_FOUND, as one the caller cannot see. */
+const inProject = executionId.extend({ projectId: z.number().int().positive() });
+/** The most runs the compare page lays side by side. */
+export const MAX_COMPARED_RUNS = 8;
 
 export const executionsRouter = router({
   get: protectedProcedure
@@ -34,6 +41,60 @@ export const executionsRouter = router({
     .query(async ({ ctx, input }) => {
       await getExecution(ctx.deps.db, ctx.principal, input.executionId);
       return listEvents(ctx.deps.db, input.executionId, { afterSeq: input.afterSeq });
+    }),
+  /**
+   * A run's progress for the run page's poll: status, timings, stage log, metrics, the epochs after
+   * `afterEpoch` and the log lines after event `afterSeq` (see execution-views.ts executionProgress).
+   */
+  progress: protectedProcedure
+    .input(
+      inProject.extend({
+        afterSeq: z.number().int().min(0).default(0),
+        afterEpoch: z.number().int().min(0).default(0),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const execution = await getExecution(ctx.deps.db, ctx.principal, input.executionId, {
+        projectId: input.projectId,
+      });
+      return executionProgress(ctx.deps.db, execution, { seq: input.afterSeq, epoch: input.afterEpoch });
+    }),
+  /** The run page: progress so far, the training's name and hyperparameters, the files it used and made. */
+  details: protectedProcedure.input(inProject).query(async ({ ctx, input }) => {
+    const execution = await getExecution(ctx.deps.db, ctx.principal, input.executionId, {
+      projectId: input.projectId,
+    });
+    return runDetails(ctx.deps.db, execution);
+  }),
+  /**
+   * Up to MAX_COMPARED_RUNS runs of a project side by side, in the order asked (repeats once). A run of
+   * another project, or one the caller cannot see, is left out rather than refused (the ids come from a URL).
+   */
+  compare: protectedProcedure
+    .input(
+      z.object({
+        projectId: z.number().int().positive(),
+        executionIds: z.array(z.number().int().positive()).max(MAX_COMPARED_RUNS),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      // The project itself is refused as every project read is (NOT_FOUND for one the caller cannot see).
+      await requireProject(ctx.deps.db, ctx.principal, input.projectId, 'VIEWER');
+      const ids = [...new Set(input.executionIds)];
+      const found = await Promise.all(
+        ids.map((id) =>
+          getExecution(ctx.deps.db, ctx.principal, id, { projectId: input.projectId }).catch(
+            (error: unknown) => {
+              if (error instanceof DomainError && error.code === 'NOT_FOUND') return null;
+              throw error;
+            },
+          ),
+        ),
+      );
+      return compareRuns(
+        ctx.deps.db,
+        found.filter((e) => e !== null),
+      );
     }),
   stop: protectedProcedure
     .input(executionId)

@@ -1,13 +1,12 @@
 import Link from 'next/link';
-import { getExecution, historyAfter } from '@trainhub/api/services/executions';
-import { executionMetricsSchema } from '@trainhub/db/contracts';
 import { RunComparison, type ComparedRun } from '@/components/train/run-comparison';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader } from '@/components/ui/misc';
 import { hyperparameterRows } from '@/lib/run-details';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
+/** As many as executions.compare takes (MAX_COMPARED_RUNS). */
 const MAX_RUNS = 8;
 
 /** The run ids of `?runs=1&runs=2` or `?runs=1,2`: whole numbers, at most MAX_RUNS, no repeats. */
@@ -26,30 +25,12 @@ export default async function ComparePage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { principal, project } = await projectContext((await params).id);
+  const { project } = await projectContext((await params).id);
   const ids = runIds((await searchParams).runs);
-  const db = getDb();
-  // Each run is read through the services (a run of another project, or one the caller cannot see, is left out).
-  const executions = (
-    await Promise.all(
-      ids.map((id) => getExecution(db, principal, id, { projectId: project.id }).catch(() => null)),
-    )
-  ).filter((e) => e !== null);
-  const tasks = await db.task.findMany({
-    where: { id: { in: executions.map((e) => e.taskId) } },
-    select: {
-      id: true,
-      name: true,
-      source: true,
-      hyperparameters: true,
-      dataset: { select: { name: true } },
-      architecture: { select: { name: true } },
-    },
-  });
-  const histories = await Promise.all(executions.map((e) => historyAfter(db, e.id, 0)));
-  const runs: ComparedRun[] = executions.map((e, i) => {
-    const task = tasks.find((t) => t.id === e.taskId);
-    const metrics = executionMetricsSchema.safeParse(e.metrics).data;
+  // A run of another project, or one the caller cannot see, is left out.
+  const compared = await (await api()).executions.compare({ projectId: project.id, executionIds: ids });
+  const runs: ComparedRun[] = compared.map((e) => {
+    const { task, metrics } = e;
     const final: Record<string, number> = {};
     for (const key of ['accuracy', 'loss', 'mse', 'mae', 'r2'] as const)
       if (metrics?.[key] !== undefined) final[key] = metrics[key];
@@ -65,7 +46,7 @@ export default async function ComparePage({
         Status: e.status,
       },
       final,
-      history: histories[i]!.map((h) => ({ epoch: h.epoch, loss: h.loss, metrics: h.metrics })),
+      history: e.history,
       confusionMatrix: metrics?.confusionMatrix,
       classNames: metrics?.classNames,
     };

@@ -1,23 +1,16 @@
 import Link from 'next/link';
-import { listSchedules } from '@trainhub/api/services/schedules';
-import { nextCronRuns } from '@trainhub/db';
 import { DeleteTaskButton } from '@/components/project/forms';
 import { ScheduleToggle } from '@/components/train/schedule-toggle';
 import { StatusBadge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 export default async function SchedulesPage({ params }: { params: Promise<{ id: string }> }) {
-  const { principal, project, role } = await projectContext((await params).id);
-  const db = getDb();
-  const schedules = await listSchedules(db, principal, project.id);
-  const last = await Promise.all(
-    schedules.map((s) => db.execution.findFirst({ where: { taskId: s.id }, orderBy: { id: 'desc' } })),
-  );
-  const runs = await Promise.all(schedules.map((s) => db.execution.count({ where: { taskId: s.id } })));
+  const { project, role } = await projectContext((await params).id);
+  const schedules = await (await api()).schedules.overview({ projectId: project.id });
   const canWrite = can(role, 'EDITOR');
   return (
     <>
@@ -56,17 +49,7 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
             </tr>
           </thead>
           <tbody>
-            {schedules.map((s, i) => {
-              let upcoming: Date[];
-              try {
-                upcoming =
-                  s.scheduleEnabled && s.cronExpression
-                    ? nextCronRuns(s.cronExpression, s.timezone, new Date(), 3)
-                    : [];
-              } catch {
-                upcoming = [];
-              }
-              const lastRun = last[i];
+            {schedules.map(({ schedule: s, lastRun, runCount, upcoming }) => {
               return (
                 <tr key={s.id} data-testid="schedule-row">
                   <Td className="font-medium">{s.name}</Td>
@@ -105,16 +88,16 @@ export default async function SchedulesPage({ params }: { params: Promise<{ id: 
                     )}
                   </Td>
                   <Td data-testid="run-count">
-                    {runs[i] ? (
+                    {runCount ? (
                       <Link
                         className="text-indigo-600 hover:underline dark:text-indigo-400"
                         href={`/projects/${project.id}/tasks?task=${s.id}`}
-                        aria-label={`${runs[i]} runs of ${s.name}: list and compare`}
+                        aria-label={`${runCount} runs of ${s.name}: list and compare`}
                       >
-                        {runs[i]}
+                        {runCount}
                       </Link>
                     ) : (
-                      runs[i]
+                      runCount
                     )}
                   </Td>
                   <Td>

@@ -1,36 +1,22 @@
 import Link from 'next/link';
-import { getExecution } from '@trainhub/api/services/executions';
 import { hyperparametersSchema } from '@trainhub/db/contracts';
 import { ExecutionView } from '@/components/train/execution-view';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { hyperparameterRows } from '@/lib/run-details';
 import { can } from '@/lib/utils';
-import { getDb } from '@/server/deps';
-import { executionProgress } from '@/server/execution-progress';
-import { orNotFound, parseId, projectContext } from '@/server/request-context';
+import { parseId, projectContext } from '@/server/request-context';
+import { api, orNotFound } from '@/trpc/server';
 
 export default async function ExecutionPage({ params }: { params: Promise<{ id: string; eid: string }> }) {
   const p = await params;
-  const { principal, project, role } = await projectContext(p.id);
-  const db = getDb();
-  const execution = await orNotFound(getExecution(db, principal, parseId(p.eid), { projectId: project.id }));
-  const linked = { select: { id: true, name: true, deletedAt: true } } as const;
-  const [task, initial, model] = await Promise.all([
-    db.task.findUniqueOrThrow({
-      where: { id: execution.taskId },
-      select: {
-        name: true,
-        hyperparameters: true,
-        dataset: linked,
-        architecture: linked,
-        code: linked,
-      },
-    }),
-    executionProgress(execution),
-    execution.modelResourceId
-      ? db.resource.findUnique({ where: { id: execution.modelResourceId }, select: linked.select })
-      : null,
-  ]);
+  const { project, role } = await projectContext(p.id);
+  const trpc = await api();
+  const {
+    progress: initial,
+    task,
+    model,
+  } = await orNotFound(trpc.executions.details({ projectId: project.id, executionId: parseId(p.eid) }));
+  const execution = initial.execution;
   const hyperparameters = hyperparameterRows(task.hyperparameters);
   const totalEpochs = hyperparametersSchema.safeParse(task.hyperparameters).data?.epochs;
   const links = (
