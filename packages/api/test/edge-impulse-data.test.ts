@@ -4,11 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { unzipSync } from 'fflate';
 import pino from 'pino';
 import { EdgeImpulseApi } from 'edge-impulse-api';
+import { Server } from 'socket.io';
+import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testProviders } from '@trainhub/db/testing';
 import { createRestHandler, nodeRequestHandler } from '../src/rest';
 import { edgeImpulseIngestionStyle } from '../src/rest/edge-impulse/ingestion';
 import { edgeImpulseStyle } from '../src/rest/edge-impulse/routes';
+import { EI_SOCKET_OPTIONS, attachEdgeImpulseSockets } from '../src/rest/edge-impulse/socket';
 import { MODEL_TESTING_JOB_ID_BASE } from '../src/services/model-testing';
 import { claimNext } from '../../../apps/trainer/src/queue';
 import { runExecution } from '../../../apps/trainer/src/runner';
@@ -84,6 +87,8 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
   let base: string;
   let hmacKey: string;
   let key: string;
+  let io: Server;
+  let feed: { close(): void };
 
   const upload = async (
     category: string,
@@ -114,6 +119,9 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
       });
     });
     server.keepAliveTimeout = 60_000;
+    // The live job feed on the same server, as the web app serves it.
+    io = new Server(server, EI_SOCKET_OPTIONS);
+    feed = attachEdgeImpulseSockets(io, w.deps, { pollMs: 100 });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const keys = await fetch(`${base}/v1/api/${w.a.projectId}/devkeys`, {
@@ -122,7 +130,9 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     hmacKey = ((await keys.json()) as { hmacKey: string }).hmacKey;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
+    feed?.close();
+    // Closes the HTTP server too.
+    await new Promise((resolve) => (io ? io.close(resolve) : server?.close(resolve)));
     await w?.drop();
   });
 
@@ -395,9 +405,47 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
       headers: { 'x-api-key': key },
     });
     expect(before.status).toBe(404);
+    // A socket.io v4 client holding a socket token (as the Python SDK) hears the job's lines and its end.
+    const tokenResponse = await fetch(`${base}/v1/api/${pid}/socket-token`, {
+      headers: { 'x-api-key': key },
+    });
+    const { socketToken } = ((await tokenResponse.json()) as { token: { socketToken: string } }).token;
+    const client = connect(base, { transports: ['websocket'], auth: { token: socketToken } });
+    const heard: [string, unknown][] = [];
+    client.onAny((name: string, payload: unknown) => heard.push([name, payload]));
+    await new Promise<void>((resolve) => client.on('hello', () => resolve()));
     const evaluation = await api.jobs.startEvaluateJob(pid);
     expect(evaluation.id).toBeGreaterThan(MODEL_TESTING_JOB_ID_BASE);
+    // Active while it runs: GET jobs lists it (unless it already ended: then jobs/history does, below).
+    const active = await api.jobs.listActiveJobs(pid);
     const evaluated = await finishedJob(api, pid, evaluation.id);
+    if (active.jobs.some((j) => j.id === evaluation.id))
+      expect(active.jobs.find((j) => j.id === evaluation.id)!.finished).toBeUndefined();
+    try {
+      // (The training that just ended may be announced to it too: the feed looks back 30 s.)
+      const ended = ([name, payload]: [string, unknown]) =>
+        name === 'job-finished' && (payload as { jobId: number }).jobId === evaluation.id;
+      for (let i = 0; i < 100 && !heard.some(ended); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      // The generic event the Python SDK waits for, and the one the Node bindings read, after the lines.
+      expect(heard).toContainEqual(['job-finished', { jobId: evaluation.id, success: true }]);
+      expect(heard).toContainEqual([
+        `job-finished-${evaluation.id}`,
+        { jobId: evaluation.id, success: true },
+      ]);
+      const lines = heard
+        .filter(([name]) => name === `job-data-${evaluation.id}`)
+        .map(([, payload]) => (payload as { data: string }).data);
+      expect(lines.join('')).toMatch(/learn block 3 queued[\s\S]*learn block 3 finished: accuracy 1\.0000/);
+      expect(heard.map(([name]) => name).lastIndexOf(`job-data-${evaluation.id}`)).toBeLessThan(
+        heard.findIndex(ended),
+      );
+      // Each once.
+      expect(heard.filter(ended)).toHaveLength(1);
+      expect(new Set(lines).size).toBe(lines.length);
+    } finally {
+      client.close();
+    }
     expect(checkResponse('getJobStatus', JSON.parse(JSON.stringify(evaluated)))).toEqual([]);
     expect(evaluated.job).toMatchObject({
       id: evaluation.id,
@@ -422,6 +470,34 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
       categoryKey: 'classify',
       finishedSuccessful: true,
     });
+    // The job lists show both next to the training, newest first, with their categories and keys.
+    const listed = await fetch(`${base}/v1/api/${pid}/jobs/all?limit=10`, { headers: { 'x-api-key': key } });
+    const allJobs = (await listed.json()) as {
+      jobs: { id: number; categoryKey: string; key: string; finishedSuccessful?: boolean }[];
+      totalJobCount: number;
+    };
+    expect(checkResponse('listAllJobs', JSON.parse(JSON.stringify(allJobs)))).toEqual([]);
+    expect(allJobs.jobs.map((j) => [j.id, j.categoryKey, j.key])).toEqual([
+      [classify.id, 'classify', `classify-${classify.id}`],
+      [evaluation.id, 'evaluate', `evaluate-${evaluation.id}`],
+      [job.id, 'learn-train-studio-wrapper', 'keras-3'],
+    ]);
+    expect(allJobs.totalJobCount).toBe(3);
+    const history = await api.jobs.listFinishedJobs(pid, { limit: 2, offset: 1 });
+    expect(history.jobs.map((j) => j.id)).toEqual([evaluation.id, job.id]);
+    expect(history.totalJobCount).toBe(3);
+    expect((await api.jobs.listActiveJobs(pid)).jobs).toEqual([]);
+    const byCategory = await fetch(`${base}/v1/api/${pid}/jobs/all?category=evaluate`, {
+      headers: { 'x-api-key': key },
+    });
+    expect(((await byCategory.json()) as { jobs: { id: number }[] }).jobs.map((j) => j.id)).toEqual([
+      evaluation.id,
+    ]);
+    // Another project's caller lists none of them.
+    const foreign = await fetch(`${base}/v1/api/${pid}/jobs/all`, {
+      headers: { 'x-api-key': w.b.projectKey },
+    });
+    expect(foreign.status).toBe(404);
     const all = await fetch(`${base}/v1/api/${pid}/classify/all/result`, { headers: { 'x-api-key': key } });
     const allBody = (await all.json()) as { result: { sampleId: number; classifications: unknown[] }[] };
     expect(allBody.result.map((r) => r.classifications.length)).toEqual([1, 1]);

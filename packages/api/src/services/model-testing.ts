@@ -81,17 +81,31 @@ export async function startModelTesting(
       windows: features[i]!.windows,
     });
   }
-  const first = await deps.db.resource.findUniqueOrThrow({ where: { id: features[0]!.resourceId } });
-  await deps.db.resource.update({
-    where: { id: first.id },
-    data: {
-      metadata: {
-        ...((first.metadata as Record<string, unknown> | null) ?? {}),
-        [RECORD_KEY]: record,
-      } as unknown as Prisma.InputJsonValue,
-    },
-  });
+  // Every block's dataset holds the record (its head is blocks[0]): the socket feed finds a job from any of
+  // its model tests.
+  for (const { resourceId } of features) {
+    const dataset = await deps.db.resource.findUniqueOrThrow({ where: { id: resourceId } });
+    await deps.db.resource.update({
+      where: { id: resourceId },
+      data: {
+        metadata: {
+          ...((dataset.metadata as Record<string, unknown> | null) ?? {}),
+          [RECORD_KEY]: record,
+        } as unknown as Prisma.InputJsonValue,
+      },
+    });
+  }
   return { id: MODEL_TESTING_JOB_ID_BASE + record.blocks[0]!.modelJobId };
+}
+
+const recordOf = (dataset: { metadata: unknown } | null | undefined): JobRecord | undefined =>
+  (dataset?.metadata as Record<string, unknown> | null)?.[RECORD_KEY] as JobRecord | undefined;
+
+/** A job's model tests, each with its learn block's client id and window count (null: a plain model test). */
+interface Part {
+  job: ModelJob;
+  learnBlockId: number | null;
+  windows: number | null;
 }
 
 /** The job's model tests (viewer role); NOT_FOUND "job not found" when the id is no model testing job here. */
@@ -102,12 +116,12 @@ async function jobParts(db: Db, principal: Principal, projectId: number, jobId: 
   const head = await getModelJob(db, principal, projectId, jobId - MODEL_TESTING_JOB_ID_BASE);
   if (head.kind !== 'EVALUATE') throw new DomainError('NOT_FOUND', 'job not found');
   const dataset = await db.resource.findUnique({ where: { id: head.datasetResourceId } });
-  const record = (dataset?.metadata as Record<string, unknown> | null)?.[RECORD_KEY] as JobRecord | undefined;
+  const record = recordOf(dataset);
   // A record names its head first; without one (a plain model test, or its dataset deleted) the job is the
   // one model test.
   if (!record || record.blocks[0]?.modelJobId !== head.id)
     return { kind: 'evaluate' as const, parts: [{ job: head, learnBlockId: null, windows: null }] };
-  const parts = [];
+  const parts: Part[] = [];
   for (const block of record.blocks)
     parts.push({
       job:
@@ -121,14 +135,12 @@ async function jobParts(db: Db, principal: Principal, projectId: number, jobId: 
 const terminal = (job: ModelJob) => job.status !== 'QUEUED' && job.status !== 'RUNNING';
 
 /**
- * A model testing job as Edge Impulse's Job model (GetJobResponse.job; the same fields as a training's, see
- * presentJob in rest/edge-impulse/routes.ts): finished when every block's test has ended, successful when all
- * completed; `computeTime` in seconds. `category`/`categoryKey` are this platform's names (Edge Impulse's own
- * strings for these jobs are not documented in the bindings). Viewer role; NOT_FOUND for an unknown id.
+ * A model testing job as Edge Impulse's Job model (GetJobResponse.job, ListJobsResponse.jobs[]; the same
+ * fields as a training's, see presentJob in rest/edge-impulse/routes.ts): finished when every block's test has
+ * ended, successful when all completed; `computeTime` in seconds. `category`/`categoryKey` are this
+ * platform's names (Edge Impulse's own strings for these jobs are not documented in the bindings).
  */
-export async function getModelTestingJob(db: Db, principal: Principal, projectId: number, jobId: number) {
-  const { kind, parts } = await jobParts(db, principal, projectId, jobId);
-  const jobs = parts.map((p) => p.job);
+function presentModelTestingJob(jobId: number, kind: ModelTestingKind, jobs: ModelJob[]) {
   const finished = jobs.every(terminal);
   const started = jobs.map((j) => j.startedAt).filter((d): d is Date => d !== null);
   const ends = jobs.map((j) => j.finishedAt ?? j.updatedAt);
@@ -148,26 +160,77 @@ export async function getModelTestingJob(db: Db, principal: Principal, projectId
   };
 }
 
+/** Edge Impulse's Job model of a model testing job (presentModelTestingJob). */
+export type ModelTestingJob = ReturnType<typeof presentModelTestingJob>;
+
+/** A model testing job as Edge Impulse's Job model (presentModelTestingJob). Viewer role; NOT_FOUND. */
+export async function getModelTestingJob(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  jobId: number,
+): Promise<ModelTestingJob> {
+  const { kind, parts } = await jobParts(db, principal, projectId, jobId);
+  return presentModelTestingJob(
+    jobId,
+    kind,
+    parts.map((p) => p.job),
+  );
+}
+
+/**
+ * The model testing jobs started through Edge Impulse's routes in a project (viewer role), newest first, as
+ * Edge Impulse's Job model: what the job lists (GET jobs, jobs/all, jobs/history) show next to trainings.
+ * Reads the project's model tests (at most `take`, newest) and their datasets' records; a test still queued or
+ * running is settled first (a stopped web process's test reads as failed, as its status does).
+ */
+export async function listModelTestingJobs(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  take = 10_000,
+): Promise<ModelTestingJob[]> {
+  await requireProject(db, principal, projectId, 'VIEWER');
+  const tests = await db.modelJob.findMany({
+    where: { projectId, kind: 'EVALUATE' },
+    orderBy: { id: 'desc' },
+    take,
+  });
+  const datasets = await db.resource.findMany({
+    where: { id: { in: [...new Set(tests.map((t) => t.datasetResourceId))] } },
+    select: { id: true, metadata: true },
+  });
+  const records = new Map(datasets.map((d) => [d.id, recordOf(d)]));
+  const byId = new Map(tests.map((t) => [t.id, t]));
+  const out: ModelTestingJob[] = [];
+  for (const test of tests) {
+    const record = records.get(test.datasetResourceId);
+    if (record?.blocks[0]?.modelJobId !== test.id) continue;
+    const jobs: ModelJob[] = [];
+    for (const { modelJobId } of record.blocks) {
+      const job = byId.get(modelJobId);
+      // Settled through getModelJob (its stale check); a test that is gone ends the list of parts.
+      if (!job) continue;
+      jobs.push(terminal(job) ? job : await getModelJob(db, principal, projectId, job.id));
+    }
+    out.push(presentModelTestingJob(MODEL_TESTING_JOB_ID_BASE + test.id, record.kind, jobs));
+  }
+  return out;
+}
+
 /** One stdout line (LogStdoutResponse.stdout[]). */
-interface StdoutLine {
+export interface StdoutLine {
   created: string;
   data: string;
   logLevel: 'error' | 'warn' | 'info';
 }
 
 /**
- * A model testing job's log as Edge Impulse's stdout lines, oldest first: per block when its test was queued,
- * started, its progress while running, and its accuracy or error. The last `limit` lines (after skipping
- * `offset` from the end); `logLevel` keeps that level and worse (error < warn < info < debug). Viewer role.
+ * The log of a job's model tests, oldest first: per block when its test was queued, started, its progress
+ * while running, and its accuracy or error. Derived from the tests' rows (one place for the stdout route and
+ * the socket feed).
  */
-export async function modelTestingJobLines(
-  db: Db,
-  principal: Principal,
-  projectId: number,
-  jobId: number,
-  query: { limit: number; offset: number; logLevel?: 'error' | 'warn' | 'info' | 'debug' },
-): Promise<{ stdout: StdoutLine[]; totalCount: number }> {
-  const { parts } = await jobParts(db, principal, projectId, jobId);
+function partLines(parts: Part[]): StdoutLine[] {
   const lines: StdoutLine[] = [];
   const line = (at: Date, data: string, logLevel: StdoutLine['logLevel'] = 'info') =>
     lines.push({ created: at.toISOString(), data: `${data}\n`, logLevel });
@@ -194,11 +257,116 @@ export async function modelTestingJobLines(
         'error',
       );
   }
-  lines.sort((a, b) => a.created.localeCompare(b.created));
+  return lines.sort((a, b) => a.created.localeCompare(b.created));
+}
+
+/**
+ * A model testing job's log as Edge Impulse's stdout lines, oldest first (partLines). The last `limit` lines
+ * (after skipping `offset` from the end); `logLevel` keeps that level and worse (error < warn < info <
+ * debug). Viewer role.
+ */
+export async function modelTestingJobLines(
+  db: Db,
+  principal: Principal,
+  projectId: number,
+  jobId: number,
+  query: { limit: number; offset: number; logLevel?: 'error' | 'warn' | 'info' | 'debug' },
+): Promise<{ stdout: StdoutLine[]; totalCount: number }> {
+  const { parts } = await jobParts(db, principal, projectId, jobId);
+  const lines = partLines(parts);
   const order = ['error', 'warn', 'info', 'debug'];
   const kept = query.logLevel
     ? lines.filter((l) => order.indexOf(l.logLevel) <= order.indexOf(query.logLevel!))
     : lines;
   const end = Math.max(0, kept.length - query.offset);
   return { stdout: kept.slice(Math.max(0, end - query.limit), end), totalCount: kept.length };
+}
+
+/** What the socket feed sends of one model testing job: its Job model and its log lines. */
+export interface ModelTestingFeedItem {
+  projectId: number;
+  job: ModelTestingJob;
+  lines: StdoutLine[];
+}
+
+/** The feed items of the jobs whose heads are `heads` (model tests with their record), read without a caller. */
+async function feedItems(db: Db, heads: { head: ModelJob; record: JobRecord }[]) {
+  const ids = [...new Set(heads.flatMap(({ record }) => record.blocks.map((b) => b.modelJobId)))];
+  const tests = new Map(
+    (await db.modelJob.findMany({ where: { id: { in: ids } } })).map((t) => [t.id, t] as const),
+  );
+  const items: ModelTestingFeedItem[] = [];
+  for (const { head, record } of heads) {
+    const parts: Part[] = record.blocks
+      .filter((b) => tests.has(b.modelJobId) && tests.get(b.modelJobId)!.projectId === head.projectId)
+      .map((b) => ({ job: tests.get(b.modelJobId)!, learnBlockId: b.learnBlockId, windows: b.windows }));
+    const jobId = MODEL_TESTING_JOB_ID_BASE + head.id;
+    items.push({
+      projectId: head.projectId,
+      job: presentModelTestingJob(
+        jobId,
+        record.kind,
+        parts.map((p) => p.job),
+      ),
+      lines: partLines(parts),
+    });
+  }
+  return items;
+}
+
+/**
+ * For the socket feed (rest/edge-impulse/socket.ts, which checked the socket's token for the project): the
+ * Edge Impulse model testing jobs of `projectIds` one of whose model tests changed at or after `since`, with
+ * their lines. At most `take` changed tests are read (the newest).
+ */
+export async function changedModelTestingJobs(
+  db: Db,
+  projectIds: number[],
+  since: Date,
+  take = 1000,
+): Promise<ModelTestingFeedItem[]> {
+  const changed = await db.modelJob.findMany({
+    where: { projectId: { in: projectIds }, kind: 'EVALUATE', updatedAt: { gte: since } },
+    orderBy: { id: 'desc' },
+    take,
+  });
+  if (changed.length === 0) return [];
+  const datasets = await db.resource.findMany({
+    where: { id: { in: [...new Set(changed.map((t) => t.datasetResourceId))] } },
+    select: { id: true, metadata: true },
+  });
+  const records = new Map(datasets.map((d) => [d.id, recordOf(d)]));
+  const headIds = new Map<number, JobRecord>();
+  for (const test of changed) {
+    const record = records.get(test.datasetResourceId);
+    const headId = record?.blocks[0]?.modelJobId;
+    if (record && headId !== undefined && record.blocks.some((b) => b.modelJobId === test.id))
+      headIds.set(headId, record);
+  }
+  const heads = await db.modelJob.findMany({
+    where: { id: { in: [...headIds.keys()] }, projectId: { in: projectIds } },
+  });
+  return feedItems(
+    db,
+    heads.map((head) => ({ head, record: headIds.get(head.id)! })),
+  );
+}
+
+/**
+ * For the socket feed's `start-log-stream`: one Edge Impulse model testing job of `projectId` (the socket's,
+ * token checked) with its lines, or null when `jobId` is none.
+ */
+export async function modelTestingFeedItem(
+  db: Db,
+  projectId: number,
+  jobId: number,
+): Promise<ModelTestingFeedItem | null> {
+  if (!isModelTestingJobId(jobId) || jobId - MODEL_TESTING_JOB_ID_BASE > INT32_MAX) return null;
+  const head = await db.modelJob.findFirst({
+    where: { id: jobId - MODEL_TESTING_JOB_ID_BASE, projectId, kind: 'EVALUATE' },
+  });
+  if (!head) return null;
+  const record = recordOf(await db.resource.findUnique({ where: { id: head.datasetResourceId } }));
+  if (record?.blocks[0]?.modelJobId !== head.id) return null;
+  return (await feedItems(db, [{ head, record }]))[0] ?? null;
 }

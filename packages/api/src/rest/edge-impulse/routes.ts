@@ -79,7 +79,13 @@ import {
 } from './contracts';
 import { eventText, signSocketToken } from './socket';
 import { eiDataRoutes } from './data';
-import { getModelTestingJob, isModelTestingJobId, modelTestingJobLines } from '../../services/model-testing';
+import {
+  getModelTestingJob,
+  isModelTestingJobId,
+  listModelTestingJobs,
+  modelTestingJobLines,
+  type ModelTestingJob,
+} from '../../services/model-testing';
 import { impulsePipeline, sampleDataSummary, writeFeatureDataset } from '../../services/samples';
 import { DSP_TYPES } from '@trainhub/ml/dsp';
 import { edgeImpulseBaseName } from '@trainhub/ml/model-store';
@@ -896,7 +902,7 @@ export const eiRoutes: RouteDef[] = [
     response: listJobsResponseSchema,
     security: SECURITY,
     async handler({ principal, params: { projectId }, query, deps }) {
-      return listJobs(deps.db, principal, projectId, query, ACTIVE);
+      return listJobs(deps.db, principal, projectId, query, { finished: false });
     },
   }),
   route({
@@ -910,16 +916,13 @@ export const eiRoutes: RouteDef[] = [
     response: listJobsResponseSchema,
     security: SECURITY,
     async handler({ principal, params: { projectId }, query, deps }) {
-      const where: Prisma.ExecutionWhereInput = {
-        ...dateRange(query),
-        ...(query.finished === 'true' ? FINISHED : query.finished === 'false' ? ACTIVE : {}),
-      };
+      const finished = query.finished === 'true' ? true : query.finished === 'false' ? false : undefined;
       return listJobs(
         deps.db,
         principal,
         projectId,
         query,
-        where,
+        { ...query, finished },
         (job) =>
           (query.category === undefined ||
             job.category === query.category ||
@@ -939,7 +942,7 @@ export const eiRoutes: RouteDef[] = [
     response: listJobsResponseSchema,
     security: SECURITY,
     async handler({ principal, params: { projectId }, query, deps }) {
-      return listJobs(deps.db, principal, projectId, query, { ...dateRange(query), ...FINISHED });
+      return listJobs(deps.db, principal, projectId, query, { ...query, finished: true });
     },
   }),
   route({
@@ -1154,43 +1157,85 @@ async function asProjectNotFound<T>(work: Promise<T>): Promise<T> {
 const ACTIVE: Prisma.ExecutionWhereInput = { status: { notIn: [...TERMINAL_STATUSES] } };
 const FINISHED: Prisma.ExecutionWhereInput = { status: { in: [...TERMINAL_STATUSES] } };
 
-function dateRange(query: { startDate?: Date; endDate?: Date }): Prisma.ExecutionWhereInput {
-  if (!query.startDate && !query.endDate) return {};
-  return {
-    createdAt: {
-      ...(query.startDate ? { gte: query.startDate } : {}),
-      ...(query.endDate ? { lte: query.endDate } : {}),
-    },
-  };
+/** Which jobs a list shows: ended (true) or active (false) ones, created in [startDate, endDate]. */
+interface JobFilter {
+  finished?: boolean;
+  startDate?: Date;
+  endDate?: Date;
 }
 
+type ListedJob = ReturnType<typeof presentJob> | ModelTestingJob;
+
 /**
- * One page of a project's jobs (newest first) matching `where`, as ListJobsResponse. `keep` filters the
- * presented jobs (category/key, which are derived): then the page and the total are over the kept ones.
+ * One page of a project's jobs (newest first) matching `filter`, as ListJobsResponse: its trainings
+ * (executions) and its model testing jobs (services/model-testing.ts), merged by creation time. `keep`
+ * filters the presented jobs (category/key, which are derived): then the page and the total are over the kept
+ * ones.
  */
 async function listJobs(
   db: Db,
   principal: Principal,
   projectId: number,
   query: { limit: number; offset: number },
-  where: Prisma.ExecutionWhereInput,
-  keep?: (job: ReturnType<typeof presentJob>) => boolean,
+  filter: JobFilter,
+  keep?: (job: ListedJob) => boolean,
 ) {
   await requireProject(db, principal, projectId, 'VIEWER');
-  const base: Prisma.ExecutionWhereInput = { projectId, task: { deletedAt: null }, ...where };
+  const where: Prisma.ExecutionWhereInput = {
+    projectId,
+    task: { deletedAt: null },
+    ...(filter.finished === true ? FINISHED : filter.finished === false ? ACTIVE : {}),
+    ...(filter.startDate || filter.endDate
+      ? {
+          createdAt: {
+            ...(filter.startDate ? { gte: filter.startDate } : {}),
+            ...(filter.endDate ? { lte: filter.endDate } : {}),
+          },
+        }
+      : {}),
+  };
+  const testing = (await listModelTestingJobs(db, principal, projectId)).filter(
+    (job) =>
+      (filter.finished === undefined || (job.finished !== undefined) === filter.finished) &&
+      (!filter.startDate || Date.parse(job.created) >= filter.startDate.getTime()) &&
+      (!filter.endDate || Date.parse(job.created) <= filter.endDate.getTime()) &&
+      (!keep || keep(job)),
+  );
+  // Without `keep`, the database counts the trainings and reads only those the page can hold: the k-th
+  // newest is at merged position k + (model testing jobs newer than it) <= k + testing.length, so the first
+  // offset - testing.length end before the page. With `keep`, the kept ones of the newest 10,000.
+  const skip = keep ? 0 : Math.max(0, query.offset - testing.length);
+  const end = query.offset + query.limit - skip;
+  let trainings: ListedJob[];
+  let trainingTotal: number;
   if (!keep) {
     const [executions, total] = await Promise.all([
-      db.execution.findMany({ where: base, orderBy: { id: 'desc' }, take: query.limit, skip: query.offset }),
-      db.execution.count({ where: base }),
+      db.execution.findMany({ where, orderBy: { id: 'desc' }, skip, take: end }),
+      db.execution.count({ where }),
     ]);
-    return json({ success: true, jobs: await presentJobs(db, executions), totalJobCount: total });
+    trainings = await presentJobs(db, executions);
+    trainingTotal = total;
+  } else {
+    const executions = await db.execution.findMany({ where, orderBy: { id: 'desc' }, take: 10_000 });
+    trainings = (await presentJobs(db, executions)).filter(keep);
+    trainingTotal = trainings.length;
   }
-  const executions = await db.execution.findMany({ where: base, orderBy: { id: 'desc' }, take: 10_000 });
-  const jobs = (await presentJobs(db, executions)).filter(keep);
+  // Both lists are newest first: merge them (on equal times, the higher id first).
+  const merged: ListedJob[] = [];
+  let a = 0;
+  let b = 0;
+  while (merged.length < end && (a < trainings.length || b < testing.length)) {
+    const t = trainings[a];
+    const m = testing[b];
+    const trainingFirst =
+      m === undefined ||
+      (t !== undefined && (t.created > m.created || (t.created === m.created && t.id > m.id)));
+    merged.push(trainingFirst ? trainings[a++]! : testing[b++]!);
+  }
   return json({
     success: true,
-    jobs: jobs.slice(query.offset, query.offset + query.limit),
-    totalJobCount: jobs.length,
+    jobs: merged.slice(query.offset - skip, end),
+    totalJobCount: trainingTotal + testing.length,
   });
 }
 

@@ -3,6 +3,12 @@ import { TERMINAL_STATUSES, isTerminal } from '@trainhub/db';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { signJwt, verifyJwt } from '../../auth/jwt';
 import type { Principal } from '../../auth/principal';
+import {
+  changedModelTestingJobs,
+  isModelTestingJobId,
+  modelTestingFeedItem,
+  type ModelTestingFeedItem,
+} from '../../services/model-testing';
 
 // Edge Impulse's live job updates over socket.io (fidelity note docs/fidelity/edge-impulse.md, section 1).
 // What both official clients speak:
@@ -20,8 +26,11 @@ import type { Principal } from '../../auth/principal';
 //     job-finished-{jobId}  { jobId, success }          (Node bindings: ignored except `.data`)
 //     job-finished          { jobId, success }          (the Python SDK waits for this one)
 //   Each socket hears a job's end once, and once more after the lines a start-log-stream replayed.
-// Events are read from the database (ExecutionEvent rows, Execution.finishedAt), so they reach the client
-// whichever trainer and whichever web process handled what: nothing is shared in memory between processes.
+// Model testing jobs (services/model-testing.ts: jobs/evaluate, jobs/classify) get the same events: their log
+// lines (the stdout lines of jobs/{id}/stdout) as job-data, and their end.
+// Events are read from the database (ExecutionEvent rows, Execution.finishedAt; ModelJob rows), so they reach
+// the client whichever trainer and whichever web process handled what: nothing is shared in memory between
+// processes.
 
 /** socket.io server options for the Edge Impulse feed: the path both official clients use, EIO v3 and v4. */
 export const EI_SOCKET_OPTIONS = {
@@ -97,6 +106,36 @@ function finishedSet(socket: Socket): Set<number> {
   return (socket.data.finished ??= new Set<number>()) as Set<number>;
 }
 
+/** The model testing job lines sent to this socket (by job id; `created` + text), so each goes once. */
+function testingLinesSent(socket: Socket, jobId: number): Set<string> {
+  const sent = (socket.data.testingLines ??= new Map<number, Set<string>>()) as Map<number, Set<string>>;
+  let lines = sent.get(jobId);
+  if (!lines) {
+    if (sent.size >= 1000) sent.delete(sent.keys().next().value!);
+    sent.set(jobId, (lines = new Set()));
+  }
+  return lines;
+}
+
+/**
+ * Sends a model testing job's lines created after `after` (null: all) that this socket has not had; returns
+ * how many it sent.
+ */
+function sendTestingLines(socket: Socket, item: ModelTestingFeedItem, after: Date | null): number {
+  const sent = testingLinesSent(socket, item.job.id);
+  let count = 0;
+  for (const line of item.lines) {
+    const key = `${line.created} ${line.data}`;
+    if (sent.has(key) || (after && Date.parse(line.created) <= after.getTime())) continue;
+    sent.add(key);
+    socket.emit(`job-data-${item.job.id}`, { data: line.data });
+    count++;
+  }
+  return count;
+}
+
+const INT32_MAX = 2_147_483_647;
+
 /**
  * Wires authentication, `start-log-stream` and the database-fed event stream onto a socket.io server
  * (create it with EI_SOCKET_OPTIONS). Returns `poll` (one round, for tests) and `close`.
@@ -144,6 +183,7 @@ export function attachEdgeImpulseSockets(
   let running = false;
   let stopped = false;
 
+  /** `job-finished-{id}` and `job-finished`, once per socket (`again`: once more, after a replay). */
   function announceFinished(
     sockets: Iterable<Socket>,
     execution: { id: number; status: string },
@@ -186,8 +226,11 @@ export function attachEdgeImpulseSockets(
       // that round's cursor, so a replay stops there (a client that asks for a replay after live lines reached
       // it does not get them twice).
       for (const socket of io.sockets.sockets.values())
-        if (typeof socket.data.projectId === 'number' && socket.data.liveFrom === undefined)
+        if (typeof socket.data.projectId === 'number' && socket.data.liveFrom === undefined) {
           socket.data.liveFrom = cursor;
+          // Model testing lines have no event ids: live from the previous round's time on.
+          socket.data.liveAt = lastFinishedCheck;
+        }
       // Replays first: the lines up to the cursor (what the live stream below does not send), to the
       // subscriber only.
       const lateFinished: {
@@ -197,6 +240,16 @@ export function attachEdgeImpulseSockets(
       }[] = [];
       for (const sub of subs) {
         if (!sub.socket.connected) continue;
+        if (isModelTestingJobId(sub.jobId)) {
+          const item = await modelTestingFeedItem(deps.db, sub.socket.data.projectId as number, sub.jobId);
+          if (!item) continue;
+          const replayed = sendTestingLines(sub.socket, item, sub.after);
+          if (item.job.finished !== undefined)
+            lateFinished.push({ socket: sub.socket, execution: testingEnd(item), replayed: replayed > 0 });
+          continue;
+        }
+        // An id past 32 bits is no job (PostgreSQL would refuse the read).
+        if (sub.jobId > INT32_MAX) continue;
         const execution = await deps.db.execution.findFirst({
           where: { id: sub.jobId, projectId: sub.socket.data.projectId as number },
           select: { id: true, status: true },
@@ -231,6 +284,7 @@ export function attachEdgeImpulseSockets(
         },
         select: { id: true, projectId: true, status: true },
       });
+      const testing = await changedModelTestingJobs(deps.db, projects, since);
       const events = await deps.db.executionEvent.findMany({
         where: { id: { gt: cursor }, execution: { projectId: { in: projects } } },
         include: { execution: { select: { projectId: true } } },
@@ -251,6 +305,12 @@ export function attachEdgeImpulseSockets(
         for (const { socket, execution, replayed } of lateFinished)
           announceFinished([socket], execution, replayed);
         for (const execution of finished) announceFinished(socketsIn(execution.projectId), execution);
+        // Model testing jobs: their new lines, then their end (each socket hears both once).
+        for (const item of testing) {
+          const sockets = socketsIn(item.projectId);
+          for (const socket of sockets) sendTestingLines(socket, item, socket.data.liveAt as Date);
+          if (item.job.finished !== undefined) announceFinished(sockets, testingEnd(item));
+        }
       } else {
         // More lines are waiting: announce late ends next round, after them.
         for (const { socket, execution } of lateFinished)
@@ -261,6 +321,11 @@ export function attachEdgeImpulseSockets(
     } finally {
       running = false;
     }
+  }
+
+  /** A finished model testing job as announceFinished reads an execution. */
+  function testingEnd(item: ModelTestingFeedItem) {
+    return { id: item.job.id, status: item.job.finishedSuccessful ? 'COMPLETED' : 'FAILED' };
   }
 
   const interval = setInterval(() => void poll(), pollMs);
