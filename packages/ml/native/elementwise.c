@@ -4,6 +4,10 @@
 //   biasAdd:    out[r, c] = x[r, c] + bias[c]                  (Add with a broadcast last-axis vector)
 //   leadingSum: out[c] = sum over r of x[r, c]                 (the bias gradient)
 //   reluGrad:   out[i] = dy[i] * step(x[i])                    (Relu's gradient: Step, Cast, Multiply)
+//   crossEntropy:     out[r] = -sum over c of t[r, c] * log(clip(p[r, c]))     (the categorical loss)
+//   crossEntropyGrad: dp[r, c] = (-dy[r] * t[r, c]) / clip(p[r, c]) where EPS <= p <= 1 - EPS, else 0
+// (clip(p) = min(max(p, EPS), 1 - EPS): src/losses.ts's chain ClipByValue, Log, Multiply, Sum, Neg and the
+// gradients of each, 14 kernel launches over a [batch, classes] tensor, in one call each way.)
 #include <math.h>
 
 #include "common.h"
@@ -89,5 +93,73 @@ napi_value reluGrad(napi_env env, napi_callback_info info) {
   if (!disjoint(out, (size_t)n, dy, (size_t)n) || !disjoint(out, (size_t)n, x, (size_t)n))
     FAIL("reluGrad: the output overlaps an input");
   reluGradRun(dy, x, out, (size_t)n);
+  return NULL;
+}
+
+// The loss's clip bounds as float32, as TensorFlow.js passes them (1 - 1e-7 is rounded in double first).
+#define CE_LOW ((float)1e-7)
+#define CE_HIGH ((float)(1.0 - 1e-7))
+
+// Stock order: clip, log, product with t, a sum from 0 along the row, negation. A NaN in p is clipped to
+// EPS, as wasm's ClipByValue (XNNPack's clamp, max then min) does; the cpu backend would keep the NaN.
+static void crossEntropyRun(const float *p, const float *t, float *out, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++) {
+    float sum = 0.0f;
+    for (size_t c = 0; c < cols; c++) {
+      const float v = p[r * cols + c];
+      const float clipped = v > CE_LOW ? (v < CE_HIGH ? v : CE_HIGH) : CE_LOW;
+      sum += t[r * cols + c] * logf(clipped);
+    }
+    out[r] = -sum;
+  }
+}
+
+// The stock gradient chain: Neg's (-dy), Sum's broadcast, Multiply's (times t), Log's (divided by the
+// clipped p), ClipByValue's (0 outside [EPS, 1 - EPS], NaN included).
+static void crossEntropyGradRun(const float *dy, const float *p, const float *t, float *out, size_t rows,
+                                size_t cols) {
+  for (size_t r = 0; r < rows; r++) {
+    const float g = -dy[r];
+    for (size_t c = 0; c < cols; c++) {
+      const float v = p[r * cols + c];
+      const float clipped = v < CE_LOW ? CE_LOW : (v > CE_HIGH ? CE_HIGH : v);
+      out[r * cols + c] = (v >= CE_LOW && v <= CE_HIGH) ? (g * t[r * cols + c]) / clipped : 0.0f;
+    }
+  }
+}
+
+// crossEntropy(p, t, rows, cols, out)
+napi_value crossEntropy(napi_env env, napi_callback_info info) {
+  size_t argc = 5, rows, cols;
+  napi_value argv[5];
+  bool okP, okT, okOut;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !dims(env, argv, 2, &rows, &cols))
+    FAIL("crossEntropy: bad arguments");
+  const float *p = floats(env, argv[0], rows * cols, false, &okP);
+  const float *t = floats(env, argv[1], rows * cols, false, &okT);
+  float *out = floats(env, argv[4], rows, false, &okOut);
+  if (!okP || !okT || !okOut) FAIL("crossEntropy: operands must be Float32Arrays large enough");
+  if (!disjoint(out, rows, p, rows * cols) || !disjoint(out, rows, t, rows * cols))
+    FAIL("crossEntropy: the output overlaps an input");
+  crossEntropyRun(p, t, out, rows, cols);
+  return NULL;
+}
+
+// crossEntropyGrad(dy, p, t, rows, cols, out)
+napi_value crossEntropyGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 6, rows, cols;
+  napi_value argv[6];
+  bool okDy, okP, okT, okOut;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6 || !dims(env, argv, 3, &rows, &cols))
+    FAIL("crossEntropyGrad: bad arguments");
+  const float *dy = floats(env, argv[0], rows, false, &okDy);
+  const float *p = floats(env, argv[1], rows * cols, false, &okP);
+  const float *t = floats(env, argv[2], rows * cols, false, &okT);
+  float *out = floats(env, argv[5], rows * cols, false, &okOut);
+  if (!okDy || !okP || !okT || !okOut) FAIL("crossEntropyGrad: operands must be Float32Arrays large enough");
+  if (!disjoint(out, rows * cols, dy, rows) || !disjoint(out, rows * cols, p, rows * cols) ||
+      !disjoint(out, rows * cols, t, rows * cols))
+    FAIL("crossEntropyGrad: the output overlaps an input");
+  crossEntropyGradRun(dy, p, t, out, rows, cols);
   return NULL;
 }

@@ -18,6 +18,7 @@ import {
   registerReluGradient,
   RELU_GRAD,
 } from './native-elementwise.ts';
+import { registerCrossEntropy, type CrossEntropyAddon } from './native-loss.ts';
 import { nativeAvgPool, nativeAvgPoolGrad, nativeMaxPoolGrad } from './native-pool.ts';
 import type { KernelArgs } from './util.ts';
 
@@ -47,8 +48,8 @@ function sharedIdentity({ inputs, backend }: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * Convolutions, pooling gradients and forward average pooling, bias add and gradient and the relu
- * gradient in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each wraps the kernel registered so far, which
+ * Convolutions, pooling gradients and forward average pooling, bias add and gradient, the relu gradient
+ * and the categorical cross-entropy with its gradient in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each wraps the kernel registered so far, which
  * takes what the native one does not. XNNPack's max-pooling forward stays: it was faster than ours.
  */
 function registerNativeKernels(addon: ConvAddon): void {
@@ -67,6 +68,8 @@ function registerNativeKernels(addon: ConvAddon): void {
   wrap('Sum', nativeLeadingSum);
   add(RELU_GRAD, nativeReluGrad(addon));
   registerReluGradient();
+  const loss = addon as Partial<CrossEntropyAddon>;
+  if (loss.crossEntropy && loss.crossEntropyGrad) registerCrossEntropy(loss as CrossEntropyAddon, add);
 }
 
 /**
