@@ -671,6 +671,7 @@ function operations(s: Setup): Op[] {
     },
     trpc('resources.list', 'project', 'VIEWER', () => ({ projectId: pid })),
     trpc('resources.get', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.data.id })),
+    trpc('resources.head', 'project', 'VIEWER', () => ({ projectId: pid, resourceId: s.data.id })),
     trpc('resources.uploadText', 'project', 'EDITOR', () => ({
       projectId: pid,
       name: 'x.csv',
@@ -757,6 +758,12 @@ function operations(s: Setup): Op[] {
     trpc('schedules.setEnabled', 'project', 'EDITOR', () => ({ taskId: s.cron.id, enabled: true })),
     trpc('schedules.preview', 'public', 'VIEWER', () => ({ cronExpression: '0 * * * *' })),
     trpc('schedules.overview', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('samples.summary', 'project', 'VIEWER', () => ({ projectId: pid })),
+    trpc('samples.list', 'project', 'VIEWER', () => ({ projectId: pid, category: 'training' })),
+    trpc('samples.get', 'project', 'VIEWER', async () => ({
+      projectId: pid,
+      sampleId: (await scratchSample()).id,
+    })),
     trpc('schedules.nextRuns', 'own', 'VIEWER', () => ({ expression: '0 * * * *' })),
     trpc('sessions.active', 'own', 'VIEWER', () => undefined),
     trpc('teams.list', 'own', 'VIEWER', () => undefined),

@@ -135,4 +135,67 @@ describe.each(testProviders)('tRPC web UI page procedures on %s', (provider) => 
     expect(bad.runs).toBeUndefined();
     expect(bad.error).toMatch(/\S/);
   });
+
+  it('samples: counts per label, a page of a category, one sample; another team is refused', async () => {
+    const sample = (category: string, label: string, n: number) =>
+      w.t.db.sample.create({
+        data: {
+          projectId: w.a.projectId,
+          category,
+          label,
+          filename: `${label}.${n}`,
+          intervalMs: 10,
+          sensors: [{ name: 'accX', units: 'm/s2' }],
+          values: [[n], [n + 1]],
+          valuesCount: 2,
+          sha256Hash: `${category}-${label}-${n}`,
+          deviceType: 'TEST',
+        },
+      });
+    const first = await sample('training', 'wave', 1);
+    await sample('training', 'wave', 2);
+    await sample('training', 'idle', 3);
+    await sample('testing', 'idle', 4);
+    const summary = await viewer.samples.summary.query({ projectId: w.a.projectId });
+    expect(summary).toEqual([
+      { category: 'testing', label: 'idle', count: 1 },
+      { category: 'training', label: 'idle', count: 1 },
+      { category: 'training', label: 'wave', count: 2 },
+    ]);
+    const page = await viewer.samples.list.query({
+      projectId: w.a.projectId,
+      category: 'training',
+      limit: 2,
+    });
+    expect(page.totalCount).toBe(3);
+    expect(page.samples.map((x) => x.filename)).toEqual(['wave.1', 'wave.2']);
+    const one = await viewer.samples.get.query({ projectId: w.a.projectId, sampleId: first.id });
+    expect(one.values).toEqual([[1], [2]]);
+    expect(await codeOf(stranger.samples.get.query({ projectId: w.b.projectId, sampleId: first.id }))).toBe(
+      'NOT_FOUND',
+    );
+    expect(await codeOf(stranger.samples.summary.query({ projectId: w.a.projectId }))).toBe('NOT_FOUND');
+  });
+
+  it("resources.head reads a file's first bytes and says whether there is more", async () => {
+    const editor = createClient({
+      url: 'http://localhost',
+      apiKey: w.a.keys.EDITOR,
+      fetch: inProcessFetch(w.deps),
+    }).trpc;
+    const content = 'a,b\n' + '1,2\n'.repeat(100);
+    const file = await editor.resources.uploadText.mutate({
+      projectId: w.a.projectId,
+      name: 'h.csv',
+      content,
+    });
+    const ids = { projectId: w.a.projectId, resourceId: file.id };
+    const part = await viewer.resources.head.query({ ...ids, maxBytes: 10 });
+    expect(part.text).toBe(content.slice(0, 10));
+    expect(part.truncated).toBe(true);
+    expect(part.resource.name).toBe('h.csv');
+    const whole = await viewer.resources.head.query(ids);
+    expect(whole).toMatchObject({ text: content, truncated: false });
+    expect(await codeOf(stranger.resources.head.query(ids))).toBe('NOT_FOUND');
+  });
 });

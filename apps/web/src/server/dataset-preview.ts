@@ -1,34 +1,16 @@
 import 'server-only';
 import { previewCsv } from '@trainhub/api/services/csv-preview';
-import { listResources, openResource } from '@trainhub/api/services/resources';
-import { getDb, restDeps } from './deps';
-import type { UserPrincipal } from './request-context';
+import { api } from '@/trpc/server';
 
 // Dataset previews for the UI's pages: a resource's first bytes, a CSV's header and rows, the project's
 // datasets with their shapes.
 
-/** The first bytes of a resource (never the whole file): enough for a preview. */
-export async function headOf(
-  principal: UserPrincipal,
-  projectId: number,
-  resourceId: number,
-  maxBytes = 64 * 1024,
-) {
-  const { resource, stream } = await openResource(restDeps(), principal, projectId, resourceId);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      const buffer = chunk as Buffer;
-      chunks.push(buffer);
-      size += buffer.length;
-      if (size >= maxBytes) break;
-    }
-  } finally {
-    stream.destroy();
-  }
-  const text = Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
-  return { resource, text, truncated: resource.size > maxBytes };
+/**
+ * The first bytes of a resource (never the whole file): enough for a preview. Through the server-side tRPC
+ * caller (`resources.head`), so with the signed-in user's access; NOT_FOUND (a TRPCError) when not theirs.
+ */
+export async function headOf(projectId: number, resourceId: number, maxBytes = 64 * 1024) {
+  return (await api()).resources.head({ projectId, resourceId, maxBytes });
 }
 
 export interface CsvSummary {
@@ -47,15 +29,12 @@ export function summarizeCsv(text: string, maxRows = 20): CsvSummary | null {
 }
 
 /** The project's datasets with their feature count, label column and classes (from their first rows). */
-export async function datasetShapes(principal: UserPrincipal, projectId: number) {
-  const resources = await listResources(getDb(), principal, projectId, 'DATASET');
+export async function datasetShapes(projectId: number) {
+  const resources = await (await api()).resources.list({ projectId, kind: 'DATASET' });
   return Promise.all(
     resources.slice(0, 50).map(async (r) => {
       const csv = /\.(csv|tsv|txt)$/i.test(r.name)
-        ? summarizeCsv(
-            (await headOf(principal, projectId, r.id, 256 * 1024).catch(() => ({ text: '' }))).text,
-            10_000,
-          )
+        ? summarizeCsv((await headOf(projectId, r.id, 256 * 1024).catch(() => ({ text: '' }))).text, 10_000)
         : null;
       return {
         id: r.id,

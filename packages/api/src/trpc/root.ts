@@ -6,6 +6,7 @@ import { membersRouter } from './routers/members';
 import { modelsRouter } from './routers/models';
 import { projectsRouter } from './routers/projects';
 import { resourcesRouter } from './routers/resources';
+import { samplesRouter } from './routers/samples';
 import { schedulesRouter } from './routers/schedules';
 import { sessionsRouter } from './routers/sessions';
 import { tasksRouter } from './routers/tasks';
@@ -26,6 +27,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   invites: invitesRouter,
   models: modelsRouter,
+  samples: samplesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -13,13 +13,13 @@ export default async function ArchitecturePage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { principal, project, role } = await projectContext((await params).id);
+  const { project, role } = await projectContext((await params).id);
   if (!can(role, 'EDITOR')) notFound();
-  const datasets = await datasetShapes(principal, project.id);
+  const datasets = await datasetShapes(project.id);
   const from = (await searchParams).from;
   let initial: { name: string; layers: EditorLayer[] } | undefined;
   if (typeof from === 'string' && /^\d+$/.test(from)) {
-    const head = await headOf(principal, project.id, Number(from), 1024 * 1024).catch(() => null);
+    const head = await headOf(project.id, Number(from), 1024 * 1024).catch(() => null);
     try {
       const spec = head ? layersOfSpec(JSON.parse(head.text)) : null;
       if (spec) initial = { name: head!.resource.name.replace(/\.architecture$/, ''), layers: spec.layers };

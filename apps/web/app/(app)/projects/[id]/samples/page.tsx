@@ -1,10 +1,9 @@
 import Link from 'next/link';
-import { getSample, listSamples, sampleSummary } from '@trainhub/api/services/samples';
 import { SamplePlot } from '@/components/samples/sample-plot';
 import { EmptyState, PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { formatDateTime } from '@/lib/utils';
-import { getDb } from '@/server/deps';
 import { projectContext } from '@/server/request-context';
+import { api } from '@/trpc/server';
 
 // A project's samples (Edge Impulse ingestion): counts per label and category, the samples of a category and a
 // plot of one sample's values. `?category=training|testing&sample=<id>`.
@@ -15,18 +14,17 @@ export default async function SamplesPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<{ category?: string; sample?: string }>;
 }) {
-  const { principal, project } = await projectContext((await params).id);
+  const { project } = await projectContext((await params).id);
   const query = await searchParams;
   const category = query.category === 'testing' ? 'testing' : 'training';
-  const db = getDb();
-  const summary = await sampleSummary(db, principal, project.id);
-  const { samples, totalCount } = await listSamples(db, principal, project.id, {
-    category,
-    limit: 200,
-  });
-  const selectedId = Number(query.sample) || samples[0]?.id;
+  const trpc = await api();
+  const summary = await trpc.samples.summary({ projectId: project.id });
+  const { samples, totalCount } = await trpc.samples.list({ projectId: project.id, category, limit: 200 });
+  const asked = Number(query.sample);
+  const selectedId = Number.isSafeInteger(asked) && asked > 0 ? asked : samples[0]?.id;
+  // A sample id from the URL that is not the project's (or malformed) shows the page without a plot.
   const selected = selectedId
-    ? await getSample(db, principal, project.id, selectedId).catch(() => null)
+    ? await trpc.samples.get({ projectId: project.id, sampleId: selectedId }).catch(() => null)
     : null;
   const labels = [...new Set(summary.map((s) => s.label))].sort();
   const count = (label: string, cat: string) =>

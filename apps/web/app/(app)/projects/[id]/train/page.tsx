@@ -61,10 +61,10 @@ export default async function TrainPage({
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { principal, project, role } = await projectContext((await params).id);
+  const { project, role } = await projectContext((await params).id);
   if (!can(role, 'EDITOR')) notFound();
   const [datasets, resources] = await Promise.all([
-    datasetShapes(principal, project.id),
+    datasetShapes(project.id),
     (await api()).resources.list({ projectId: project.id }),
   ]);
   const architectures = resources

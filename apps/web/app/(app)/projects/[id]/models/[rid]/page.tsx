@@ -1,7 +1,5 @@
 import Link from 'next/link';
-import { getModelVersion, listVersions } from '@trainhub/api/services/models';
-import { listModelJobs, prefetchModel } from '@trainhub/api/services/predictions';
-import { listResources } from '@trainhub/api/services/resources';
+import { prefetchModel } from '@trainhub/api/services/predictions';
 import {
   DeployButton,
   ScoreDataset,
@@ -14,8 +12,9 @@ import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardHeader, CardTitle } from '@/components/ui/card';
 import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { can, formatDateTime } from '@/lib/utils';
-import { getDb, restDeps } from '@/server/deps';
-import { orNotFound, parseId, projectContext } from '@/server/request-context';
+import { restDeps } from '@/server/deps';
+import { parseId, projectContext } from '@/server/request-context';
+import { api, orNotFound } from '@/trpc/server';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 
@@ -23,19 +22,20 @@ const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '–');
 export default async function ModelVersionPage({ params }: { params: Promise<{ id: string; rid: string }> }) {
   const p = await params;
   const { principal, project, role } = await projectContext(p.id);
-  const db = getDb();
-  const version = await orNotFound(getModelVersion(restDeps(), principal, project.id, parseId(p.rid)));
-  // Load the model while the page renders, so that the first prediction does not wait for it.
+  const trpc = await api();
+  const version = await orNotFound(trpc.models.get({ projectId: project.id, resourceId: parseId(p.rid) }));
+  // Load the model while the page renders, so that the first prediction does not wait for it (a warm-up of
+  // this process's model cache, not a read: no procedure, as an API client has no use for it).
   prefetchModel(restDeps(), principal, project.id, version.resourceId);
-  const datasets = (await listResources(db, principal, project.id, 'DATASET')).filter((d) =>
+  const datasets = (await trpc.resources.list({ projectId: project.id, kind: 'DATASET' })).filter((d) =>
     /\.(csv|tsv|txt)$/i.test(d.name),
   );
   const names = new Map(datasets.map((d) => [d.id, d.name]));
   // Tests of the other versions of this name on the same datasets: the comparison.
-  const siblings = (await listVersions(db, principal, project.id, version.name)).filter(
+  const siblings = (await trpc.models.versions({ projectId: project.id, name: version.name })).filter(
     (v) => v.resourceId !== version.resourceId,
   );
-  const allTests = await listModelJobs(db, principal, project.id, { kind: 'EVALUATE', take: 1000 });
+  const allTests = await trpc.models.jobs({ projectId: project.id, kind: 'EVALUATE', take: 1000 });
   const testedOn = new Set(version.tests.map((t) => t.datasetResourceId));
   const comparison = allTests.filter(
     (t) =>

@@ -7,7 +7,8 @@ import { PageHeader, Table, Td, Th } from '@/components/ui/misc';
 import { analyze, layersOfSpec, shapeText } from '@/lib/architecture';
 import { can, formatBytes, formatDate } from '@/lib/utils';
 import { headOf, summarizeCsv } from '@/server/dataset-preview';
-import { orNotFound, parseId, projectContext } from '@/server/request-context';
+import { parseId, projectContext } from '@/server/request-context';
+import { orNotFound } from '@/trpc/server';
 
 /** Text with NUL or other C0 control bytes (besides tab and line breaks) is shown as binary. */
 function isBinary(text: string): boolean {
@@ -20,10 +21,8 @@ function isBinary(text: string): boolean {
 
 export default async function ResourcePage({ params }: { params: Promise<{ id: string; rid: string }> }) {
   const p = await params;
-  const { principal, project, role } = await projectContext(p.id);
-  const { resource, text, truncated } = await orNotFound(
-    headOf(principal, project.id, parseId(p.rid), 256 * 1024),
-  );
+  const { project, role } = await projectContext(p.id);
+  const { resource, text, truncated } = await orNotFound(headOf(project.id, parseId(p.rid), 256 * 1024));
   const lower = resource.name.toLowerCase();
   const csv = resource.kind === 'DATASET' && /\.(csv|tsv|txt)$/.test(lower) ? summarizeCsv(text) : null;
   let spec: ReturnType<typeof layersOfSpec> = null;
