@@ -85,7 +85,8 @@ static napi_value setThreads(napi_env env, napi_callback_info info) {
 }
 
 // native/optim.c: fused optimizer updates; conv.c: convolutions; pool.c: max and average pooling;
-// elementwise.c: bias add, bias gradient, relu gradient, categorical cross-entropy and its gradient.
+// elementwise.c: bias add, bias gradient, relu gradient, categorical cross-entropy and its gradient,
+// softmax gradient.
 extern napi_value optimizerUpdate(napi_env env, napi_callback_info info);
 extern napi_value conv2d(napi_env env, napi_callback_info info);
 extern napi_value conv2dGradInput(napi_env env, napi_callback_info info);
@@ -98,6 +99,7 @@ extern napi_value leadingSum(napi_env env, napi_callback_info info);
 extern napi_value reluGrad(napi_env env, napi_callback_info info);
 extern napi_value crossEntropy(napi_env env, napi_callback_info info);
 extern napi_value crossEntropyGrad(napi_env env, napi_callback_info info);
+extern napi_value softmaxGrad(napi_env env, napi_callback_info info);
 
 #define EXPORT(name)                                                                                         \
   if (napi_create_function(env, #name, NAPI_AUTO_LENGTH, name, NULL, &fn) != napi_ok) return NULL;           \
@@ -121,5 +123,6 @@ NAPI_MODULE_INIT() {
   EXPORT(reluGrad)
   EXPORT(crossEntropy)
   EXPORT(crossEntropyGrad)
+  EXPORT(softmaxGrad)
   return exports;
 }

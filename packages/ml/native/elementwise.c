@@ -8,6 +8,8 @@
 //   crossEntropyGrad: dp[r, c] = (-dy[r] * t[r, c]) / clip(p[r, c]) where EPS <= p <= 1 - EPS, else 0
 // (clip(p) = min(max(p, EPS), 1 - EPS): src/losses.ts's chain ClipByValue, Log, Multiply, Sum, Neg and the
 // gradients of each, 14 kernel launches over a [batch, classes] tensor, in one call each way.)
+//   softmaxGrad: dx[r, c] = dy[r, c] * y[r, c] - (sum over c' of dy[r, c'] * y[r, c']) * y[r, c]
+// (Softmax's gradient along the last axis, TensorFlow.js's formula: Multiply, Sum, Multiply, Sub.)
 #include <math.h>
 
 #include "common.h"
@@ -161,5 +163,40 @@ napi_value crossEntropyGrad(napi_env env, napi_callback_info info) {
       !disjoint(out, rows * cols, t, rows * cols))
     FAIL("crossEntropyGrad: the output overlaps an input");
   crossEntropyGradRun(dy, p, t, out, rows, cols);
+  return NULL;
+}
+
+// The stock kernels' order: the products dy * y, their sum from 0 along the row, then each product less
+// the sum times y (each step rounded to float32; no fused multiply-add: -ffp-contract=off).
+static void softmaxGradRun(const float *dy, const float *y, float *out, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; r++) {
+    const float *dyRow = dy + r * cols, *yRow = y + r * cols;
+    float *outRow = out + r * cols;
+    float sum = 0.0f;
+    for (size_t c = 0; c < cols; c++) {
+      outRow[c] = dyRow[c] * yRow[c];
+      sum += outRow[c];
+    }
+    for (size_t c = 0; c < cols; c++) {
+      const float scaled = sum * yRow[c];
+      outRow[c] = outRow[c] - scaled;
+    }
+  }
+}
+
+// softmaxGrad(dy, y, rows, cols, out)
+napi_value softmaxGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 5, rows, cols;
+  napi_value argv[5];
+  bool okDy, okY, okOut;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !dims(env, argv, 2, &rows, &cols))
+    FAIL("softmaxGrad: bad arguments");
+  const float *dy = floats(env, argv[0], rows * cols, false, &okDy);
+  const float *y = floats(env, argv[1], rows * cols, false, &okY);
+  float *out = floats(env, argv[4], rows * cols, false, &okOut);
+  if (!okDy || !okY || !okOut) FAIL("softmaxGrad: operands must be Float32Arrays large enough");
+  if (!disjoint(out, rows * cols, dy, rows * cols) || !disjoint(out, rows * cols, y, rows * cols))
+    FAIL("softmaxGrad: the output overlaps an input");
+  softmaxGradRun(dy, y, out, rows, cols);
   return NULL;
 }

@@ -104,6 +104,41 @@ describe.skipIf(process.env.TRAINHUB_ML_BLAS === '0')('categorical cross-entropy
     expect(diff).toBeLessThan(1e-7);
   });
 
+  it("Softmax's gradient: bit for bit the stock formula on wasm; cpu's to 1e-6 (its own softmax)", async () => {
+    const make = () => {
+      const z = tf.tensor2d(
+        Array.from({ length: 33 * 7 }, (_, i) => 4 * Math.sin(i * 0.37)),
+        [33, 7],
+      );
+      const dy = tf.tensor2d(
+        Array.from({ length: 33 * 7 }, (_, i) => Math.cos(i * 1.3)),
+        [33, 7],
+      );
+      return [z, dy] as const;
+    };
+    const gradient = async (backend: string, formula: boolean) => {
+      await tf.setBackend(backend);
+      const [z, dy] = make();
+      const g = tf.tidy(() => {
+        if (!formula) return tf.grad((a: tf.Tensor) => tf.softmax(a))(z, dy);
+        const y = tf.softmax(z); // the stock gradient's formula, as tfjs-core registers it
+        const dyTimesY = tf.mul(dy, y);
+        return tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [-1], true), y));
+      });
+      const out = g.dataSync() as Float32Array;
+      tf.dispose([z, dy, g]);
+      await tf.setBackend('wasm');
+      return out;
+    };
+    const before = nativeCrossEntropyCount();
+    const native = await gradient('wasm', false);
+    expect(nativeCrossEntropyCount(), 'softmax gradient ran natively').toBe(before + 1);
+    expect(show(native)).toEqual(show(await gradient('wasm', true)));
+    const cpu = await gradient('cpu', false);
+    const diff = native.reduce((m, v, i) => Math.max(m, Math.abs(v - cpu[i]!)), 0);
+    expect(diff).toBeLessThan(1e-6);
+  });
+
   it('other shapes and dtypes take the stock chain', async () => {
     const before = nativeCrossEntropyCount();
     const l = tf.tidy(() => ours(tf.ones([2, 3, 4]).div(4), tf.ones([2, 3, 4])).arraySync());

@@ -49,7 +49,7 @@ function sharedIdentity({ inputs, backend }: KernelArgs): tf.TensorInfo {
 
 /**
  * Convolutions, pooling gradients and forward average pooling, bias add and gradient, the relu gradient
- * and the categorical cross-entropy with its gradient in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each wraps the kernel registered so far, which
+ * and the categorical cross-entropy and softmax gradients in the addon (TRAINHUB_ML_NATIVE_CONV=0: off). Each wraps the kernel registered so far, which
  * takes what the native one does not. XNNPack's max-pooling forward stays: it was faster than ours.
  */
 function registerNativeKernels(addon: ConvAddon): void {
@@ -69,7 +69,7 @@ function registerNativeKernels(addon: ConvAddon): void {
   add(RELU_GRAD, nativeReluGrad(addon));
   registerReluGradient();
   const loss = addon as Partial<CrossEntropyAddon>;
-  if (loss.crossEntropy && loss.crossEntropyGrad) registerCrossEntropy(loss as CrossEntropyAddon, add);
+  if (loss.crossEntropy && loss.softmaxGrad) registerCrossEntropy(loss as CrossEntropyAddon, add);
 }
 
 /**

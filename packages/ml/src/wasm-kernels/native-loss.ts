@@ -3,11 +3,14 @@ import { f32, type KernelArgs, type WasmBackendLike } from './util.ts';
 
 // The categorical cross-entropy of src/losses.ts in the native addon (native/elementwise.c): one kernel for
 // the per-sample loss and one for its gradient, instead of ClipByValue, Log, Multiply, Sum and Neg and the
-// nine kernels of their gradients over a [batch, classes] tensor (tiny tensors: the cost is the launches).
+// nine kernels of their gradients over a [batch, classes] tensor (tiny tensors: the cost is the launches);
+// and the gradient of the Softmax before it in one kernel instead of four.
 
 /** Kernel names on wasm: inputs {p, t} -> [rows]; and {dy, p, t} -> [rows, cols] (the gradient for p). */
 export const CROSS_ENTROPY = 'TrainhubCrossEntropy';
 export const CROSS_ENTROPY_GRAD = 'TrainhubCrossEntropyGrad';
+/** Softmax's gradient on wasm: inputs {dy, y} of one shape (y: the softmax's output), along the last axis. */
+export const SOFTMAX_GRAD = 'TrainhubSoftmaxGrad';
 /** The clip bound of the probabilities in the log (src/losses.ts; native/elementwise.c's CE_LOW/CE_HIGH). */
 export const LOSS_EPS = 1e-7;
 
@@ -22,6 +25,7 @@ export interface CrossEntropyAddon {
     cols: number,
     out: Float32Array,
   ): void;
+  softmaxGrad(dy: Float32Array, y: Float32Array, rows: number, cols: number, out: Float32Array): void;
 }
 
 let calls = 0;
@@ -54,8 +58,48 @@ function gradientKernel(addon: CrossEntropyAddon) {
   };
 }
 
+function softmaxGradKernel(addon: CrossEntropyAddon) {
+  return ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
+    const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+    const b = backend as WasmBackendLike;
+    const cols = y.shape.at(-1)!;
+    const out = b.makeOutput(y.shape, 'float32');
+    addon.softmaxGrad(f32(b, dy), f32(b, y), y.shape.reduce((p, q) => p * q, 1) / cols, cols, f32(b, out));
+    calls++;
+    return out;
+  };
+}
+
 /**
- * Registers both kernels on wasm and the loss kernel's gradient (for `p` the native gradient kernel; for
+ * Softmax's gradient as one kernel on wasm (SOFTMAX_GRAD) instead of Multiply, Sum, Multiply and Sub, with
+ * the same float32 steps in the same order (bit for bit). Gradients are registered per op for every
+ * backend, so elsewhere, and for other dtypes, the stock formula stays.
+ */
+function registerSoftmaxGradient(): void {
+  tf.registerGradient({
+    kernelName: 'Softmax',
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [y] = saved as [tf.Tensor];
+      const g = dy as tf.Tensor;
+      const dim = (attrs as { dim: number }).dim;
+      const native =
+        tf.getBackend() === 'wasm' &&
+        tf.getKernel(SOFTMAX_GRAD, 'wasm') !== undefined &&
+        y.dtype === 'float32' &&
+        g.dtype === 'float32' &&
+        (dim === -1 || dim === y.rank - 1) &&
+        y.size > 0 &&
+        tf.util.arraysEqual(g.shape, y.shape);
+      if (native) return { logits: () => tf.engine().runKernel(SOFTMAX_GRAD, { dy: g, y }) as tf.Tensor };
+      const dyTimesY = tf.mul(g, y);
+      return { logits: () => tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [dim], true), y)) };
+    },
+  });
+}
+
+/**
+ * Registers the three kernels on wasm, Softmax's gradient (above) and the loss kernel's gradient (for `p` the native gradient kernel; for
  * `t`, never needed in training, the stock formula -dy * log(clip(p))). `register` is wasm-kernels' add().
  */
 export function registerCrossEntropy(
@@ -64,6 +108,8 @@ export function registerCrossEntropy(
 ): void {
   register(CROSS_ENTROPY, forwardKernel(addon));
   register(CROSS_ENTROPY_GRAD, gradientKernel(addon));
+  register(SOFTMAX_GRAD, softmaxGradKernel(addon));
+  registerSoftmaxGradient();
   tf.registerGradient({
     kernelName: CROSS_ENTROPY,
     inputsToSave: ['p', 't'],
