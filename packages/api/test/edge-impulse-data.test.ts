@@ -446,6 +446,29 @@ describe.each(testProviders)('Edge Impulse data path on %s', (provider) => {
     } finally {
       client.close();
     }
+    // A client that asks for the ended job's log (start-log-stream, as the Python SDK after a reconnect) gets
+    // its lines and its end.
+    const late = connect(base, { transports: ['websocket'], auth: { token: socketToken } });
+    try {
+      const replay: [string, unknown][] = [];
+      late.onAny((name: string, payload: unknown) => replay.push([name, payload]));
+      await new Promise<void>((resolve) => late.on('hello', () => resolve()));
+      // (Its end may reach it live first, the job having ended in the feed's look-back: the one after the
+      // replayed lines is the answer to the replay.)
+      const ended = new Promise((resolve) =>
+        late.on(`job-finished-${evaluation.id}`, (payload: unknown) => {
+          if (replay.some(([name]) => name === `job-data-${evaluation.id}`)) resolve(payload);
+        }),
+      );
+      late.emit('start-log-stream', { jobId: evaluation.id, lastReceivedTimestamp: 0 });
+      expect(await ended).toEqual({ jobId: evaluation.id, success: true });
+      const replayed = replay.filter(([name]) => name === `job-data-${evaluation.id}`);
+      expect(replayed.map(([, p]) => (p as { data: string }).data).join('')).toMatch(
+        /learn block 3 queued[\s\S]*learn block 3 finished/,
+      );
+    } finally {
+      late.close();
+    }
     expect(checkResponse('getJobStatus', JSON.parse(JSON.stringify(evaluated)))).toEqual([]);
     expect(evaluated.job).toMatchObject({
       id: evaluation.id,
