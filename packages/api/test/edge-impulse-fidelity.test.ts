@@ -419,6 +419,25 @@ describe.each(testProviders)('Edge Impulse clients on %s', (provider) => {
     expect(all.body.totalJobCount).toBe(history.body.totalJobCount + 1);
     const unfinished = await call('GET', `/api/${pid}/jobs/all?finished=false`, undefined, admin());
     expect(unfinished.body.jobs.map((j: { id: number }) => j.id)).toEqual([running]);
+    // The bindings' listAllJobs spells the filter successful | failed | all (listAllJobsQueryParams).
+    type Listed = { id: number; finishedSuccessful?: boolean };
+    const ended = history.body.jobs as Listed[];
+    for (const [finished, want] of [
+      ['successful', ended.filter((j) => j.finishedSuccessful === true)],
+      ['failed', ended.filter((j) => j.finishedSuccessful === false)],
+    ] as const) {
+      const page = await call(
+        'GET',
+        `/api/${pid}/jobs/all?finished=${finished}&limit=100`,
+        undefined,
+        admin(),
+      );
+      expect(page.status).toBe(200);
+      expect((page.body.jobs as Listed[]).map((j) => j.id)).toEqual(want.map((j) => j.id));
+    }
+    expect(ended.some((j) => j.finishedSuccessful === true)).toBe(true);
+    const everything = await call('GET', `/api/${pid}/jobs/all?finished=all&limit=100`, undefined, admin());
+    expect(everything.body.totalJobCount).toBe(all.body.totalJobCount);
     const byKey = await call('GET', `/api/${pid}/jobs/all?key=keras-3&limit=100`, undefined, admin());
     expect(byKey.body.totalJobCount).toBe(all.body.totalJobCount);
     const future = await call(

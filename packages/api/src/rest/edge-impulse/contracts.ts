@@ -290,7 +290,9 @@ export const listJobsQuerySchema = z.object({
 export const listAllJobsQuerySchema = listJobsQuerySchema.extend({
   startDate: dateQuery.optional(),
   endDate: dateQuery.optional(),
-  finished: z.enum(['true', 'false', 'both']).optional(),
+  // The bindings' listAllJobs sends successful | failed | all (jobsApi.d.ts listAllJobsQueryParams);
+  // true | false | both were this server's own spelling before and stay accepted.
+  finished: z.enum(['successful', 'failed', 'all', 'true', 'false', 'both']).optional(),
   category: z.string().max(200).optional(),
   key: z.string().max(200).optional(),
 });

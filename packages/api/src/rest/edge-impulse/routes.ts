@@ -916,13 +916,20 @@ export const eiRoutes: RouteDef[] = [
     response: listJobsResponseSchema,
     security: SECURITY,
     async handler({ principal, params: { projectId }, query, deps }) {
-      const finished = query.finished === 'true' ? true : query.finished === 'false' ? false : undefined;
+      const finished =
+        query.finished === 'true' || query.finished === 'successful' || query.finished === 'failed'
+          ? true
+          : query.finished === 'false'
+            ? false
+            : undefined;
+      const outcome =
+        query.finished === 'successful' || query.finished === 'failed' ? query.finished : undefined;
       return listJobs(
         deps.db,
         principal,
         projectId,
         query,
-        { ...query, finished },
+        { ...query, finished, outcome },
         (job) =>
           (query.category === undefined ||
             job.category === query.category ||
@@ -1160,6 +1167,8 @@ const FINISHED: Prisma.ExecutionWhereInput = { status: { in: [...TERMINAL_STATUS
 /** Which jobs a list shows: ended (true) or active (false) ones, created in [startDate, endDate]. */
 interface JobFilter {
   finished?: boolean;
+  /** Only finished jobs that succeeded / failed (listAllJobs' `finished=successful|failed`). */
+  outcome?: 'successful' | 'failed';
   startDate?: Date;
   endDate?: Date;
 }
@@ -1184,7 +1193,15 @@ async function listJobs(
   const where: Prisma.ExecutionWhereInput = {
     projectId,
     task: { deletedAt: null },
-    ...(filter.finished === true ? FINISHED : filter.finished === false ? ACTIVE : {}),
+    ...(filter.outcome === 'successful'
+      ? { status: 'COMPLETED' }
+      : filter.outcome === 'failed'
+        ? { status: { in: TERMINAL_STATUSES.filter((status) => status !== 'COMPLETED') } }
+        : filter.finished === true
+          ? FINISHED
+          : filter.finished === false
+            ? ACTIVE
+            : {}),
     ...(filter.startDate || filter.endDate
       ? {
           createdAt: {
@@ -1197,6 +1214,7 @@ async function listJobs(
   const testing = (await listModelTestingJobs(db, principal, projectId)).filter(
     (job) =>
       (filter.finished === undefined || (job.finished !== undefined) === filter.finished) &&
+      (filter.outcome === undefined || job.finishedSuccessful === (filter.outcome === 'successful')) &&
       (!filter.startDate || Date.parse(job.created) >= filter.startDate.getTime()) &&
       (!filter.endDate || Date.parse(job.created) <= filter.endDate.getTime()) &&
       (!keep || keep(job)),
