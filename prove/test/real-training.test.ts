@@ -5,20 +5,10 @@ import { createRestHandler, edgeImpulseStyle, mlwStyle, trainingModuleStyle } fr
 import { testProviders } from '@trainhub/db/testing';
 import { basic, makeWorld, multipart, type World } from '../../packages/api/test/helpers';
 import { Worker } from '../../apps/trainer/src/worker';
+import { blobsCsv } from '../src/platform';
 
 // The whole path with a REAL trainer (no simulation): trainings started through each REST style are run by
 // the trainer's worker, and each is observed through the other styles.
-
-function blobsCsv(rows: number): string {
-  const lines = ['a,b,c,d,label'];
-  for (let i = 0; i < rows; i++) {
-    const k = i % 3;
-    lines.push(
-      `${[0, 1, 2, 3].map((j) => (k * 3 + (j === k ? 2 : 0) + ((i * 7919 + j * 31) % 100) / 100).toFixed(2)).join(',')},c${k}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 const EPOCHS = 4;
 
