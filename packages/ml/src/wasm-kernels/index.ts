@@ -20,6 +20,7 @@ import {
 } from './native-elementwise.ts';
 import { registerCrossEntropy, type CrossEntropyAddon } from './native-loss.ts';
 import { nativeAvgPool, nativeAvgPoolGrad, nativeMaxPoolGrad } from './native-pool.ts';
+import { registerSliceKernels } from './slice.ts';
 import type { KernelArgs } from './util.ts';
 
 let registered = false;
@@ -81,6 +82,7 @@ function registerNativeKernels(addon: ConvAddon): void {
 export function registerWasmKernels(): void {
   if (registered) return;
   add('Identity', sharedIdentity);
+  registerSliceKernels(add);
   add('Conv2DBackpropFilter', conv2DBackpropFilter);
   add('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
   add('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
