@@ -63,3 +63,11 @@ export const CONV1D_SPEC = {
 export const mib = (bytes: number) => bytes / 1024 / 1024;
 /** Peak resident set size of this process so far, bytes (maxRSS is in KiB on Linux). */
 export const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+/** The models bench/train.ts compares with PyTorch (torch_reference.py builds the same ones). */
+export const BENCH_MODELS = {
+  mlp: { spec: MLP_SPEC, shape: [784], label: 'MLP 784-256-128-10' },
+  cnn: { spec: CNN_SPEC, shape: [28, 28, 1], label: 'CNN conv16-pool-conv32-pool-dense10' },
+  conv1d: { spec: CONV1D_SPEC, shape: [650], label: 'Conv1D 50x13 conv8-pool-conv16-pool-dense10' },
+};
+export type BenchModel = keyof typeof BENCH_MODELS;

@@ -5,21 +5,34 @@
  * conv16-pool-conv32-pool-dense10 (batch 64) and an Edge Impulse-sized 1D-conv time-series classifier
  * (650 features as 50x13, conv1d 8 + pool, conv1d 16 + pool, dense10; batch 32) with our trainer, at the
  * default OpenBLAS thread count and at 1 thread, and in the same run the same models in PyTorch CPU
- * (Debian python3-torch, run with /usr/bin/python3; installed with apt when missing) at its default and
- * at every core. Prints samples/s, the ratios ours/PyTorch (default vs PyTorch's fastest, 1 thread vs 1
- * thread), the per-step time split (forward, backward, optimizer, data), peak RSS, and the peak memory
- * of a 100k x 784 training run relative to the raw float32 data. Timings on shared machines are noisy:
+ * (Debian python3-torch, run with /usr/bin/python3; installed with apt when missing).
+ *
+ * Like with like:
+ * - Threads. Debian's torch does its GEMMs in OpenBLAS, whose threads torch.set_num_threads does not set,
+ *   so torch_reference.py measures PyTorch untouched ("default": its OpenMP count + OpenBLAS's default)
+ *   and, for t in {1, all cores}, OpenMP t + OpenBLAS t, so that "t threads" means t cores on both sides.
+ *   "PyTorch's fastest" is the best of all its configurations; "1 thread vs 1 thread" is ours at 1 OpenBLAS
+ *   thread vs PyTorch at OpenMP 1 + OpenBLAS 1.
+ * - Warm-up. Both sides train EPOCHS epochs and report the mean samples/s of the epochs after
+ *   WARMUP_EPOCHS (our JS is still tiering up in epoch 2; PyTorch is warm after a few steps).
+ * - Memory. Each model trains in its own process on each side (bench/run-ours.ts, torch_reference.py),
+ *   at all of that side's thread counts; the peak RSS of those processes is compared per model.
+ *
+ * Prints samples/s per side and configuration, the ratios ours/PyTorch (default vs PyTorch's fastest,
+ * 1 thread vs 1 thread; median over rounds, each round runs both sides back to back per model), peak RSS
+ * per model, the per-step time split (forward, backward, optimizer, data), and the peak memory of a
+ * 100k x 784 training run relative to the raw float32 data. Timings on shared machines are noisy:
  * compare the ratios of one run.
  *
  * Env: BENCH_BACKEND (default wasm), BENCH_ROUNDS (default 3), BENCH_QUICK=1 (smaller runs),
  * BENCH_SKIP_TORCH=1, BENCH_SKIP_MEMORY=1, BENCH_SKIP_SPLIT=1.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, train, type EpochLog } from '../src/index.ts';
+import { initBackend } from '../src/index.ts';
 import { loadBlas } from '../src/wasm-kernels/blas-matmul.ts';
-import { CNN_SPEC, CONV1D_SPEC, mib, MLP_SPEC, peakRss, synthetic } from './common.ts';
+import { BENCH_MODELS, mib, type BenchModel } from './common.ts';
 import { formatSplit, stepSplit } from './profile.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,17 +40,18 @@ const quick = process.env.BENCH_QUICK === '1';
 const backendPref = (process.env.BENCH_BACKEND ?? 'wasm') as 'wasm' | 'cpu' | 'auto' | 'tensorflow';
 const PY = '/usr/bin/python3';
 
-const cfg = {
-  mlp: { n: quick ? 4096 : 8192, batch: 128, epochs: 2 },
-  cnn: { n: quick ? 1024 : 2048, batch: 64, epochs: 2 },
-  conv1d: { n: quick ? 2048 : 4096, batch: 32, epochs: 2 },
+// One warm-up rule for both sides: V8 is still tiering up our JS in epoch 2 (64 MLP steps), PyTorch is
+// warm after a few steps, so both run EPOCHS and report the mean of the epochs after WARMUP_EPOCHS.
+const EPOCHS = 4;
+const WARMUP_EPOCHS = 2;
+const run = { epochs: EPOCHS, warmupEpochs: WARMUP_EPOCHS };
+const cfg: Record<BenchModel, { n: number; batch: number; epochs: number; warmupEpochs: number }> = {
+  mlp: { n: quick ? 4096 : 8192, batch: 128, ...run },
+  cnn: { n: quick ? 1024 : 2048, batch: 64, ...run },
+  conv1d: { n: quick ? 2048 : 4096, batch: 32, ...run },
 };
-type Model = keyof typeof cfg;
-const MODELS: Record<Model, { spec: object; shape: number[]; label: string }> = {
-  mlp: { spec: MLP_SPEC, shape: [784], label: 'MLP 784-256-128-10' },
-  cnn: { spec: CNN_SPEC, shape: [28, 28, 1], label: 'CNN conv16-pool-conv32-pool-dense10' },
-  conv1d: { spec: CONV1D_SPEC, shape: [650], label: 'Conv1D 50x13 conv8-pool-conv16-pool-dense10' },
-};
+type Model = BenchModel;
+const MODELS = BENCH_MODELS;
 
 function ensureTorch(): boolean {
   const ok = () => spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -54,22 +68,6 @@ function ensureTorch(): boolean {
   return ok();
 }
 
-function steadyRate(history: EpochLog[]): number {
-  const steady = history.length > 1 ? history.slice(1) : history;
-  return steady.reduce((a, h) => a + h.samplesPerSecond, 0) / steady.length;
-}
-
-async function ours(spec: object, shape: number[], c: { n: number; batch: number; epochs: number }) {
-  const r = await train({
-    spec,
-    data: synthetic(c.n, shape),
-    preprocessing: { testSize: 0 },
-    hyperparameters: { epochs: c.epochs, batchSize: c.batch, seed: 1 },
-    backend: backendPref,
-  });
-  return { rate: steadyRate(r.history), backend: r.backend };
-}
-
 const backend = await initBackend(backendPref);
 console.log(
   `Backend: ${backend.name} (${backend.provider}), tfjs ${backend.tfjsVersion}, node ${process.version}`,
@@ -79,52 +77,78 @@ const withTorch = process.env.BENCH_SKIP_TORCH !== '1' && ensureTorch();
 if (process.env.BENCH_SKIP_TORCH !== '1' && !withTorch)
   console.log('PyTorch reference unavailable (could not install python3-torch); no ratios');
 
-type TorchResult = { torch: string; defaultThreads: number; threads: number[]; peakRssMiB: number } & Record<
-  string,
-  number
->;
-const torchRun = (model: Model): TorchResult => {
-  const out = execFileSync(
-    PY,
-    [path.join(here, 'torch_reference.py'), JSON.stringify({ ...cfg, models: [model] })],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return JSON.parse(out.trim().split('\n').at(-1)!) as TorchResult;
+/** What torch_reference.py prints for one model (see its docstring). */
+type TorchResult = {
+  torch: string;
+  defaultThreads: number;
+  defaultBlasThreads: number | null;
+  blas: { settable: boolean; note: string };
+  configs: { name: string; omp: number; blas: number | null }[];
+  rates: Record<string, Record<string, number>>;
+  peakRssMiB: number;
 };
-const best: Record<string, number> = {};
-const keep = (k: string, v: number) => (best[k] = Math.max(best[k] ?? 0, v));
-const ratios: Record<string, number[]> = {};
-const addRatio = (k: string, v: number) => (ratios[k] ??= []).push(v);
-let torchInfo: TorchResult | null = null;
+/** What run-ours.ts prints: samples/s per OpenBLAS thread count. */
+type OursResult = { rates: Record<string, number>; peakRssMiB: number };
+
+/** Runs `args` in a child process and parses the last line of its output as JSON. */
+function child<T>(file: string, args: string[]): T {
+  const r = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const line = r.stdout?.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{'))
+    throw new Error(
+      `${path.basename(args.at(-2) ?? file)} failed (${r.status}): ${(r.stderr ?? '').slice(-2000)}`,
+    );
+  return JSON.parse(line) as T;
+}
+const torchRun = (model: Model) =>
+  child<TorchResult>(PY, [
+    path.join(here, 'torch_reference.py'),
+    JSON.stringify({ ...cfg, models: [model] }),
+  ]);
 // Ours at OpenBLAS's default thread count and at 1 thread (the addon's setting; without the addon both
 // are the same one wasm thread).
 const blas = loadBlas();
 const defaultThreads = blas?.setThreads(0) ?? 1;
 const ourThreads = [...new Set([defaultThreads, 1])];
-const setThreads = (t: number) => blas?.setThreads(t);
+const oursRun = (model: Model) =>
+  child<OursResult>(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(here, 'run-ours.ts'),
+    JSON.stringify({ model, ...cfg[model], threads: ourThreads }),
+  ]);
+
+const best: Record<string, number> = {};
+const keep = (k: string, v: number) => (best[k] = Math.max(best[k] ?? 0, v));
+const ratios: Record<string, number[]> = {};
+const addRatio = (k: string, v: number) => (ratios[k] ??= []).push(v);
+const fastestConfig: Record<Model, string[]> = { mlp: [], cnn: [], conv1d: [] };
+let torchInfo: TorchResult | null = null;
+console.log(
+  `Rates: the mean of epochs ${WARMUP_EPOCHS + 1}-${EPOCHS} of ${EPOCHS} (the first ${WARMUP_EPOCHS} are warm-up), ` +
+    `both sides; each model trains in its own process on each side (peak RSS per model)`,
+);
 // Each round runs ours and PyTorch back to back per model, so a ratio compares runs made under the same
 // load; the median ratio over rounds is reported, with the best rate of each side.
 for (let round = 1; round <= rounds; round++) {
   for (const model of Object.keys(MODELS) as Model[]) {
-    const rate: Record<number, number> = {};
-    for (const t of ourThreads) {
-      setThreads(t);
-      rate[t] = (await ours(MODELS[model].spec, MODELS[model].shape, cfg[model])).rate;
-      keep(`${model}@${t}`, rate[t]);
-    }
-    setThreads(defaultThreads);
+    const o = oursRun(model);
+    const rate = (t: number) => o.rates[t]!;
+    for (const t of ourThreads) keep(`${model}@${t}`, rate(t));
+    keep(`rss_${model}`, o.peakRssMiB);
     if (!withTorch) continue;
     torchInfo = torchRun(model);
-    const theirs = (t: number) => torchInfo![`${model}_${t}`]!;
-    for (const t of torchInfo.threads) keep(`torch_${model}_${t}`, theirs(t));
-    const fastest = Math.max(...torchInfo.threads.map(theirs));
-    addRatio(`${model}_default`, rate[defaultThreads]! / fastest);
-    if (torchInfo.threads.includes(1)) addRatio(`${model}_1`, rate[1]! / theirs(1));
+    const theirs = torchInfo.rates[model]!;
+    for (const [conf, v] of Object.entries(theirs)) keep(`torch_${model}_${conf}`, v);
+    keep(`torch_rss_${model}`, torchInfo.peakRssMiB);
+    const [fastestName, fastest] = Object.entries(theirs).reduce((a, b) => (b[1] > a[1] ? b : a));
+    fastestConfig[model].push(fastestName);
+    addRatio(`${model}_default`, rate(defaultThreads) / fastest);
+    if (theirs['1'] !== undefined) addRatio(`${model}_1`, rate(1) / theirs['1']);
   }
   console.log(
     `round ${round}/${rounds}: ${Object.entries(best)
+      .filter(([k]) => !k.includes('rss_'))
       .map(([k, v]) => `${k}=${v.toFixed(0)}`)
       .join(' ')}`,
   );
@@ -140,19 +164,34 @@ for (const model of Object.keys(MODELS) as Model[]) {
       ` (best of ${rounds})`,
   );
 }
-console.log(`ours    peak RSS: ${mib(peakRss()).toFixed(0)} MiB`);
 if (torchInfo) {
-  for (const t of torchInfo.threads) {
-    const note = t === torchInfo.defaultThreads ? ' (PyTorch default here)' : '';
+  const info = torchInfo;
+  const describe = (c: TorchResult['configs'][number]) =>
+    `${c.name === 'default' ? 'default' : `${c.name} thread(s)`} (OpenMP ${c.omp} + OpenBLAS ${c.blas ?? '?'})`;
+  for (const c of info.configs) {
     console.log(
-      `PyTorch ${torchInfo.torch} CPU ${t} thread(s)${note}: ` +
+      `PyTorch ${info.torch} CPU ${describe(c)}: ` +
         (Object.keys(MODELS) as Model[])
-          .map((m) => `${m} ${best[`torch_${m}_${t}`]!.toFixed(0)}`)
+          .map((m) => `${m} ${best[`torch_${m}_${c.name}`]!.toFixed(0)}`)
           .join(', ') +
         ` samples/s (best of ${rounds})`,
     );
   }
-  console.log(`PyTorch peak RSS: ${torchInfo.peakRssMiB.toFixed(0)} MiB`);
+  if (!info.blas.settable)
+    console.log(
+      `PyTorch's OpenBLAS thread count could not be set (${info.blas.note}): its "t thread(s)" set OpenMP only, ` +
+        `and its products may use more cores`,
+    );
+}
+for (const model of Object.keys(MODELS) as Model[]) {
+  const o = best[`rss_${model}`]!;
+  const t = best[`torch_rss_${model}`];
+  console.log(
+    `peak RSS ${model} (its own process, max of ${rounds}): ours ${o.toFixed(0)} MiB` +
+      (t ? `, PyTorch ${t.toFixed(0)} MiB -> ours/PyTorch ${(o / t).toFixed(2)}x (target <= 1.0x)` : ''),
+  );
+}
+if (torchInfo) {
   const targets: Record<Model, string> = {
     mlp: 'target >= 1.0x',
     cnn: 'target >= 0.8x',
@@ -160,13 +199,15 @@ if (torchInfo) {
   };
   for (const [key, what] of [
     ['default', `ours ${defaultThreads} thread(s) / PyTorch's fastest`],
-    ['1', 'ours 1 thread / PyTorch 1 thread'],
+    ['1', 'ours 1 thread / PyTorch 1 thread (OpenMP 1 + OpenBLAS 1)'],
   ] as const) {
     for (const model of Object.keys(MODELS) as Model[]) {
       const r = ratios[`${model}_${key}`];
       if (!r) continue;
+      const which =
+        key === 'default' ? `; PyTorch's fastest per round: ${fastestConfig[model].join(', ')}` : '';
       console.log(
-        `ratio ${what}, ${model}: median ${median(r).toFixed(2)}x [${r.map((v) => v.toFixed(2)).join(' ')}] (${targets[model]})`,
+        `ratio ${what}, ${model}: median ${median(r).toFixed(2)}x [${r.map((v) => v.toFixed(2)).join(' ')}] (${targets[model]})${which}`,
       );
     }
   }
