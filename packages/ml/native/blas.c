@@ -85,8 +85,8 @@ static napi_value setThreads(napi_env env, napi_callback_info info) {
 }
 
 // native/optim.c: fused optimizer updates; conv.c: convolutions; pool.c: max and average pooling;
-// elementwise.c: bias add, bias gradient, relu gradient, categorical cross-entropy and its gradient,
-// softmax gradient.
+// elementwise.c: bias add, a product's bias and relu, bias gradient, relu gradient, categorical
+// cross-entropy and its gradient, softmax gradient.
 extern napi_value optimizerUpdate(napi_env env, napi_callback_info info);
 extern napi_value conv2d(napi_env env, napi_callback_info info);
 extern napi_value conv2dGradInput(napi_env env, napi_callback_info info);
@@ -97,6 +97,7 @@ extern napi_value avgPoolGrad(napi_env env, napi_callback_info info);
 extern napi_value biasAdd(napi_env env, napi_callback_info info);
 extern napi_value leadingSum(napi_env env, napi_callback_info info);
 extern napi_value reluGrad(napi_env env, napi_callback_info info);
+extern napi_value biasActivation(napi_env env, napi_callback_info info);
 extern napi_value crossEntropy(napi_env env, napi_callback_info info);
 extern napi_value crossEntropyGrad(napi_env env, napi_callback_info info);
 extern napi_value softmaxGrad(napi_env env, napi_callback_info info);
@@ -121,6 +122,7 @@ NAPI_MODULE_INIT() {
   EXPORT(biasAdd)
   EXPORT(leadingSum)
   EXPORT(reluGrad)
+  EXPORT(biasActivation)
   EXPORT(crossEntropy)
   EXPORT(crossEntropyGrad)
   EXPORT(softmaxGrad)

@@ -4,6 +4,7 @@
 //   biasAdd:    out[r, c] = x[r, c] + bias[c]                  (Add with a broadcast last-axis vector)
 //   leadingSum: out[c] = sum over r of x[r, c]                 (the bias gradient)
 //   reluGrad:   out[i] = dy[i] * step(x[i])                    (Relu's gradient: Step, Cast, Multiply)
+//   biasActivation: x[r, c] = act(x[r, c] + bias[c]) in place   (a dense layer's product's epilogue)
 //   crossEntropy:     out[r] = -sum over c of t[r, c] * log(clip(p[r, c]))     (the categorical loss)
 //   crossEntropyGrad: dp[r, c] = (-dy[r] * t[r, c]) / clip(p[r, c]) where EPS <= p <= 1 - EPS, else 0
 // (clip(p) = min(max(p, EPS), 1 - EPS): src/losses.ts's chain ClipByValue, Log, Multiply, Sum, Neg and the
@@ -33,6 +34,19 @@ VECTOR_CLONES static void reluGradRun(const float *restrict dy, const float *res
   for (size_t i = 0; i < n; i++) {
     const float step = x[i] > 0 ? 1.0f : (x[i] != x[i] ? x[i] : 0.0f);
     out[i] = dy[i] * step;
+  }
+}
+
+// The product first, then the bias, then the relu (x > 0 ? x : 0, so NaN and -0 become 0): the order and
+// the values of the unfused BatchMatMul, Add and Relu kernels a dense layer runs while recording gradients.
+VECTOR_CLONES static void biasActivationRun(float *restrict x, const float *restrict bias, size_t rows,
+                                            size_t cols, bool relu) {
+  for (size_t r = 0; r < rows; r++) {
+    float *row = x + r * cols;
+    if (bias)
+      for (size_t c = 0; c < cols; c++) row[c] = row[c] + bias[c];
+    if (relu)
+      for (size_t c = 0; c < cols; c++) row[c] = row[c] > 0 ? row[c] : 0.0f;
   }
 }
 
@@ -76,6 +90,22 @@ napi_value leadingSum(napi_env env, napi_callback_info info) {
   if (!okX || !okOut) FAIL("leadingSum: operands must be Float32Arrays large enough");
   if (!disjoint(out, cols, x, rows * cols)) FAIL("leadingSum: the output overlaps the input");
   leadingSumRun(x, out, rows, cols);
+  return NULL;
+}
+
+// biasActivation(x, bias | null, rows, cols, relu): in place
+napi_value biasActivation(napi_env env, napi_callback_info info) {
+  size_t argc = 5, rows, cols;
+  napi_value argv[5];
+  bool okX, okB, relu;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !dims(env, argv, 2, &rows, &cols) ||
+      napi_get_value_bool(env, argv[4], &relu) != napi_ok)
+    FAIL("biasActivation: bad arguments");
+  float *x = floats(env, argv[0], rows * cols, false, &okX);
+  const float *bias = floats(env, argv[1], cols, true, &okB);
+  if (!okX || !okB) FAIL("biasActivation: operands must be Float32Arrays large enough");
+  if (bias && !disjoint(x, rows * cols, bias, cols)) FAIL("biasActivation: the bias overlaps the output");
+  biasActivationRun(x, bias, rows, cols, relu);
   return NULL;
 }
 

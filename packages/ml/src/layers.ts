@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MlInputError } from './errors.ts';
 import { loadBaseModel } from './model-store.ts';
 import { Rng } from './random.ts';
+import { denseForward, fusedDenseAvailable } from './wasm-kernels/fused-dense.ts';
 import { headFor, reshapeTarget, specHeadIndex } from './shapes.ts';
 import {
   parseModelSpec,
@@ -42,6 +43,45 @@ export class SeededDropout extends tf.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, noiseShape: null, seed: null };
+  }
+}
+
+type DenseArgs = Parameters<typeof tf.layers.dense>[0];
+/** The fields of tfjs-layers' Dense that its call reads (private in its typings). */
+interface DenseFields {
+  kernel: tf.LayerVariable;
+  bias: tf.LayerVariable | null;
+  activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor };
+  invokeCallHook(inputs: tf.Tensor | tf.Tensor[], kwargs: object): void;
+}
+// tfjs-layers' Dense class (tf.layers exports only its factory); read from the serialization registry so
+// that no layer is constructed (and no layer name counter moves) to find it.
+const StockDense = tf.serialization.SerializationMap.getMap().classNameMap.Dense![0] as unknown as new (
+  args: DenseArgs,
+) => tf.layers.Layer;
+
+/**
+ * tfjs-layers' Dense whose rank-2 float32 forward runs as one fused product with a lazily taken gradient
+ * on wasm (wasm-kernels/fused-dense.ts); relu and linear are fused, other activations follow the product.
+ * Elsewhere (other backends, other ranks) it is the stock layer. It serializes as a stock `Dense` (same
+ * class name and config), so saved models load anywhere.
+ */
+export class TrainingDense extends StockDense {
+  static className = 'Dense';
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: tf.serialization.ConfigDict): tf.Tensor {
+    const input = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!fusedDenseAvailable() || input.rank !== 2 || input.dtype !== 'float32')
+      return super.call(inputs, kwargs) as tf.Tensor;
+    const self = this as unknown as DenseFields;
+    return tf.tidy(() => {
+      self.invokeCallHook(inputs, kwargs);
+      const activation = self.activation.getClassName();
+      const fused = activation === 'relu' ? 'relu' : 'linear';
+      const bias = self.bias ? (self.bias.read() as tf.Tensor1D) : null;
+      const out = denseForward(input as tf.Tensor2D, self.kernel.read() as tf.Tensor2D, bias, fused);
+      return activation === 'relu' || activation === 'linear' ? out : self.activation.apply(out);
+    });
   }
 }
 
@@ -191,7 +231,7 @@ export type LayerBuilder<T extends LayerType> = (
 function buildDense(layer: LayerOf<'dense'>, m: ModelBuilder): void {
   const { activation, extra } = inlineActivation(layer.activation);
   m.apply(
-    tf.layers.dense({
+    new TrainingDense({
       units: layer.units,
       activation: activation as never,
       kernelInitializer: m.init(),
@@ -373,7 +413,7 @@ export async function buildModel(
   if (headIndex < 0) {
     beforeHead(spec, m);
     const headActivation = headFor(options.problem, options.numClasses ?? 0, units).activation;
-    m.apply(tf.layers.dense({ units, activation: headActivation, kernelInitializer: m.init() }));
+    m.apply(new TrainingDense({ units, activation: headActivation, kernelInitializer: m.init() }));
   }
   const model = tf.model({ inputs: m.input, outputs: m.output });
   return { model, dropouts: m.dropouts };

@@ -32,6 +32,14 @@ interface BlasAddon {
   ): void;
   /** Sets the thread count when > 0; answers the count in effect. */
   setThreads(threads: number): number;
+  /** In place: x[r, c] = act(x[r, c] + bias[c]) over `rows` x `cols` (native/elementwise.c). */
+  biasActivation?(
+    x: Float32Array,
+    bias: Float32Array | null,
+    rows: number,
+    cols: number,
+    relu: boolean,
+  ): void;
 }
 
 // Below this many multiply-adds the call costs more than XNNPack's product.
@@ -130,12 +138,6 @@ export function blasMatMul(blas: BlasAddon, fallback: tf.KernelFunc) {
     const c = f32(backend, out);
     const av = f32(backend, a);
     const bv = f32(backend, b);
-    let beta = 0;
-    if (bias) {
-      const biasView = f32(backend, bias);
-      for (let row = 0; row < c.length; row += n) c.set(biasView, row);
-      beta = 1;
-    }
     const batches = product(batchShape);
     for (let i = 0; i < batches; i++) {
       blas.sgemm(
@@ -149,12 +151,20 @@ export function blasMatMul(blas: BlasAddon, fallback: tf.KernelFunc) {
         batchA === 1 ? 0 : i * m * k,
         bv,
         batchB === 1 ? 0 : i * k * n,
-        beta,
+        0,
         c,
         i * m * n,
       );
     }
-    if (activation === 'relu') for (let i = 0; i < c.length; i++) if (!(c[i]! > 0)) c[i] = 0;
+    // The bias after the product, then the relu: the values of the unfused BatchMatMul, Add and Relu.
+    const relu = activation === 'relu';
+    if (!bias && !relu) return out;
+    const biasView = bias ? f32(backend, bias) : null;
+    if (blas.biasActivation) blas.biasActivation(c, biasView, c.length / n, n, relu);
+    else {
+      if (biasView) for (let i = 0; i < c.length; i++) c[i] = c[i]! + biasView[i % n]!;
+      if (relu) for (let i = 0; i < c.length; i++) if (!(c[i]! > 0)) c[i] = 0;
+    }
     return out;
   };
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter } from './conv2d-backprop-filter.ts';
 import { depthwiseBackpropFilter, depthwiseBackpropInput, unsortedSegmentSum } from './depthwise.ts';
 import { blasMatMul, loadBlas } from './blas-matmul.ts';
+import { acceptRank2Operands, registerFusedDenseGradient } from './fused-dense.ts';
 import { fastTransposedMatMul } from './matmul.ts';
 import { fastConv2DBackpropInput } from './conv2d-backprop-input.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
@@ -75,8 +76,9 @@ function registerNativeKernels(addon: ConvAddon): void {
 
 /**
  * Register the gradient kernels stock tfjs-backend-wasm lacks, the transposed-MatMul fast path, a sharing
- * Identity, and, when the native OpenBLAS binding is built, matrix products through OpenBLAS and the
- * native kernels above (native/*.c).
+ * Identity, the fused dense layer's gradient (fused-dense.ts; TRAINHUB_ML_FUSED_DENSE=0: off) and, when
+ * the native OpenBLAS binding is built, matrix products through OpenBLAS and the native kernels above
+ * (native/*.c).
  * Call after `@tensorflow/tfjs-backend-wasm` is imported. Idempotent.
  */
 export function registerWasmKernels(): void {
@@ -95,8 +97,10 @@ export function registerWasmKernels(): void {
     const original = tf.getKernel(name, 'wasm');
     if (!original) continue;
     const wasmOnly = fastTransposedMatMul(original.kernelFunc) as tf.KernelFunc;
-    add(name, blas ? blasMatMul(blas, wasmOnly) : wasmOnly);
+    const kernel = blas ? blasMatMul(blas, wasmOnly) : wasmOnly;
+    add(name, name === '_FusedMatMul' ? acceptRank2Operands(kernel as tf.KernelFunc) : kernel);
   }
+  if (process.env.TRAINHUB_ML_FUSED_DENSE !== '0') registerFusedDenseGradient();
   const conv = blas as unknown as Partial<ConvAddon> | null;
   if (conv?.reluGrad && process.env.TRAINHUB_ML_NATIVE_CONV !== '0') registerNativeKernels(conv as ConvAddon);
   registered = true;

@@ -73,6 +73,22 @@ export function nativeReluGrad(addon: ConvAddon) {
 }
 
 /**
+ * dy * step(x): the gradient through a relu whose input (or output: the same sign) is `x`. One RELU_GRAD
+ * kernel on wasm when the addon registered it, else the stock Step, Cast and Multiply (any backend).
+ */
+export function reluBackward(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const native =
+    tf.getBackend() === 'wasm' &&
+    tf.getKernel(RELU_GRAD, 'wasm') !== undefined &&
+    x.dtype === 'float32' &&
+    dy.dtype === 'float32' &&
+    tf.util.arraysEqual(dy.shape, x.shape);
+  return native
+    ? (tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor)
+    : tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+}
+
+/**
  * Relu's gradient as one kernel on wasm (RELU_GRAD) instead of Step, Cast and Multiply: the same values
  * (step is 1 above 0, 0 below, NaN for NaN; then one float32 product). TensorFlow.js's gradients are
  * registered per op for every backend, so the stock formula stays for other backends and other dtypes.
@@ -83,19 +99,7 @@ export function registerReluGradient(): void {
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => {
       const [x] = saved as tf.Tensor[];
-      const grad = dy as tf.Tensor;
-      const native =
-        tf.getBackend() === 'wasm' &&
-        tf.getKernel(RELU_GRAD, 'wasm') !== undefined &&
-        x!.dtype === 'float32' &&
-        grad.dtype === 'float32' &&
-        tf.util.arraysEqual(grad.shape, x!.shape);
-      return {
-        x: () =>
-          native
-            ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x: x! }) as tf.Tensor)
-            : tf.mul(grad, tf.cast(tf.step(x!), 'float32')),
-      };
+      return { x: () => reluBackward(dy as tf.Tensor, x!) };
     },
   });
   // Its own gradient (second derivatives through a relu): linear in dy, nothing through x.
