@@ -278,7 +278,9 @@ function evaluate(
     tf.tidy(() => {
       const x = batcher.x(indices, s, e);
       const y = batcher.y(indices, s, e);
-      const out = model.predict(x) as tf.Tensor;
+      // The whole eval batch in one pass: predict would slice it into batches of 32 (same values without
+      // OpenBLAS; with it a product's rounding can differ by an ulp with the number of rows).
+      const out = model.apply(x, { training: false }) as tf.Tensor;
       const l = perSampleLoss(loss, out, y);
       tally.add(indices, s, out, tf.sum(l).dataSync()[0]!);
     });
