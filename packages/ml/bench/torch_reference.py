@@ -31,6 +31,7 @@ cfg = json.loads(sys.argv[1])
 def openblas():
     """The OpenBLAS already loaded by torch (libblas.so.3 of Debian's openblas-pthread is a thin wrapper
     over libopenblas.so.0, so dlopen answers the same library), or (None, why not)."""
+    why = []
     for name in ("libopenblas.so.0", "libopenblas.so"):
         try:
             lib = ctypes.CDLL(name)
@@ -38,8 +39,8 @@ def openblas():
             lib.openblas_set_num_threads.argtypes = [ctypes.c_int]
             return lib, name
         except (OSError, AttributeError) as error:
-            why = f"{name}: {error}"
-    return None, why
+            why.append(str(error))
+    return None, "; ".join(why)
 
 
 blas, blas_note = openblas()

@@ -167,7 +167,7 @@ for (const model of Object.keys(MODELS) as Model[]) {
 if (torchInfo) {
   const info = torchInfo;
   const describe = (c: TorchResult['configs'][number]) =>
-    `${c.name === 'default' ? 'default' : `${c.name} thread(s)`} (OpenMP ${c.omp} + OpenBLAS ${c.blas ?? '?'})`;
+    `${c.name === 'default' ? 'default' : `${c.name} thread(s)`} (OpenMP ${c.omp} + OpenBLAS ${c.blas ?? 'default'})`;
   for (const c of info.configs) {
     console.log(
       `PyTorch ${info.torch} CPU ${describe(c)}: ` +
