@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { inferenceBatchSize } from './data/types.ts';
 import { MlInputError } from './errors.ts';
 import { applyPreprocessing, type PreprocessingParams } from './preprocess.ts';
 import type { ModelSpec, ProblemType } from './spec.ts';
@@ -126,7 +127,10 @@ export class TrainedModel {
   predictRaw(rows: Parameters<typeof applyPreprocessing>[1]): { outputs: Float32Array; units: number } {
     const { features, numSamples } = applyPreprocessing(this.metadata.preprocessing, rows);
     const shape = this.metadata.preprocessing.sampleShape;
-    const out = tf.tidy(() => this.model.predict(tf.tensor(features, [numSamples, ...shape])) as tf.Tensor);
+    const batchSize = inferenceBatchSize(shape);
+    const out = tf.tidy(
+      () => this.model.predict(tf.tensor(features, [numSamples, ...shape]), { batchSize }) as tf.Tensor,
+    );
     const outputs = out.dataSync() as Float32Array;
     const units = out.shape[1] ?? 1;
     out.dispose();

@@ -4,7 +4,7 @@ import { exportModel, ML_PACKAGE_VERSION, TrainedModel, type ModelArtifacts } fr
 import { initBackend, type BackendInfo, type BackendPreference } from './backend.ts';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointState, type NamedArray } from './checkpoint.ts';
 import type { Dataset } from './data/types.ts';
-import { concatDatasets, sampleSize } from './data/types.ts';
+import { concatDatasets, inferenceBatchSize, sampleSize } from './data/types.ts';
 import { MlInputError } from './errors.ts';
 import { parseHyperparameters, type Hyperparameters, type HyperparametersInput } from './hyperparameters.ts';
 import { buildModel, type BuiltModel } from './layers.ts';
@@ -872,7 +872,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     stage('TRAIN');
     // Evaluation batches: up to 1024 samples but at most ~16 MB of features.
-    const evalBatch = Math.max(1, Math.min(1024, Math.floor(4_000_000 / sampleSize(prepared.sampleShape))));
+    const evalBatch = inferenceBatchSize(prepared.sampleShape);
     const es = s.hp.earlyStopping;
     const monitor = es?.monitor ?? (rows.valIdx.length ? 'val_loss' : 'loss');
     const mode = es && es.mode !== 'auto' ? es.mode : /loss|mse|mae/.test(monitor) ? 'min' : 'max';

@@ -37,6 +37,14 @@ export function sampleSize(shape: readonly number[]): number {
 }
 
 /**
+ * Rows per batch when predicting or evaluating samples of `sampleShape`: up to 1,024, at most ~4M input
+ * values (16 MB of float32) per batch. tfjs's predict defaults to 32 rows, a kernel launch chain per 32.
+ */
+export function inferenceBatchSize(sampleShape: readonly number[]): number {
+  return Math.max(1, Math.min(1024, Math.floor(4_000_000 / sampleSize(sampleShape))));
+}
+
+/**
  * Appends `b` to `a` (e.g. a separate test file after the training file): same sample shape and feature
  * columns, same kind of labels. Class names are merged; `b`'s class indices are remapped to the merged list.
  */
