@@ -50,6 +50,9 @@ cores = os.cpu_count() or 1
 configs = [{"name": "default", "omp": default_omp, "blas": default_blas}] + [
     {"name": str(t), "omp": t, "blas": t if blas else default_blas} for t in sorted({1, cores})
 ]
+if blas and cores > 1:
+    # Every core for OpenMP's element-wise and convolution work, one OpenBLAS thread: no oversubscription.
+    configs.append({"name": f"OpenMP {cores} + OpenBLAS 1", "omp": cores, "blas": 1})
 results = {
     "torch": torch.__version__,
     "defaultThreads": default_omp,

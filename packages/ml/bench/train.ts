@@ -10,13 +10,15 @@
  * Like with like:
  * - Threads. Debian's torch does its GEMMs in OpenBLAS, whose threads torch.set_num_threads does not set,
  *   so torch_reference.py measures PyTorch untouched ("default": its OpenMP count + OpenBLAS's default)
- *   and, for t in {1, all cores}, OpenMP t + OpenBLAS t, so that "t threads" means t cores on both sides.
+ *   and, for t in {1, all cores}, OpenMP t + OpenBLAS t, so that "t threads" means t cores on both sides,
+ *   and OpenMP on all cores with OpenBLAS on 1 (no oversubscription).
  *   "PyTorch's fastest" is the best of all its configurations; "1 thread vs 1 thread" is ours at 1 OpenBLAS
  *   thread vs PyTorch at OpenMP 1 + OpenBLAS 1.
  * - Warm-up. Both sides train EPOCHS epochs and report the mean samples/s of the epochs after
  *   WARMUP_EPOCHS (our JS is still tiering up in epoch 2; PyTorch is warm after a few steps).
  * - Memory. Each model trains in its own process on each side (bench/run-ours.ts, torch_reference.py),
- *   at all of that side's thread counts; the peak RSS of those processes is compared per model.
+ *   at all of that side's thread counts; the peak RSS of those processes is compared per model. Ours runs
+ *   as the production trainer does: bundled by esbuild (into bench/.build/) and run by plain node.
  *
  * Prints samples/s per side and configuration, the ratios ours/PyTorch (default vs PyTorch's fastest,
  * 1 thread vs 1 thread; median over rounds, each round runs both sides back to back per model), peak RSS
@@ -110,11 +112,47 @@ const torchRun = (model: Model) =>
 const blas = loadBlas();
 const defaultThreads = blas?.setThreads(0) ?? 1;
 const ourThreads = [...new Set([defaultThreads, 1])];
+/**
+ * How to start run-ours.ts: bundled as the trainer ships (apps/trainer/build.mjs: workspace TypeScript
+ * compiled in, npm packages external) and run by plain node, as the production trainer runs; under tsx its
+ * loader thread and transpile caches would add ~70 MiB to our peak RSS. Falls back to tsx, and says so.
+ */
+async function oursCommand(): Promise<string[]> {
+  const outfile = path.join(here, '.build', 'run-ours.mjs');
+  try {
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [path.join(here, 'run-ours.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      logLevel: 'warning',
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+      plugins: [
+        {
+          name: 'external-npm-packages',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) =>
+              args.path.startsWith('@trainhub/') ? undefined : { path: args.path, external: true },
+            );
+          },
+        },
+      ],
+    });
+    return [outfile];
+  } catch (error) {
+    console.log(`esbuild failed (${(error as Error).message}): ours runs under tsx; its RSS includes tsx's`);
+    return ['--import', 'tsx', path.join(here, 'run-ours.ts')];
+  }
+}
+const oursArgs = await oursCommand();
 const oursRun = (model: Model) =>
   child<OursResult>(process.execPath, [
-    '--import',
-    'tsx',
-    path.join(here, 'run-ours.ts'),
+    ...oursArgs,
     JSON.stringify({ model, ...cfg[model], threads: ourThreads }),
   ]);
 
@@ -167,7 +205,7 @@ for (const model of Object.keys(MODELS) as Model[]) {
 if (torchInfo) {
   const info = torchInfo;
   const describe = (c: TorchResult['configs'][number]) =>
-    `${c.name === 'default' ? 'default' : `${c.name} thread(s)`} (OpenMP ${c.omp} + OpenBLAS ${c.blas ?? 'default'})`;
+    `${/^\d+$/.test(c.name) ? `${c.name} thread(s)` : c.name} (OpenMP ${c.omp} + OpenBLAS ${c.blas ?? 'default'})`;
   for (const c of info.configs) {
     console.log(
       `PyTorch ${info.torch} CPU ${describe(c)}: ` +

@@ -1,16 +1,11 @@
-// A Node-API binding of one BLAS routine, single-precision GEMM (and, from optim.c, fused optimizer updates), so the wasm backend can hand its dense
-// layers' matrix products to OpenBLAS (AVX2/AVX-512 kernels, several cores) instead of 128-bit wasm SIMD.
-// OpenBLAS is loaded from Debian's libopenblas0 at link time; its header is not needed, the CBLAS
-// prototype is declared here.
+// A Node-API binding of one BLAS routine, single-precision GEMM (and, from optim.c, fused optimizer updates),
+// so the wasm backend can hand its dense layers' matrix products to OpenBLAS (AVX2/AVX-512 kernels, several
+// cores; small products on one thread, gemm.h) instead of 128-bit wasm SIMD.
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a,
-                        int lda, const float *b, int ldb, float beta, float *c, int ldc);
-extern void openblas_set_num_threads(int threads);
-extern int openblas_get_num_threads(void);
+#include "gemm.h"
 
 #define CHECK(call)                                                                                          \
   if ((call) != napi_ok) {                                                                                   \
@@ -33,7 +28,7 @@ static float *floats(napi_env env, napi_value value, size_t offset, size_t neede
 
 // sgemm(transA, transB, m, n, k, alpha, a, aOffset, b, bOffset, beta, c, cOffset): row-major
 // C[m x n] = alpha * op(A) op(B) + beta * C, with op(A) m x k and op(B) k x n, dense (no padding).
-static napi_value sgemm(napi_env env, napi_callback_info info) {
+static napi_value sgemmCall(napi_env env, napi_callback_info info) {
   size_t argc = 13;
   napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -67,8 +62,7 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "blas.sgemm: operands must be Float32Arrays large enough");
     return NULL;
   }
-  cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-              (float)alpha, a, transA ? m : k, b, transB ? k : n, (float)beta, c, n);
+  sgemm(transA, transB, m, n, k, (float)alpha, a, transA ? m : k, b, transB ? k : n, (float)beta, c, n);
   return NULL;
 }
 
@@ -108,7 +102,7 @@ extern napi_value softmaxGrad(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_value fn;
-  if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemm, NULL, &fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemmCall, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "sgemm", fn);
   if (napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, setThreads, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "setThreads", fn);

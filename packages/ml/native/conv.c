@@ -3,16 +3,12 @@
 //   conv2d:          y[M, CO] = im2col(x)[M, K] x w[K, CO] (+ bias, relu)     M = N*OH*OW, K = KH*KW*C
 //   conv2dGradInput: dx = col2im(dy[M, CO] x w^T[CO, K])
 //   conv2dGradFilter: dw[K, CO] = im2col(x)^T dy
-// im2col is done in chunks of output rows (a bounded scratch buffer) and each product is one cblas_sgemm.
+// im2col is done in chunks of output rows (a bounded scratch buffer) and each product is one sgemm (gemm.h).
 // The filter gradient with at most DIRECT_MAX_CHANNELS input channels runs directly instead.
 #include <stdlib.h>
 
 #include "common.h"
-
-enum { CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112 };
-extern void cblas_sgemm(int order, int transA, int transB, int m, int n, int k, float alpha, const float *a,
-                        int lda, const float *b, int ldb, float beta, float *c, int ldc);
-extern int openblas_get_num_threads(void);
+#include "gemm.h"
 
 // im2col / col2im scratch per chunk of rows and OpenBLAS thread: 256 KiB stays in L2 between the copy and
 // the product (1 MiB chunks measured 10-20% slower for 64x14x14x16 -> 32 on one thread).
@@ -133,8 +129,7 @@ static bool gemmConv(const Geometry *g, const float *x, const float *w, const fl
     for (size_t m = 0; m < M; m++) memcpy(y + m * g->co, bias, sizeof(float) * g->co);
   const float beta = bias ? 1.0f : 0.0f;
   if (pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, g->co, (int)K, 1.0f, x, (int)K, w, g->co, beta,
-                y, g->co);
+    sgemm(false, false, (int)M, g->co, (int)K, 1.0f, x, (int)K, w, g->co, beta, y, g->co);
     return true;
   }
   const size_t chunk = chunkRows(M, K);
@@ -143,8 +138,7 @@ static bool gemmConv(const Geometry *g, const float *x, const float *w, const fl
   for (size_t m0 = 0; m0 < M; m0 += chunk) {
     const size_t rows = M - m0 < chunk ? M - m0 : chunk;
     im2col(g, x, m0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, g->co, (int)K, 1.0f, cols, (int)K, w, g->co,
-                beta, y + m0 * g->co, g->co);
+    sgemm(false, false, (int)rows, g->co, (int)K, 1.0f, cols, (int)K, w, g->co, beta, y + m0 * g->co, g->co);
   }
   free(cols);
   return true;
@@ -187,8 +181,7 @@ napi_value conv2dGradInput(napi_env env, napi_callback_info info) {
   float *dx = floats(env, argv[3], (size_t)g.n * g.h * g.w * g.c, false, &okDx);
   if (!okDy || !okW || !okDx) FAIL("conv2dGradInput: operands must be Float32Arrays large enough");
   if (pointwise(&g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)K, g.co, 1.0f, dy, g.co, w, g.co, 0.0f, dx,
-                (int)K);
+    sgemm(false, true, (int)M, (int)K, g.co, 1.0f, dy, g.co, w, g.co, 0.0f, dx, (int)K);
     return NULL;
   }
   memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
@@ -197,8 +190,7 @@ napi_value conv2dGradInput(napi_env env, napi_callback_info info) {
   if (!cols) FAIL("conv2dGradInput: out of memory");
   for (size_t m0 = 0; m0 < M; m0 += chunk) {
     const size_t rows = M - m0 < chunk ? M - m0 : chunk;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)K, g.co, 1.0f, dy + m0 * g.co, g.co, w,
-                g.co, 0.0f, cols, (int)K);
+    sgemm(false, true, (int)rows, (int)K, g.co, 1.0f, dy + m0 * g.co, g.co, w, g.co, 0.0f, cols, (int)K);
     col2im(&g, cols, m0, rows, dx);
   }
   free(cols);
@@ -225,8 +217,7 @@ napi_value conv2dGradFilter(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (pointwise(&g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, g.co, (int)M, 1.0f, x, (int)K, dy, g.co, 0.0f, dw,
-                g.co);
+    sgemm(true, false, (int)K, g.co, (int)M, 1.0f, x, (int)K, dy, g.co, 0.0f, dw, g.co);
     return NULL;
   }
   const size_t chunk = chunkRows(M, K);
@@ -235,8 +226,8 @@ napi_value conv2dGradFilter(napi_env env, napi_callback_info info) {
   for (size_t m0 = 0; m0 < M; m0 += chunk) {
     const size_t rows = M - m0 < chunk ? M - m0 : chunk;
     im2col(&g, x, m0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, g.co, (int)rows, 1.0f, cols, (int)K,
-                dy + m0 * g.co, g.co, m0 == 0 ? 0.0f : 1.0f, dw, g.co);
+    sgemm(true, false, (int)K, g.co, (int)rows, 1.0f, cols, (int)K, dy + m0 * g.co, g.co, m0 == 0 ? 0.0f : 1.0f,
+          dw, g.co);
   }
   free(cols);
   return NULL;

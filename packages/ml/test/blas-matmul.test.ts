@@ -80,4 +80,23 @@ describe.skipIf(process.env.TRAINHUB_ML_BLAS === '0')('wasm matrix products thro
       if (activation === 'relu') expect(Math.min(...wasm)).toBe(0);
     }
   });
+
+  it('at 2 threads, small products (one thread, native/gemm.h) and big ones match cpu; the count is kept', async () => {
+    const blas = loadBlas()!;
+    const before = blas.setThreads(0);
+    try {
+      expect(blas.setThreads(2)).toBe(2);
+      // 40x30x60 = 72k multiply-adds (one thread) and 256x300x200 = 15M (the pool).
+      for (const [m, k, n] of [
+        [40, 60, 30],
+        [256, 200, 300],
+      ] as const) {
+        const [wasm, cpu] = await both(() => tf.tidy(() => tf.matMul(rand([m, k], 10), rand([k, n], 11))));
+        expect(maxDiff(wasm, cpu)).toBeLessThan(1e-3);
+        expect(blas.setThreads(0)).toBe(2);
+      }
+    } finally {
+      blas.setThreads(before);
+    }
+  });
 });
