@@ -66,15 +66,19 @@ static napi_value sgemmCall(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+int trainhubThreads = 1;
+
+// setThreads(n): the addon's thread count (OpenBLAS's big products, the kernels' OpenMP threads) when n > 0;
+// answers the count in effect.
 static napi_value setThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int32_t threads;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   CHECK(napi_get_value_int32(env, argv[0], &threads));
-  if (threads > 0) openblas_set_num_threads(threads);
+  if (threads > 0) trainhubThreads = threads;
   napi_value result;
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &result));
+  CHECK(napi_create_int32(env, trainhubThreads, &result));
   return result;
 }
 
@@ -102,6 +106,10 @@ extern napi_value softmaxGrad(napi_env env, napi_callback_info info);
 
 NAPI_MODULE_INIT() {
   napi_value fn;
+  // OpenBLAS's own default (all cores, or OPENBLAS_NUM_THREADS) becomes ours; OpenBLAS stays at one thread
+  // between big products (gemm.h).
+  trainhubThreads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
   if (napi_create_function(env, "sgemm", NAPI_AUTO_LENGTH, sgemmCall, NULL, &fn) != napi_ok) return NULL;
   napi_set_named_property(env, exports, "sgemm", fn);
   if (napi_create_function(env, "setThreads", NAPI_AUTO_LENGTH, setThreads, NULL, &fn) != napi_ok) return NULL;

@@ -57,14 +57,30 @@ static bool pointwise(const Geometry *g) {
          g->oh == g->h && g->ow == g->w;
 }
 
-// Rows per chunk: SCRATCH_FLOATS of im2col per OpenBLAS thread, so each thread's share stays in its L2 and
-// a product is still big enough to split among the threads.
+// Rows per chunk: SCRATCH_FLOATS of im2col per thread, so each thread's chunk stays in its L2. Without
+// OpenMP the chunks run one after another and OpenBLAS splits each product, so they are sized per OpenBLAS
+// thread instead.
 static size_t chunkRows(size_t M, size_t K) {
-  const int threads = openblas_get_num_threads();
+#ifdef _OPENMP
+  const int threads = 1;
+#else
+  const int threads = trainhubThreads;
+#endif
   size_t rows = (size_t)SCRATCH_FLOATS * (threads > 1 ? threads : 1) / K;
   if (rows < 64) rows = 64;
   return rows < M ? rows : M;
 }
+
+// A product inside a kernel: on one of our threads plain OpenBLAS (held at one thread, gemm.h), else sgemm.
+static void chunkGemm(int threads, bool transA, bool transB, int m, int n, int k, const float *a, int lda,
+                      const float *b, int ldb, float beta, float *c, int ldc) {
+  if (threads > 1)
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+                1.0f, a, lda, b, ldb, beta, c, ldc);
+  else
+    sgemm(transA, transB, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
 
 // The filter gradient with few input channels (an image's first layer: C = 1 or 3) runs directly: im2col
 // would copy single floats and K = KH*KW*C is too small for a product to pay (measured 2.2 -> 1.8 ms for
@@ -76,15 +92,16 @@ static size_t chunkRows(size_t M, size_t K) {
 // tap passes over them.
 #define GRAD_CHUNK 512
 
-// dw[kh, kw, c, :] = sum over output positions of x[tap, c] * dy[m, :], tap by tap over chunks of
-// positions, the CO sums of a tap in registers (blocks of 16, 4, 1).
+// dw[kh, kw, c, :] = sum over output positions [begin, end) of x[tap, c] * dy[m, :], tap by tap over
+// chunks of positions, the CO sums of a tap in registers (blocks of 16, 4, 1).
 VECTOR_CLONES static void directConvGradFilter(const Geometry *g, const float *restrict x,
-                                               const float *restrict dy, float *restrict dw) {
-  const size_t M = (size_t)g->n * g->oh * g->ow;
+                                               const float *restrict dy, float *restrict dw, size_t begin,
+                                               size_t end) {
+  const size_t M = end;
   const int C = g->c, CO = g->co;
   int base[GRAD_CHUNK], iy0[GRAD_CHUNK], ix0[GRAD_CHUNK];  // per position: image offset, window corner
   memset(dw, 0, sizeof(float) * g->kh * g->kw * C * CO);
-  for (size_t m0 = 0; m0 < M; m0 += GRAD_CHUNK) {
+  for (size_t m0 = begin; m0 < M; m0 += GRAD_CHUNK) {
     const int rows = (int)(M - m0 < GRAD_CHUNK ? M - m0 : GRAD_CHUNK);
     for (int r = 0; r < rows; r++) {
       const size_t m = m0 + r;
@@ -122,26 +139,39 @@ VECTOR_CLONES static void reluInPlace(float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0.0f;
 }
 
-// y = im2col(x) w (+ bias) through OpenBLAS, in chunks of rows.
+// y = im2col(x) w (+ bias) through OpenBLAS, in chunks of rows (in parallel: each writes its own rows).
 static bool gemmConv(const Geometry *g, const float *x, const float *w, const float *bias, float *y) {
-  const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c;
-  if (bias)
-    for (size_t m = 0; m < M; m++) memcpy(y + m * g->co, bias, sizeof(float) * g->co);
+  const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c, CO = (size_t)g->co;
   const float beta = bias ? 1.0f : 0.0f;
   if (pointwise(g)) {
-    sgemm(false, false, (int)M, g->co, (int)K, 1.0f, x, (int)K, w, g->co, beta, y, g->co);
+    if (bias)
+      for (size_t m = 0; m < M; m++) memcpy(y + m * CO, bias, sizeof(float) * CO);
+    sgemm(false, false, (int)M, (int)CO, (int)K, 1.0f, x, (int)K, w, (int)CO, beta, y, (int)CO);
     return true;
   }
-  const size_t chunk = chunkRows(M, K);
-  float *cols = malloc(sizeof(float) * chunk * K);
-  if (!cols) return false;
-  for (size_t m0 = 0; m0 < M; m0 += chunk) {
-    const size_t rows = M - m0 < chunk ? M - m0 : chunk;
-    im2col(g, x, m0, rows, cols);
-    sgemm(false, false, (int)rows, g->co, (int)K, 1.0f, cols, (int)K, w, g->co, beta, y + m0 * g->co, g->co);
+  const size_t chunk = chunkRows(M, K), chunks = (M + chunk - 1) / chunk;
+  const int threads = kernelThreads(M * K * CO, SMALL_PRODUCT, chunks);
+  int failed = 0;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float *cols = malloc(sizeof(float) * chunk * K);
+    if (!cols) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < chunks; i++) {
+      if (!cols) continue;
+      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
+      if (bias)
+        for (size_t m = m0; m < m0 + rows; m++) memcpy(y + m * CO, bias, sizeof(float) * CO);
+      im2col(g, x, m0, rows, cols);
+      chunkGemm(threads, false, false, (int)rows, (int)CO, (int)K, cols, (int)K, w, (int)CO, beta, y + m0 * CO,
+                (int)CO);
+    }
+    free(cols);
   }
-  free(cols);
-  return true;
+  return !failed;
 }
 
 // conv2d(geometry, x, w, y, bias | null, relu)
@@ -185,16 +215,91 @@ napi_value conv2dGradInput(napi_env env, napi_callback_info info) {
     return NULL;
   }
   memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
-  const size_t chunk = chunkRows(M, K);
-  float *cols = malloc(sizeof(float) * chunk * K);
-  if (!cols) FAIL("conv2dGradInput: out of memory");
-  for (size_t m0 = 0; m0 < M; m0 += chunk) {
-    const size_t rows = M - m0 < chunk ? M - m0 : chunk;
-    sgemm(false, true, (int)rows, (int)K, g.co, 1.0f, dy + m0 * g.co, g.co, w, g.co, 0.0f, cols, (int)K);
-    col2im(&g, cols, m0, rows, dx);
+  // Chunks of whole images: col2im adds into the overlapping windows of one image, never across images, so
+  // chunks of different images can run in parallel.
+  const size_t perImage = (size_t)g.oh * g.ow;
+  size_t images = chunkRows(M, K) / perImage;
+  if (images < 1) images = 1;
+  const size_t chunk = images * perImage, chunks = (M + chunk - 1) / chunk;
+  const int threads = kernelThreads(M * K * g.co, SMALL_PRODUCT, chunks);
+  int failed = 0;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    float *cols = malloc(sizeof(float) * chunk * K);
+    if (!cols) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < chunks; i++) {
+      if (!cols) continue;
+      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
+      chunkGemm(threads, false, true, (int)rows, (int)K, g.co, dy + m0 * g.co, g.co, w, g.co, 0.0f, cols, (int)K);
+      col2im(&g, cols, m0, rows, dx);
+    }
+    free(cols);
   }
-  free(cols);
+  if (failed) FAIL("conv2dGradInput: out of memory");
   return NULL;
+}
+
+// dw += the partial sums of threads 1.. (thread 0 wrote dw itself).
+static void addPartials(float *dw, const float *partial, int threads, size_t size) {
+  for (int t = 1; t < threads; t++)
+    for (size_t i = 0; i < size; i++) dw[i] += partial[(size_t)(t - 1) * size + i];
+}
+
+// dw = im2col(x)^T dy in chunks of rows; in parallel each thread sums its chunks into its own partial.
+static bool gemmGradFilter(const Geometry *g, const float *x, const float *dy, float *dw) {
+  const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c, CO = (size_t)g->co;
+  const size_t chunk = chunkRows(M, K), chunks = (M + chunk - 1) / chunk;
+  const int threads = kernelThreads(M * K * CO, SMALL_PRODUCT, chunks);
+  float *partial = threads > 1 ? malloc(sizeof(float) * (threads - 1) * K * CO) : NULL;
+  if (threads > 1 && !partial) return false;
+  int failed = 0;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int t = THREAD_INDEX;
+    float *out = t == 0 ? dw : partial + (size_t)(t - 1) * K * CO;
+    float *cols = malloc(sizeof(float) * chunk * K);
+    bool first = true;
+    if (!cols) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(static)
+    for (size_t i = 0; i < chunks; i++) {
+      if (!cols) continue;
+      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
+      im2col(g, x, m0, rows, cols);
+      chunkGemm(threads, true, false, (int)K, (int)CO, (int)rows, cols, (int)K, dy + m0 * CO, (int)CO,
+                first ? 0.0f : 1.0f, out, (int)CO);
+      first = false;
+    }
+    if (first) memset(out, 0, sizeof(float) * K * CO);
+    free(cols);
+  }
+  if (!failed) addPartials(dw, partial, threads, K * CO);
+  free(partial);
+  return !failed;
+}
+
+// The direct filter gradient over output positions split among threads, each into its own partial.
+static bool directGradFilter(const Geometry *g, const float *x, const float *dy, float *dw) {
+  const size_t M = (size_t)g->n * g->oh * g->ow, size = (size_t)g->kh * g->kw * g->c * g->co;
+  const int threads = kernelThreads(M * size, SMALL_PRODUCT, (M + GRAD_CHUNK - 1) / GRAD_CHUNK);
+  float *partial = threads > 1 ? malloc(sizeof(float) * (threads - 1) * size) : NULL;
+  if (threads > 1 && !partial) return false;
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
+  for (int t = 0; t < threads; t++) {
+    // Whole GRAD_CHUNKs per thread, so the sums of one run do not depend on where a thread starts.
+    const size_t per = ((M + GRAD_CHUNK - 1) / GRAD_CHUNK + threads - 1) / threads * GRAD_CHUNK;
+    const size_t begin = (size_t)t * per < M ? (size_t)t * per : M, end = begin + per < M ? begin + per : M;
+    directConvGradFilter(g, x, dy, t == 0 ? dw : partial + (size_t)(t - 1) * size, begin, end);
+  }
+  addPartials(dw, partial, threads, size);
+  free(partial);
+  return true;
 }
 
 // conv2dGradFilter(geometry, x, dy, dw): direct with few input channels, else im2col and OpenBLAS.
@@ -213,22 +318,13 @@ napi_value conv2dGradFilter(napi_env env, napi_callback_info info) {
   if (!disjoint(dw, K * g.co, x, (size_t)g.n * g.h * g.w * g.c) || !disjoint(dw, K * g.co, dy, M * g.co))
     FAIL("conv2dGradFilter: the output overlaps an input");
   if (g.c <= DIRECT_MAX_CHANNELS) {
-    directConvGradFilter(&g, x, dy, dw);
+    if (!directGradFilter(&g, x, dy, dw)) FAIL("conv2dGradFilter: out of memory");
     return NULL;
   }
   if (pointwise(&g)) {
     sgemm(true, false, (int)K, g.co, (int)M, 1.0f, x, (int)K, dy, g.co, 0.0f, dw, g.co);
     return NULL;
   }
-  const size_t chunk = chunkRows(M, K);
-  float *cols = malloc(sizeof(float) * chunk * K);
-  if (!cols) FAIL("conv2dGradFilter: out of memory");
-  for (size_t m0 = 0; m0 < M; m0 += chunk) {
-    const size_t rows = M - m0 < chunk ? M - m0 : chunk;
-    im2col(&g, x, m0, rows, cols);
-    sgemm(true, false, (int)K, g.co, (int)rows, 1.0f, cols, (int)K, dy + m0 * g.co, g.co, m0 == 0 ? 0.0f : 1.0f,
-          dw, g.co);
-  }
-  free(cols);
+  if (!gemmGradFilter(&g, x, dy, dw)) FAIL("conv2dGradFilter: out of memory");
   return NULL;
 }

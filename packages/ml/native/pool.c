@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "gemm.h"
 
 // The in-bounds window of output (oy, ox): rows [y0, y1), columns [x0, x1); empty when y0 >= y1 or
 // x0 >= x1 (a window entirely in the padding).
@@ -23,15 +24,19 @@ static inline Window window(const Geometry *g, int oy, int ox) {
 #define PIXEL(g, n, iy, ix) ((((size_t)(n) * (g)->h + (iy)) * (g)->w + (ix)) * (g)->c)
 #define OUTPUT(g, n, oy, ox) ((((size_t)(n) * (g)->oh + (oy)) * (g)->ow + (ox)) * (g)->c)
 
-// y = maxPool(x), or (y NULL) dx = its gradient for dy. best / at: C floats / ints of scratch, the running
-// maximum per channel and its offset from the window's first pixel (32-bit both, so the compare
-// vectorizes; an offset, not a tap number, so routing dy needs no division).
+// Pooling kernels with at least this many window taps (times channels) run on several threads, one
+// range of images each.
+#define PARALLEL_TAPS ((size_t)1 << 18)
+
+// y = maxPool(x), or (y NULL) dx = its gradient for dy, for images [n0, n1). best / at: C floats / ints of
+// scratch, the running maximum per channel and its offset from the window's first pixel (32-bit both, so
+// the compare vectorizes; an offset, not a tap number, so routing dy needs no division).
 VECTOR_CLONES static void maxPoolRun(const Geometry *g, const float *restrict x, float *restrict y,
                                      const float *restrict dy, float *restrict dx, float *restrict best,
-                                     int32_t *restrict at) {
+                                     int32_t *restrict at, int n0, int n1) {
   const int C = g->c;
-  if (dx) memset(dx, 0, sizeof(float) * g->n * g->h * g->w * C);
-  for (int n = 0; n < g->n; n++)
+  if (dx) memset(dx + PIXEL(g, n0, 0, 0), 0, sizeof(float) * (n1 - n0) * g->h * g->w * C);
+  for (int n = n0; n < n1; n++)
     for (int oy = 0; oy < g->oh; oy++)
       for (int ox = 0; ox < g->ow; ox++) {
         const Window win = window(g, oy, ox);
@@ -80,9 +85,16 @@ napi_value maxPool(napi_env env, napi_callback_info info) {
     FAIL("maxPool: operands must be Float32Arrays large enough");
   if (dx ? !disjoint(dx, inSize, x, inSize) || !disjoint(dx, inSize, dy, outSize) : !disjoint(y, outSize, x, inSize))
     FAIL("maxPool: the output overlaps an input");
-  float *best = malloc(sizeof(float) * g.c);
-  int32_t *at = malloc(sizeof(int32_t) * g.c);
-  if (best && at) maxPoolRun(&g, x, dx ? NULL : y, dy, dx, best, at);
+  // Images are independent (a window and its gradient stay in one image): a range of them per thread.
+  const int threads = kernelThreads(outSize * g.kh * g.kw, PARALLEL_TAPS, (size_t)g.n);
+  float *best = malloc(sizeof(float) * g.c * threads);
+  int32_t *at = malloc(sizeof(int32_t) * g.c * threads);
+  if (best && at) {
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
+    for (int t = 0; t < threads; t++)
+      maxPoolRun(&g, x, dx ? NULL : y, dy, dx, best + (size_t)t * g.c, at + (size_t)t * g.c,
+                 (int)((int64_t)g.n * t / threads), (int)((int64_t)g.n * (t + 1) / threads));
+  }
   free(best);
   free(at);
   if (!best || !at) FAIL("maxPool: out of memory");

@@ -49,6 +49,7 @@ const compile = (extra) =>
       '-shared',
       '-fPIC',
       '-Wall',
+      '-Wno-unknown-pragmas', // the OpenMP pragmas of a build without OpenMP
       `-I${includeDir}`,
       ...sources,
       '-o',
@@ -59,7 +60,16 @@ const compile = (extra) =>
     { encoding: 'utf8' },
   );
 // The AVX2 clones of the element-wise loops need ifunc support (glibc); without it, one generic build.
-let result = compile([]);
-if (result.status !== 0) result = compile(['-DTRAINHUB_NO_CLONES']);
+// OpenMP (libgomp, which comes with gcc) runs the convolutions' chunks on several threads; without it they
+// run one after another.
+let result;
+let openmp = false;
+for (const flags of [['-fopenmp'], [], ['-fopenmp', '-DTRAINHUB_NO_CLONES'], ['-DTRAINHUB_NO_CLONES']]) {
+  result = compile(flags);
+  openmp = flags.includes('-fopenmp');
+  if (result.status === 0) break;
+}
 if (result.status !== 0) skip(`${compiler} failed: ${(result.stderr || result.error?.message || '').trim()}`);
-console.log(`@trainhub/ml: built native/build/blas.node (OpenBLAS from ${library})`);
+console.log(
+  `@trainhub/ml: built native/build/blas.node (OpenBLAS from ${library}${openmp ? ', OpenMP' : ', no OpenMP'})`,
+);

@@ -173,6 +173,61 @@ describe.skipIf(process.env.TRAINHUB_ML_BLAS === '0')(
       },
     );
 
+    it('at 3 threads, convolutions and pooling big enough to split among threads (chunks of images, partial filter gradients) match cpu', async () => {
+      const blas = loadBlas()!;
+      const before = blas.setThreads(0);
+      // Relative to the largest value: a filter gradient sums 31k products.
+      const expectNear = ([wasm, cpu]: [Float32Array[], Float32Array[]]) =>
+        wasm.forEach((w, i) => {
+          const scale = cpu[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+          expect(maxDiff(w, cpu[i]!) / scale, `output ${i}`).toBeLessThan(1e-5);
+        });
+      try {
+        blas.setThreads(3);
+        // [x], [filter], pool: 12x20x20x8 -> 16 (5.5M multiply-adds, 6 chunks; im2col path), 40x28x28x1 -> 16
+        // (4.5M, direct filter gradient), max pooling 3x3 stride 1 of 8x32x32x16 (1.2M taps).
+        for (const [xs, fs] of [
+          [
+            [12, 20, 20, 8],
+            [3, 3, 8, 16],
+          ],
+          [
+            [40, 28, 28, 1],
+            [3, 3, 1, 16],
+          ],
+        ] as const) {
+          expectNear(
+            await both(() =>
+              tf.tidy(() => {
+                const x = rand([...xs], 21);
+                const w = rand([...fs], 22);
+                const f = (a: tf.Tensor, b: tf.Tensor) =>
+                  tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
+                const weights = rand(f(x, w).shape, 23);
+                const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, b), weights)))([
+                  x,
+                  w,
+                ]);
+                return [f(x, w), dx!, dw!];
+              }),
+            ),
+          );
+        }
+        expectNear(
+          await both(() =>
+            tf.tidy(() => {
+              const x = rand([8, 32, 32, 16], 24);
+              const f = (a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 1, 'same');
+              const weights = rand(f(x).shape, 25);
+              return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(f(a), weights)))(x)];
+            }),
+          ),
+        );
+      } finally {
+        blas.setThreads(before);
+      }
+    });
+
     it('a bias add (either operand order) and its gradient match cpu; other adds are unchanged', async () => {
       expectClose(
         await both(() =>
