@@ -16,8 +16,9 @@
  *   thread vs PyTorch at OpenMP 1 + OpenBLAS 1.
  * - Warm-up. Both sides train EPOCHS epochs and report the mean samples/s of the epochs after
  *   WARMUP_EPOCHS (our JS is still tiering up in epoch 2; PyTorch is warm after a few steps).
- * - Memory. Each model trains in its own process on each side (bench/run-ours.ts, torch_reference.py),
- *   at all of that side's thread counts; the peak RSS of those processes is compared per model. Ours runs
+ * - Memory. Each model trains in its own processes on each side (bench/run-ours.ts: one per thread count,
+ *   so neither inherits the other's JIT warm-up; torch_reference.py: one for all its configurations); the
+ *   peak RSS of those processes is compared per model. Ours runs
  *   as the production trainer does: bundled by esbuild (into bench/.build/) and run by plain node.
  *
  * Prints samples/s per side and configuration, the ratios ours/PyTorch (default vs PyTorch's fastest,
@@ -113,36 +114,15 @@ const blas = loadBlas();
 const defaultThreads = blas?.setThreads(0) ?? 1;
 const ourThreads = [...new Set([defaultThreads, 1])];
 /**
- * How to start run-ours.ts: bundled as the trainer ships (apps/trainer/build.mjs: workspace TypeScript
- * compiled in, npm packages external) and run by plain node, as the production trainer runs; under tsx its
+ * How to start run-ours.ts: bundled as the trainer ships (scripts/lib/bundle.mjs, as apps/trainer/build.mjs)
+ * and run by plain node, as the production trainer runs; under tsx its
  * loader thread and transpile caches would add ~70 MiB to our peak RSS. Falls back to tsx, and says so.
  */
 async function oursCommand(): Promise<string[]> {
   const outfile = path.join(here, '.build', 'run-ours.mjs');
   try {
-    const { build } = await import('esbuild');
-    await build({
-      entryPoints: [path.join(here, 'run-ours.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      logLevel: 'warning',
-      banner: {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-      plugins: [
-        {
-          name: 'external-npm-packages',
-          setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) =>
-              args.path.startsWith('@trainhub/') ? undefined : { path: args.path, external: true },
-            );
-          },
-        },
-      ],
-    });
+    const { bundleNode } = await import('../../../scripts/lib/bundle.mjs');
+    await bundleNode({ entry: path.join(here, 'run-ours.ts'), outfile });
     return [outfile];
   } catch (error) {
     console.log(`esbuild failed (${(error as Error).message}): ours runs under tsx; its RSS includes tsx's`);
@@ -150,11 +130,23 @@ async function oursCommand(): Promise<string[]> {
   }
 }
 const oursArgs = await oursCommand();
-const oursRun = (model: Model) =>
-  child<OursResult>(process.execPath, [
-    ...oursArgs,
-    JSON.stringify({ model, ...cfg[model], threads: ourThreads }),
-  ]);
+/**
+ * Ours for one model: each thread count in a fresh process, so that neither starts with the other's JIT
+ * warm-up (in one process the second count measured faster: it inherited the first one's tiered-up code).
+ * Peak RSS: the largest of those processes.
+ */
+const oursRun = (model: Model): OursResult => {
+  const runs = ourThreads.map((t) =>
+    child<OursResult>(process.execPath, [
+      ...oursArgs,
+      JSON.stringify({ model, ...cfg[model], threads: [t] }),
+    ]),
+  );
+  return {
+    rates: Object.assign({}, ...runs.map((r) => r.rates)) as Record<string, number>,
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+  };
+};
 
 const best: Record<string, number> = {};
 const keep = (k: string, v: number) => (best[k] = Math.max(best[k] ?? 0, v));

@@ -139,22 +139,28 @@ VECTOR_CLONES static void reluInPlace(float *y, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0.0f;
 }
 
-// y = im2col(x) w (+ bias) through OpenBLAS, in chunks of rows (in parallel: each writes its own rows).
-static bool gemmConv(const Geometry *g, const float *x, const float *w, const float *bias, float *y) {
-  const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c, CO = (size_t)g->co;
-  const float beta = bias ? 1.0f : 0.0f;
-  if (pointwise(g)) {
-    if (bias)
-      for (size_t m = 0; m < M; m++) memcpy(y + m * CO, bias, sizeof(float) * CO);
-    sgemm(false, false, (int)M, (int)CO, (int)K, 1.0f, x, (int)K, w, (int)CO, beta, y, (int)CO);
-    return true;
-  }
-  const size_t chunk = chunkRows(M, K), chunks = (M + chunk - 1) / chunk;
-  const int threads = kernelThreads(M * K * CO, SMALL_PRODUCT, chunks);
+// A kernel's work in chunks of output rows: `run` does rows [m0, m0 + rows) on thread `thread` with `cols`,
+// that thread's chunk * K floats of im2col / col2im scratch.
+typedef struct ChunkJob ChunkJob;
+struct ChunkJob {
+  const Geometry *g;
+  const float *in, *w, *bias;  // the kernel's inputs (x or dy, the filter or dy, the bias or null)
+  float *out;                  // y, dx or dw
+  float *partial;              // the filter gradient: threads 1.. sum into their own K x CO partial
+  bool *started;               // the filter gradient: whether a thread has summed a chunk yet
+  int threads;
+  size_t M, K, CO, chunk;
+  void (*run)(const ChunkJob *job, size_t m0, size_t rows, float *cols, int thread);
+};
+
+// Runs job->run over every chunk of [0, M) on job->threads threads (a static schedule, so a thread count
+// always splits the same way); false when out of memory.
+static bool runChunks(const ChunkJob *job) {
+  const size_t chunks = (job->M + job->chunk - 1) / job->chunk;
   int failed = 0;
-#pragma omp parallel num_threads(threads) if (threads > 1)
+#pragma omp parallel num_threads(job->threads) if (job->threads > 1)
   {
-    float *cols = malloc(sizeof(float) * chunk * K);
+    float *cols = malloc(sizeof(float) * job->chunk * job->K);
     if (!cols) {
 #pragma omp atomic write
       failed = 1;
@@ -162,16 +168,55 @@ static bool gemmConv(const Geometry *g, const float *x, const float *w, const fl
 #pragma omp for schedule(static)
     for (size_t i = 0; i < chunks; i++) {
       if (!cols) continue;
-      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
-      if (bias)
-        for (size_t m = m0; m < m0 + rows; m++) memcpy(y + m * CO, bias, sizeof(float) * CO);
-      im2col(g, x, m0, rows, cols);
-      chunkGemm(threads, false, false, (int)rows, (int)CO, (int)K, cols, (int)K, w, (int)CO, beta, y + m0 * CO,
-                (int)CO);
+      const size_t m0 = i * job->chunk;
+      job->run(job, m0, job->M - m0 < job->chunk ? job->M - m0 : job->chunk, cols, THREAD_INDEX);
     }
     free(cols);
   }
   return !failed;
+}
+
+// Forward: rows of y = bias, plus im2col(x) w.
+static void forwardChunk(const ChunkJob *j, size_t m0, size_t rows, float *cols, int thread) {
+  (void)thread;
+  if (j->bias)
+    for (size_t m = m0; m < m0 + rows; m++) memcpy(j->out + m * j->CO, j->bias, sizeof(float) * j->CO);
+  im2col(j->g, j->in, m0, rows, cols);
+  chunkGemm(j->threads, false, false, (int)rows, (int)j->CO, (int)j->K, cols, (int)j->K, j->w, (int)j->CO,
+            j->bias ? 1.0f : 0.0f, j->out + m0 * j->CO, (int)j->CO);
+}
+
+// Input gradient: col2im(dy w^T) of whole images (col2im adds within one image, never across images).
+static void gradInputChunk(const ChunkJob *j, size_t m0, size_t rows, float *cols, int thread) {
+  (void)thread;
+  chunkGemm(j->threads, false, true, (int)rows, (int)j->K, (int)j->CO, j->in + m0 * j->CO, (int)j->CO, j->w,
+            (int)j->CO, 0.0f, cols, (int)j->K);
+  col2im(j->g, cols, m0, rows, j->out);
+}
+
+// Filter gradient: im2col(x)^T dy of the chunk added to the thread's own sum.
+static void gradFilterChunk(const ChunkJob *j, size_t m0, size_t rows, float *cols, int thread) {
+  float *sum = thread == 0 ? j->out : j->partial + (size_t)(thread - 1) * j->K * j->CO;
+  im2col(j->g, j->in, m0, rows, cols);
+  chunkGemm(j->threads, true, false, (int)j->K, (int)j->CO, (int)rows, cols, (int)j->K, j->w + m0 * j->CO,
+            (int)j->CO, j->started[thread] ? 1.0f : 0.0f, sum, (int)j->CO);
+  j->started[thread] = true;
+}
+
+// y = im2col(x) w (+ bias) through OpenBLAS, in chunks of rows (in parallel: each writes its own rows).
+static bool gemmConv(const Geometry *g, const float *x, const float *w, const float *bias, float *y) {
+  const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c, CO = (size_t)g->co;
+  if (pointwise(g)) {
+    if (bias)
+      for (size_t m = 0; m < M; m++) memcpy(y + m * CO, bias, sizeof(float) * CO);
+    sgemm(false, false, (int)M, (int)CO, (int)K, 1.0f, x, (int)K, w, (int)CO, bias ? 1.0f : 0.0f, y, (int)CO);
+    return true;
+  }
+  const size_t chunk = chunkRows(M, K);
+  const ChunkJob job = {.g = g, .in = x, .w = w, .bias = bias, .out = y, .M = M, .K = K, .CO = CO,
+                        .chunk = chunk, .run = forwardChunk,
+                        .threads = kernelThreads(M * K * CO, SMALL_PRODUCT, (M + chunk - 1) / chunk)};
+  return runChunks(&job);
 }
 
 // conv2d(geometry, x, w, y, bias | null, relu)
@@ -215,31 +260,15 @@ napi_value conv2dGradInput(napi_env env, napi_callback_info info) {
     return NULL;
   }
   memset(dx, 0, sizeof(float) * g.n * g.h * g.w * g.c);
-  // Chunks of whole images: col2im adds into the overlapping windows of one image, never across images, so
-  // chunks of different images can run in parallel.
+  // Chunks of whole images, so that chunks can run in parallel (gradInputChunk).
   const size_t perImage = (size_t)g.oh * g.ow;
   size_t images = chunkRows(M, K) / perImage;
   if (images < 1) images = 1;
-  const size_t chunk = images * perImage, chunks = (M + chunk - 1) / chunk;
-  const int threads = kernelThreads(M * K * g.co, SMALL_PRODUCT, chunks);
-  int failed = 0;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    float *cols = malloc(sizeof(float) * chunk * K);
-    if (!cols) {
-#pragma omp atomic write
-      failed = 1;
-    }
-#pragma omp for schedule(static)
-    for (size_t i = 0; i < chunks; i++) {
-      if (!cols) continue;
-      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
-      chunkGemm(threads, false, true, (int)rows, (int)K, g.co, dy + m0 * g.co, g.co, w, g.co, 0.0f, cols, (int)K);
-      col2im(&g, cols, m0, rows, dx);
-    }
-    free(cols);
-  }
-  if (failed) FAIL("conv2dGradInput: out of memory");
+  const size_t chunk = images * perImage;
+  const ChunkJob job = {.g = &g, .in = dy, .w = w, .out = dx, .M = M, .K = K, .CO = (size_t)g.co, .chunk = chunk,
+                        .run = gradInputChunk,
+                        .threads = kernelThreads(M * K * g.co, SMALL_PRODUCT, (M + chunk - 1) / chunk)};
+  if (!runChunks(&job)) FAIL("conv2dGradInput: out of memory");
   return NULL;
 }
 
@@ -252,36 +281,22 @@ static void addPartials(float *dw, const float *partial, int threads, size_t siz
 // dw = im2col(x)^T dy in chunks of rows; in parallel each thread sums its chunks into its own partial.
 static bool gemmGradFilter(const Geometry *g, const float *x, const float *dy, float *dw) {
   const size_t M = (size_t)g->n * g->oh * g->ow, K = (size_t)g->kh * g->kw * g->c, CO = (size_t)g->co;
-  const size_t chunk = chunkRows(M, K), chunks = (M + chunk - 1) / chunk;
-  const int threads = kernelThreads(M * K * CO, SMALL_PRODUCT, chunks);
+  const size_t chunk = chunkRows(M, K);
+  const int threads = kernelThreads(M * K * CO, SMALL_PRODUCT, (M + chunk - 1) / chunk);
   float *partial = threads > 1 ? malloc(sizeof(float) * (threads - 1) * K * CO) : NULL;
-  if (threads > 1 && !partial) return false;
-  int failed = 0;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-  {
-    const int t = THREAD_INDEX;
-    float *out = t == 0 ? dw : partial + (size_t)(t - 1) * K * CO;
-    float *cols = malloc(sizeof(float) * chunk * K);
-    bool first = true;
-    if (!cols) {
-#pragma omp atomic write
-      failed = 1;
-    }
-#pragma omp for schedule(static)
-    for (size_t i = 0; i < chunks; i++) {
-      if (!cols) continue;
-      const size_t m0 = i * chunk, rows = M - m0 < chunk ? M - m0 : chunk;
-      im2col(g, x, m0, rows, cols);
-      chunkGemm(threads, true, false, (int)K, (int)CO, (int)rows, cols, (int)K, dy + m0 * CO, (int)CO,
-                first ? 0.0f : 1.0f, out, (int)CO);
-      first = false;
-    }
-    if (first) memset(out, 0, sizeof(float) * K * CO);
-    free(cols);
+  bool *started = calloc((size_t)threads, sizeof(bool));
+  const ChunkJob job = {.g = g, .in = x, .w = dy, .out = dw, .partial = partial, .started = started,
+                        .threads = threads, .M = M, .K = K, .CO = CO, .chunk = chunk, .run = gradFilterChunk};
+  const bool ok = started && (threads == 1 || partial) && runChunks(&job);
+  if (ok) {
+    // A thread that got no chunk contributes zeros.
+    for (int t = 0; t < threads; t++)
+      if (!started[t]) memset(t == 0 ? dw : partial + (size_t)(t - 1) * K * CO, 0, sizeof(float) * K * CO);
+    addPartials(dw, partial, threads, K * CO);
   }
-  if (!failed) addPartials(dw, partial, threads, K * CO);
   free(partial);
-  return !failed;
+  free(started);
+  return ok;
 }
 
 // The direct filter gradient over output positions split among threads, each into its own partial.
