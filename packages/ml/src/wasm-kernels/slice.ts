@@ -17,6 +17,11 @@ function onHeap(x: tf.TensorInfo): boolean {
   return x.dtype === 'float32' || x.dtype === 'int32' || x.dtype === 'bool';
 }
 
+/** Row-major element strides of `shape`, the last axis's 1 included (tfjs's computeStrides omits it). */
+function elementStrides(shape: number[]): number[] {
+  return [...tf.util.computeStrides(shape), 1];
+}
+
 /**
  * Copies the box `[begin, begin + size)` of `x` (row-major, of `shape`) into `out` (row-major, of `size`).
  * Trailing axes the box spans whole merge with the innermost partial axis into one contiguous run; each
@@ -33,12 +38,8 @@ export function copyBox(
   const rank = shape.length;
   const total = size.reduce((a, b) => a * b, 1);
   if (total === 0) return;
-  const strides = new Array<number>(rank);
-  let offset = 0;
-  for (let d = rank - 1, s = 1; d >= 0; s *= shape[d]!, d--) {
-    strides[d] = s;
-    offset += begin[d]! * s;
-  }
+  const strides = elementStrides(shape);
+  let offset = tf.slice_util.computeFlatOffset(begin, strides);
   // The innermost axis the box does not span whole; the run is its extent times everything inside it.
   let inner = rank - 1;
   let run = 1;
@@ -78,12 +79,9 @@ export function copyStrided(
   const rank = shape.length;
   const total = outShape.reduce((a, b) => a * b, 1);
   if (total === 0) return;
-  const step = new Array<number>(rank);
-  let offset = 0;
-  for (let d = rank - 1, s = 1; d >= 0; s *= shape[d]!, d--) {
-    step[d] = strides[d]! * s;
-    offset += begin[d]! * s;
-  }
+  const elements = elementStrides(shape);
+  const step = elements.map((e, d) => strides[d]! * e);
+  let offset = tf.slice_util.computeFlatOffset(begin, elements);
   const index = new Array<number>(rank).fill(0);
   for (let o = 0; o < total; o++) {
     out[o] = x[offset]!;
