@@ -7,9 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/index.ts';
 import { buildModel } from '../src/layers.ts';
-import { perSampleLoss } from '../src/losses.ts';
 import { createOptimizer } from '../src/optimizers.ts';
 import { CNN_SPEC, CONV1D_SPEC, MLP_SPEC, synthetic } from './common.ts';
+import { lossAndGradients } from './profile.ts';
 
 const MODELS = {
   mlp: { spec: MLP_SPEC, shape: [784], batch: 128 },
@@ -29,13 +29,7 @@ async function main(which: keyof typeof MODELS, steps = 20): Promise<void> {
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
   const step = () =>
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.mean(
-            perSampleLoss('categoricalCrossentropy', model.apply(x, { training: true }) as tf.Tensor, y),
-          ) as tf.Scalar,
-        trainable,
-      );
+      const { value, grads } = lossAndGradients(model, x, y, trainable);
       value.dataSync();
       optimizer.applyGradients(grads);
     });

@@ -4,6 +4,25 @@ import { perSampleLoss } from '../src/losses.ts';
 import { createOptimizer } from '../src/optimizers.ts';
 import { synthetic } from './common.ts';
 
+/**
+ * The trainer's loss for one batch (src/train.ts trainStep: per-sample categorical cross-entropy of
+ * `model.apply` in training mode, then the mean) and its gradients for `trainable`.
+ */
+export function lossAndGradients(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  trainable: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  return tf.variableGrads(
+    () =>
+      tf.mean(
+        perSampleLoss('categoricalCrossentropy', model.apply(x, { training: true }) as tf.Tensor, y),
+      ) as tf.Scalar,
+    trainable,
+  );
+}
+
 /** Milliseconds per training step in each phase (means over the timed steps). */
 export interface StepSplit {
   data: number;
@@ -46,13 +65,7 @@ export async function stepSplit(
         perSampleLoss('categoricalCrossentropy', model.apply(x, { training: true }) as tf.Tensor, y),
       );
       const t2 = performance.now();
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.mean(
-            perSampleLoss('categoricalCrossentropy', model.apply(x, { training: true }) as tf.Tensor, y),
-          ) as tf.Scalar,
-        trainable,
-      );
+      const { value, grads } = lossAndGradients(model, x, y, trainable);
       value.dataSync();
       const t3 = performance.now();
       optimizer.applyGradients(grads);
