@@ -62,6 +62,10 @@ static inline float *floats(napi_env env, napi_value value, size_t needed, bool 
   return (float *)data;
 }
 
+// x[r, c] = act(x[r, c] + bias[c]) in place (bias may be NULL; act relu or none): a product's epilogue,
+// in the order and with the values of the unfused kernels (elementwise.c).
+void biasActivationInPlace(float *restrict x, const float *restrict bias, size_t rows, size_t cols, bool relu);
+
 // Two Float32Array views that must not overlap (the loops take them as restrict).
 static inline bool disjoint(const float *a, size_t na, const float *b, size_t nb) {
   return a + na <= b || b + nb <= a;

@@ -135,10 +135,6 @@ VECTOR_CLONES static void directConvGradFilter(const Geometry *g, const float *r
   }
 }
 
-VECTOR_CLONES static void reluInPlace(float *y, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0.0f;
-}
-
 // A kernel's work in chunks of output rows: `run` does rows [m0, m0 + rows) on thread `thread` with `cols`,
 // that thread's chunk * K floats of im2col / col2im scratch.
 typedef struct ChunkJob ChunkJob;
@@ -238,7 +234,7 @@ napi_value conv2d(napi_env env, napi_callback_info info) {
       (bias && !disjoint(y, M * g.co, bias, g.co)))
     FAIL("conv2d: the output overlaps an input");
   if (!gemmConv(&g, x, w, bias, y)) FAIL("conv2d: out of memory");
-  if (relu) reluInPlace(y, M * g.co);
+  if (relu) biasActivationInPlace(y, NULL, M, g.co, true);
   return NULL;
 }
 
@@ -305,10 +301,10 @@ static bool directGradFilter(const Geometry *g, const float *x, const float *dy,
   const int threads = kernelThreads(M * size, SMALL_PRODUCT, (M + GRAD_CHUNK - 1) / GRAD_CHUNK);
   float *partial = threads > 1 ? malloc(sizeof(float) * (threads - 1) * size) : NULL;
   if (threads > 1 && !partial) return false;
+  // Whole GRAD_CHUNKs per thread, so the sums of one run do not depend on where a thread starts.
+  const size_t per = ((M + GRAD_CHUNK - 1) / GRAD_CHUNK + threads - 1) / threads * GRAD_CHUNK;
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
   for (int t = 0; t < threads; t++) {
-    // Whole GRAD_CHUNKs per thread, so the sums of one run do not depend on where a thread starts.
-    const size_t per = ((M + GRAD_CHUNK - 1) / GRAD_CHUNK + threads - 1) / threads * GRAD_CHUNK;
     const size_t begin = (size_t)t * per < M ? (size_t)t * per : M, end = begin + per < M ? begin + per : M;
     directConvGradFilter(g, x, dy, t == 0 ? dw : partial + (size_t)(t - 1) * size, begin, end);
   }

@@ -39,8 +39,8 @@ VECTOR_CLONES static void reluGradRun(const float *restrict dy, const float *res
 
 // The product first, then the bias, then the relu (x > 0 ? x : 0, so NaN and -0 become 0): the order and
 // the values of the unfused BatchMatMul, Add and Relu kernels a dense layer runs while recording gradients.
-VECTOR_CLONES static void biasActivationRun(float *restrict x, const float *restrict bias, size_t rows,
-                                            size_t cols, bool relu) {
+VECTOR_CLONES void biasActivationInPlace(float *restrict x, const float *restrict bias, size_t rows,
+                                         size_t cols, bool relu) {
   for (size_t r = 0; r < rows; r++) {
     float *row = x + r * cols;
     if (bias)
@@ -105,7 +105,7 @@ napi_value biasActivation(napi_env env, napi_callback_info info) {
   const float *bias = floats(env, argv[1], cols, true, &okB);
   if (!okX || !okB) FAIL("biasActivation: operands must be Float32Arrays large enough");
   if (bias && !disjoint(x, rows * cols, bias, cols)) FAIL("biasActivation: the bias overlaps the output");
-  biasActivationRun(x, bias, rows, cols, relu);
+  biasActivationInPlace(x, bias, rows, cols, relu);
   return NULL;
 }
 

@@ -1,5 +1,6 @@
-// OpenBLAS's single-precision GEMM as the addon's C files call it, and how many threads a kernel uses. OpenBLAS is loaded from Debian's
-// libopenblas0 at link time; its header is not needed, the prototypes are declared here.
+// OpenBLAS's single-precision GEMM as the addon's C files call it, and how many threads a kernel uses.
+// OpenBLAS is loaded from Debian's libopenblas0 at link time; its header is not needed, the prototypes are
+// declared here.
 #ifndef TRAINHUB_GEMM_H
 #define TRAINHUB_GEMM_H
 #include <stdbool.h>
